@@ -1,0 +1,101 @@
+"""Typed exceptions. Every Java exception that reaches Python arrives as one of these.
+
+The hierarchy is small on purpose::
+
+    Dl4jBridgeError
+    ├── ConfigError            bad or late settings (Python side, before/around JVM start)
+    ├── JVMStartError          no JVM, wrong JVM, engine jar missing, JVM started elsewhere
+    ├── ForkedProcessError     a forked child touched the bridge (the JVM does not survive fork)
+    ├── DownloadError          fetch failed: URL, cache path, expected/actual checksum, fix
+    └── JavaError              an exception thrown inside the engine
+        ├── InvalidArgumentError   java.lang.IllegalArgumentException and friends (bad input)
+        ├── InvalidStateError      java.lang.IllegalStateException, UnsupportedOperationException
+        ├── ModelFormatError       a DL4J file could not be read (org.dl4jbridge.util.ModelFormatException)
+        ├── EngineIOError          java.io.IOException and subclasses
+        └── EngineOutOfMemoryError java.lang.OutOfMemoryError (raise `config.set(heap=...)`)
+
+A ``JavaError`` carries ``java_class``, ``java_message``, ``causes`` (a list of
+``(class, message)`` from the outermost cause inwards) and ``java_stack`` (the Java stack trace as
+text, including the causes).
+"""
+
+from __future__ import annotations
+
+
+class Dl4jBridgeError(Exception):
+    """Base class of every error this package raises."""
+
+
+class ConfigError(Dl4jBridgeError, ValueError):
+    """A setting was invalid, unknown, or changed after the JVM started."""
+
+
+class JVMStartError(Dl4jBridgeError, RuntimeError):
+    """The JVM could not be started with the engine, or was started without it."""
+
+
+class ForkedProcessError(Dl4jBridgeError, RuntimeError):
+    """The bridge was used in a process forked after the JVM started."""
+
+
+class DownloadError(Dl4jBridgeError, IOError):
+    """A download or checksum verification failed."""
+
+
+class JavaError(Dl4jBridgeError):
+    """An exception thrown inside the engine, translated."""
+
+    def __init__(self, java_class: str, java_message: str | None, causes=(), java_stack: str = ""):
+        self.java_class = java_class
+        self.java_message = java_message or ""
+        self.causes = list(causes)
+        self.java_stack = java_stack
+        text = f"{java_class}: {self.java_message}" if self.java_message else java_class
+        for cls, msg in self.causes:
+            text += f"\n  caused by {cls}: {msg}"
+        super().__init__(text)
+
+
+class InvalidArgumentError(JavaError, ValueError):
+    """Bad input rejected by the engine (wrong shape, unknown layer name, ...)."""
+
+
+class InvalidStateError(JavaError, RuntimeError):
+    """An operation that is not valid in the object's current state."""
+
+
+class ModelFormatError(JavaError, ValueError):
+    """A DL4J model or array file could not be read: names the entry and what is wrong."""
+
+
+class EngineIOError(JavaError, IOError):
+    """An I/O error inside the engine."""
+
+
+class EngineOutOfMemoryError(JavaError, MemoryError):
+    """The JVM ran out of heap or direct memory; raise ``config.set(heap=...)``."""
+
+
+# Java class name (or a prefix ending in '.') -> Python class; first match wins.
+_JAVA_TO_PYTHON = [
+    ("org.dl4jbridge.util.ModelFormatException", ModelFormatError),
+    ("java.lang.OutOfMemoryError", EngineOutOfMemoryError),
+    ("java.lang.IllegalArgumentException", InvalidArgumentError),
+    ("java.lang.NumberFormatException", InvalidArgumentError),
+    ("java.lang.IndexOutOfBoundsException", InvalidArgumentError),
+    ("java.lang.ArrayIndexOutOfBoundsException", InvalidArgumentError),
+    ("java.lang.IllegalStateException", InvalidStateError),
+    ("java.lang.UnsupportedOperationException", InvalidStateError),
+    ("java.io.", EngineIOError),
+    ("java.nio.file.", EngineIOError),
+    ("java.util.zip.", EngineIOError),
+]
+
+
+def python_class_for(java_class: str, superclasses=()) -> type[JavaError]:
+    """The Python exception class for a Java exception class (or one of its superclasses)."""
+    for name in (java_class, *superclasses):
+        for key, cls in _JAVA_TO_PYTHON:
+            if name == key or (key.endswith(".") and name.startswith(key)):
+                return cls
+    return JavaError

