@@ -17,8 +17,12 @@ from .errors import InvalidArgumentError
 _BRIDGE = "org.dl4jbridge.bridge.ArrayBridge"
 
 
-def to_java(array) -> object:
-    """A Java NDArray holding a float32 copy of ``array`` (any numeric numpy array or nested list)."""
+def to_java(array, out=None) -> object:
+    """A Java NDArray holding a float32 copy of ``array`` (any numeric numpy array or nested list).
+
+    ``out``: an existing contiguous engine array of the same shape to fill instead of allocating one
+    (allocating fresh off-heap memory costs more than the copy itself; reuse it for repeated batches).
+    """
     arr = np.asarray(array)
     if arr.dtype.kind not in "fiub":
         raise InvalidArgumentError("numpy", f"cannot send an array of dtype {arr.dtype} to the engine: "
@@ -26,7 +30,11 @@ def to_java(array) -> object:
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     bridge = jvm.cls(_BRIDGE)
     shape = [int(s) for s in arr.shape] or [1]
-    out = jvm.call(bridge.allocate, shape)
+    if out is None:
+        out = jvm.call(bridge.allocate, shape)
+    elif list(out.shape()) != shape or not out.isContiguous():
+        raise InvalidArgumentError("numpy", f"out= has shape {list(out.shape())} (contiguous: "
+                                            f"{bool(out.isContiguous())}) but the array has shape {shape}")
     if arr.nbytes:
         ctypes.memmove(jvm.call(bridge.address, out), arr.ctypes.data, arr.nbytes)
     return out

@@ -26,15 +26,18 @@ _started: dict | None = None  # {"pid", "where", "options", "classpath", "java_h
 # ---- locating things ---------------------------------------------------------------------------
 
 def find_engine_jar() -> Path:
-    """The engine jar: config engine_jar, else the installed copy, else a source checkout's build."""
+    """The engine jar: config engine_jar, else the newer of the installed copy and a source checkout's build.
+
+    Newest wins so that an editable install picks up `mvn package` in the checkout without reinstalling.
+    """
     explicit = config.get("engine_jar")
     candidates = [Path(explicit)] if explicit else [
         _PACKAGE_DIR / "_jars" / ENGINE_JAR_NAME,
         _PACKAGE_DIR.parent / "java" / "target" / ENGINE_JAR_NAME,
     ]
-    for c in candidates:
-        if c.is_file():
-            return c
+    present = [c for c in candidates if c.is_file()]
+    if present:
+        return max(present, key=lambda c: c.stat().st_mtime)
     tried = ", ".join(str(c) for c in candidates)
     raise JVMStartError(f"the engine jar {ENGINE_JAR_NAME} was not found (tried: {tried}). Reinstall the "
                         f"package (`pip install -e .` builds it with Maven), or set "

@@ -76,12 +76,24 @@ public final class Npz {
         return new Array(shape.stream().mapToInt(Integer::intValue).toArray(), data);
     }
 
-    /** The DL4J fixtures folder (system property dl4jbridge.fixtures, env DL4J_BRIDGE_FIXTURES). */
+    /**
+     * The DL4J fixtures folder: system property dl4jbridge.fixtures (the pom passes
+     * ../shared/dl4j-fixtures beside the checkout), else $DL4J_BRIDGE_SHARED/dl4j-fixtures, else this
+     * workplace's /work/shared/dl4j-fixtures. The first that exists wins; none -> a clear failure.
+     */
     public static Path fixtures() {
-        String p = System.getProperty("dl4jbridge.fixtures");
-        if (p == null || p.isBlank() || p.contains("${")) p = System.getenv("DL4J_BRIDGE_FIXTURES");
-        if (p == null || p.isBlank()) p = "../../shared/dl4j-fixtures";
-        return Path.of(p).toAbsolutePath().normalize();
+        java.util.List<String> candidates = new java.util.ArrayList<>();
+        String prop = System.getProperty("dl4jbridge.fixtures");
+        if (prop != null && !prop.isBlank() && !prop.contains("${")) candidates.add(prop);
+        String shared = System.getenv("DL4J_BRIDGE_SHARED");
+        if (shared != null && !shared.isBlank()) candidates.add(shared + "/dl4j-fixtures");
+        candidates.add("/work/shared/dl4j-fixtures");
+        for (String c : candidates) {
+            Path p = Path.of(c).toAbsolutePath().normalize();
+            if (Files.isDirectory(p)) return p;
+        }
+        throw new IllegalStateException("DL4J fixtures not found (tried " + candidates
+                + "); set DL4J_BRIDGE_SHARED=/path/to/shared or -Ddl4jbridge.fixtures=/path/to/dl4j-fixtures");
     }
 
     public static InputStream resource(String name) {

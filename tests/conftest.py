@@ -1,0 +1,51 @@
+"""pytest setup shared by every test module.
+
+One JVM per pytest session: a process can host only one JVM, so tests that need other JVM
+options run in a subprocess (see test_jvm.py). Python's faulthandler is disabled in pyproject.toml
+(`-p no:faulthandler`) because the JVM uses SIGSEGV internally (implicit null checks, safepoint
+polls); faulthandler would print spurious "Fatal Python error" dumps or abort the run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _find_shared() -> Path | None:
+    for candidate in (os.environ.get("DL4J_BRIDGE_SHARED"), REPO.parent / "shared", Path("/work/shared")):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+SHARED = _find_shared()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The folder with dl4j-fixtures/ and data/ (DL4J_BRIDGE_SHARED, ../shared beside the checkout)."""
+    if SHARED is None:
+        pytest.fail("the shared folder (dl4j-fixtures, data) was not found: set DL4J_BRIDGE_SHARED=/path/to/shared")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(shared_dir) -> Path:
+    return shared_dir / "dl4j-fixtures"
+
+
+def run_python(code: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Runs a snippet in a fresh interpreter (a fresh JVM), returning the completed process."""
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=REPO)
