@@ -1,0 +1,214 @@
+"""Classification evaluation: DL4J's counts, metrics and ``stats()`` text, computed in the engine.
+
+One :class:`Evaluation` wraps one ``org.dl4jbridge.eval.Evaluation``. Names map one-to-one to
+DL4J's Java names (``stats`` = ``stats``, ``confusion_matrix`` = ``getConfusionMatrix``,
+``num_examples`` = ``getNumRowCounter``, ...).
+
+>>> ev = Evaluation(labels=["cat", "dog", "fox"])            # doctest: +SKIP
+>>> ev.eval(np.eye(3), np.eye(3) * 0.9)                      # doctest: +SKIP
+>>> ev.accuracy()                                            # doctest: +SKIP
+1.0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from . import arrays, jvm
+from .errors import InvalidArgumentError
+
+_JAVA = "org.dl4jbridge.eval.Evaluation"
+_JAVA_JSON = "org.dl4jbridge.eval.EvaluationJson"
+
+
+class Evaluation:
+    """Accumulates a confusion matrix over minibatches; DL4J's metrics and text on demand.
+
+    ``labels`` names the classes in class-index order (e.g. the sorted flower folder names);
+    without labels give ``num_classes``, or neither to size it from the first :meth:`eval`.
+    ``top_n`` > 1 also reports top-N accuracy.
+    """
+
+    def __init__(self, labels=None, num_classes: int | None = None, top_n: int = 1, *, _handle=None):
+        if _handle is not None:
+            self._java = _handle
+            return
+        java = jvm.cls(_JAVA)
+        if labels is not None:
+            labels = [str(x) for x in labels]
+            if num_classes is not None and num_classes != len(labels):
+                raise InvalidArgumentError("dl4j_bridge.evaluation", f"num_classes={num_classes} but {len(labels)} "
+                                           f"labels were given ({labels}); pass one or make them agree")
+            self._java = jvm.call(java.forLabels, labels, int(top_n))
+        else:
+            self._java = jvm.call(java.forClasses, int(num_classes or 0), int(top_n))
+
+    @classmethod
+    def from_java(cls, handle) -> "Evaluation":
+        """Wraps an engine Evaluation (what ``model.evaluate(...)`` returns)."""
+        return cls(_handle=handle)
+
+    @classmethod
+    def from_confusion(cls, matrix, labels=None) -> "Evaluation":
+        """An evaluation holding the counts ``matrix[actual][predicted]``."""
+        m = np.asarray(matrix)
+        if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] == 0:
+            raise InvalidArgumentError("dl4j_bridge.evaluation", f"the confusion matrix must be square [n, n], "
+                                                                 f"got shape {m.shape}")
+        if not np.issubdtype(m.dtype, np.integer) and not np.all(m == np.round(m)):
+            raise InvalidArgumentError("dl4j_bridge.evaluation", "confusion counts must be whole numbers")
+        flat = [int(v) for v in m.reshape(-1)]
+        names = None if labels is None else [str(x) for x in labels]
+        handle = jvm.call(jvm.cls(_JAVA).fromConfusionFlat, flat, int(m.shape[0]), names)
+        return cls(_handle=handle)
+
+    @classmethod
+    def from_dl4j_json(cls, source) -> "Evaluation":
+        """Reads DL4J's own Evaluation JSON (``Evaluation.toJson()``), given as text or a file path."""
+        text = source
+        if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("{")):
+            text = Path(source).read_text(encoding="utf-8")
+        return cls(_handle=jvm.call(jvm.cls(_JAVA_JSON).fromDl4jJson, text))
+
+    @property
+    def java(self):
+        """The engine object (for passing to other engine calls)."""
+        return self._java
+
+    # ---- counting ------------------------------------------------------------------------
+
+    def eval(self, labels, predictions) -> None:
+        """Adds a minibatch: one-hot ``labels`` and network ``predictions``, both ``[minibatch, classes]``."""
+        labels = np.asarray(labels)
+        predictions = np.asarray(predictions)
+        if labels.shape != predictions.shape or labels.ndim != 2:
+            raise InvalidArgumentError("dl4j_bridge.evaluation", f"labels {labels.shape} and predictions "
+                                       f"{predictions.shape} must both be [minibatch, num_classes]")
+        jvm.call(self._java.eval, arrays.to_java(labels), arrays.to_java(predictions))
+
+    def merge(self, other: "Evaluation") -> None:
+        jvm.call(self._java.merge, other._java)
+
+    # ---- metrics -------------------------------------------------------------------------
+
+    def stats(self, suppress_warnings: bool = False, include_confusion: bool | None = None) -> str:
+        """DL4J's text; the confusion matrix is included up to 20 classes unless told otherwise."""
+        if include_confusion is None:
+            return jvm.call(self._java.stats, bool(suppress_warnings))
+        return jvm.call(self._java.stats, bool(suppress_warnings), bool(include_confusion))
+
+    def accuracy(self) -> float:
+        return float(jvm.call(self._java.accuracy))
+
+    def top_n_accuracy(self) -> float:
+        return float(jvm.call(self._java.topNAccuracy))
+
+    def precision(self, class_label: int | None = None) -> float:
+        """Macro precision (positive class with 2 classes), or one class's."""
+        return self._metric("precision", class_label)
+
+    def recall(self, class_label: int | None = None) -> float:
+        return self._metric("recall", class_label)
+
+    def f1(self, class_label: int | None = None) -> float:
+        return self._metric("f1", class_label)
+
+    def _metric(self, name: str, class_label):
+        method = getattr(self._java, name)
+        if class_label is None:
+            return float(jvm.call(method))
+        return float(jvm.call(method, self._class_index(class_label)))
+
+    def _class_index(self, class_label) -> int:
+        if isinstance(class_label, str):
+            names = self.labels
+            if names is None or class_label not in names:
+                raise InvalidArgumentError("dl4j_bridge.evaluation", f"unknown class label {class_label!r}; "
+                                                                     f"labels are {names}")
+            return names.index(class_label)
+        c = int(class_label)
+        if not 0 <= c < self.num_classes:
+            raise InvalidArgumentError("dl4j_bridge.evaluation", f"class index {c} is outside "
+                                                                 f"0..{self.num_classes - 1}")
+        return c
+
+    def true_positives(self, c) -> int:
+        return int(jvm.call(self._java.truePositives, self._class_index(c)))
+
+    def false_positives(self, c) -> int:
+        return int(jvm.call(self._java.falsePositives, self._class_index(c)))
+
+    def false_negatives(self, c) -> int:
+        return int(jvm.call(self._java.falseNegatives, self._class_index(c)))
+
+    def true_negatives(self, c) -> int:
+        return int(jvm.call(self._java.trueNegatives, self._class_index(c)))
+
+    def confusion_matrix(self) -> np.ndarray:
+        """``[actual, predicted]`` counts as an int64 array."""
+        n = self.num_classes
+        flat = jvm.call(self._java.getConfusionMatrixFlat)
+        return np.array(list(flat), dtype=np.int64).reshape(n, n)
+
+    @property
+    def num_classes(self) -> int:
+        return int(jvm.call(self._java.getNumClasses))
+
+    @property
+    def num_examples(self) -> int:
+        return int(jvm.call(self._java.getNumRowCounter))
+
+    @property
+    def labels(self) -> list[str] | None:
+        names = jvm.call(self._java.getLabelsArray)
+        return None if names is None else [str(x) for x in names]
+
+    @labels.setter
+    def labels(self, names) -> None:
+        jvm.call(self._java.setLabels, None if names is None else [str(x) for x in names])
+
+    def class_names(self) -> list[str]:
+        """The printed name of every class: its label, or its index."""
+        return [str(jvm.call(self._java.getClassLabel, c)) for c in range(self.num_classes)]
+
+    # ---- export --------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """metrics.json text: metrics, per-class counts, confusion matrix, labels (undefined -> null)."""
+        return str(jvm.call(self._java.toJson))
+
+    def to_dict(self) -> dict:
+        return json.loads(self.to_json())
+
+    def write_metrics_json(self, path) -> Path:
+        """Writes :meth:`to_json` to ``path`` atomically (temp file + rename)."""
+        return _write_atomically(Path(path), (self.to_json() + "\n").encode("utf-8"))
+
+    def __str__(self) -> str:
+        return self.stats()
+
+    def __repr__(self) -> str:
+        return f"Evaluation(num_classes={self.num_classes}, num_examples={self.num_examples})"
+
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    """A reader sees the old file or the whole new one, never half a file (temp in the same dir + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a run directory's outputs are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+__all__ = ["Evaluation"]
