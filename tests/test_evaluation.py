@@ -2,16 +2,12 @@
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dl4j_bridge.errors import InvalidArgumentError
 from dl4j_bridge.evaluation import Evaluation
-
-FIXTURES = Path(os.environ.get("DL4J_BRIDGE_FIXTURES", Path(__file__).resolve().parents[3] / "shared" / "dl4j-fixtures"))
-EVAL_100B = FIXTURES / "eval_100b"
 
 
 def _numpy_reference(labels, preds, n):
@@ -29,8 +25,8 @@ def _numpy_reference(labels, preds, n):
     return cm, np.trace(cm) / cm.sum(), np.nanmean(p), np.nanmean(r), np.nanmean(f)
 
 
-@pytest.mark.skipif(not EVAL_100B.is_dir(), reason=f"DL4J fixtures not found at {FIXTURES}")
-def test_stats_text_equals_dl4j_golden():
+def test_stats_text_equals_dl4j_golden(fixtures_dir):
+    EVAL_100B = fixtures_dir / "eval_100b"
     ev = Evaluation.from_dl4j_json(EVAL_100B / "evaluation.json")
     golden = (EVAL_100B / "evaluation_stats_golden.txt").read_text()
     # The golden file omits stats()'s two leading newlines and ends with a file's newline (spec 7.4).
