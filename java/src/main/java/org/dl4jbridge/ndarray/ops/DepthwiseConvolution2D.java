@@ -1,0 +1,262 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
+
+/**
+ * Depthwise 2-D convolution: each input channel {@code c} is convolved with its own
+ * {@code depthMultiplier} filters, giving output channels {@code c * depthMultiplier + j}.
+ *
+ * <p>There is too little arithmetic per value for GEMM to help, so this runs as direct loops,
+ * parallel over (image, channel) planes. Each plane is copied once into a zero-padded heap plane,
+ * split by column phase when the stride is above 1, so every kernel tap is a contiguous
+ * multiply-add over an output row (loops the JIT vectorises), and no padded copy of the whole
+ * tensor is ever made.
+ */
+public final class DepthwiseConvolution2D {
+
+    /** Where each filter tap sits in the weight array. */
+    public enum Layout {
+        /** DL4J DepthwiseConvolution2D: {@code [kH, kW, nIn, depthMultiplier]} c-order. */
+        DL4J,
+        /** PyTorch / grouped ConvolutionLayer: {@code [nIn * depthMultiplier, 1, kH, kW]}. */
+        TORCH;
+
+        int[] shape(int cin, int m, int kH, int kW) {
+            return this == DL4J ? new int[] {kH, kW, cin, m} : new int[] {cin * m, 1, kH, kW};
+        }
+
+        /** Flat index of tap {@code t = ky*kW + kx} of output channel {@code o}. */
+        int index(int o, int t, int channelsOut, int taps) {
+            return this == DL4J ? t * channelsOut + o : o * taps + t;
+        }
+    }
+
+    private DepthwiseConvolution2D() {}
+
+    public static NDArray forward(NDArray x, NDArray w, Layout layout, int depthMultiplier, NDArray b,
+                                  Conv2DConfig cfg, FusedActivation act) {
+        Convolution2D.checkRank4(x, "input");
+        ConvGeometry g = cfg.geometry(x.size(2), x.size(3));
+        NDArray out = NDArray.zeros(x.size(0), x.size(1) * depthMultiplier, g.outH(), g.outW());
+        forward(x, w, layout, depthMultiplier, b, cfg, act, out);
+        return out;
+    }
+
+    public static void forward(NDArray x, NDArray w, Layout layout, int depthMultiplier, NDArray b,
+                               Conv2DConfig cfg, FusedActivation act, NDArray out) {
+        ConvGeometry g = validate(x, w, layout, depthMultiplier, b, cfg);
+        Convolution2D.requireShape(out, "output", x.size(0), x.size(1) * depthMultiplier, g.outH(), g.outW());
+        Buffers.requireContiguous(out, "output");
+        forwardKernel(Buffers.contiguous(x), Buffers.contiguous(w), layout, depthMultiplier,
+                b == null ? null : Buffers.contiguous(b), g, act == null ? FusedActivation.IDENTITY : act, out);
+    }
+
+    static ConvGeometry validate(NDArray x, NDArray w, Layout layout, int m, NDArray b, Conv2DConfig cfg) {
+        Convolution2D.checkRank4(x, "input");
+        if (cfg == null) throw new IllegalArgumentException("convolution config is null");
+        if (layout == null) throw new IllegalArgumentException("weight layout is null; DL4J's is Layout.DL4J [kH, kW, nIn, depthMultiplier]");
+        if (m <= 0) throw new IllegalArgumentException("depthMultiplier must be positive, got " + m);
+        int[] expected = layout.shape(x.size(1), m, cfg.kH(), cfg.kW());
+        if (w == null || !Arrays.equals(w.shape(), expected)) {
+            throw new IllegalArgumentException("depthwise weights have shape " + (w == null ? "null" : Arrays.toString(w.shape()))
+                    + ", expected " + Arrays.toString(expected) + " (" + layout + " layout) for input "
+                    + Arrays.toString(x.shape()) + " and depthMultiplier " + m);
+        }
+        if (b != null && b.length() != x.size(1) * m) {
+            throw new IllegalArgumentException("bias has " + b.length() + " elements, expected nIn*depthMultiplier = " + x.size(1) * m);
+        }
+        return cfg.geometry(x.size(2), x.size(3));
+    }
+
+    /** Padded, column-phase-split plane geometry shared by forward and backward. */
+    private record Padded(int hp, int wp, int phases, int wq) {
+        static Padded of(ConvGeometry g) {
+            Conv2DConfig c = g.cfg();
+            int hp = (g.outH() - 1) * c.sH() + (c.kH() - 1) * c.dH() + 1;
+            int wp = (g.outW() - 1) * c.sW() + (c.kW() - 1) * c.dW() + 1;
+            return new Padded(hp, wp, c.sW(), (wp + c.sW() - 1) / c.sW());
+        }
+
+        int size() { return phases * hp * wq; }
+
+        /** Where padded column {@code px} of padded row {@code py} lives. */
+        int at(int py, int px) { return (px % phases) * hp * wq + py * wq + px / phases; }
+
+        /** Start of the contiguous run that tap column offset {@code kxd} reads along an output row. */
+        int tapBase(int py, int kxd) { return (kxd % phases) * hp * wq + py * wq + kxd / phases; }
+    }
+
+    static void forwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray b, ConvGeometry g,
+                              FusedActivation act, NDArray out) {
+        int n = x.size(0), cin = x.size(1), cout = cin * m;
+        Conv2DConfig c = g.cfg();
+        int kk = c.kH() * c.kW();
+        float[] taps = canonicalTaps(w, layout, cout, kk);
+        float[] bias = b == null ? null : b.toFloatArray();
+        Padded pd = Padded.of(g);
+        int ho = g.outH(), wo = g.outW(), p = ho * wo;
+        FloatBuffer xb = x.buffer(), ob = out.buffer();
+        Parallel.range(n * cin, (lo, hi) -> {
+            ConvWorkspace ws = ConvWorkspace.get();
+            float[] pad = ws.heap(0, pd.size());
+            float[] row = ws.heap(1, Math.max(pd.wp(), g.inW()));
+            float[] res = ws.heap(2, p);
+            for (int t = lo; t < hi; t++) {
+                int img = t / cin, ch = t % cin;
+                loadPadded(xb, x.offset() + t * g.inPlane(), g, pd, pad, row);
+                for (int j = 0; j < m; j++) {
+                    int o = ch * m + j;
+                    float bv = bias == null ? 0f : bias[o];
+                    for (int oy = 0; oy < ho; oy++) {
+                        int accOff = oy * wo;
+                        Arrays.fill(res, accOff, accOff + wo, bv);
+                        for (int ky = 0; ky < c.kH(); ky++) {
+                            int py = oy * c.sH() + ky * c.dH();
+                            for (int kx = 0; kx < c.kW(); kx++) {
+                                axpy(res, accOff, pad, pd.tapBase(py, kx * c.dW()), wo, taps[o * kk + ky * c.kW() + kx]);
+                            }
+                        }
+                        act.applyInPlace(res, accOff, wo, 0f);
+                    }
+                    Buffers.store(res, 0, ob, out.offset() + (img * cout + o) * p, p);
+                }
+            }
+        });
+    }
+
+    /** Weights as [output channel][tap] whatever the stored layout. */
+    private static float[] canonicalTaps(NDArray w, Layout layout, int cout, int kk) {
+        float[] src = w.toFloatArray();
+        if (layout == Layout.TORCH) return src;
+        float[] taps = new float[cout * kk];
+        for (int o = 0; o < cout; o++) {
+            for (int t = 0; t < kk; t++) taps[o * kk + t] = src[layout.index(o, t, cout, kk)];
+        }
+        return taps;
+    }
+
+    private static void axpy(float[] acc, int accOff, float[] src, int srcOff, int n, float a) {
+        for (int i = 0; i < n; i++) acc[accOff + i] += a * src[srcOff + i];
+    }
+
+    private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[aOff + i] * b[bOff + i];
+            s1 += a[aOff + i + 1] * b[bOff + i + 1];
+            s2 += a[aOff + i + 2] * b[bOff + i + 2];
+            s3 += a[aOff + i + 3] * b[bOff + i + 3];
+        }
+        for (; i < n; i++) s0 += a[aOff + i] * b[bOff + i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Copies one input plane into the padded, phase-split layout (zeros outside the input). */
+    private static void loadPadded(FloatBuffer xb, int planeOff, ConvGeometry g, Padded pd, float[] pad, float[] row) {
+        int h = g.inH(), w = g.inW();
+        int copyW = Math.max(0, Math.min(w, pd.wp() - g.padLeft()));
+        for (int py = 0; py < pd.hp(); py++) {
+            int iy = py - g.padTop();
+            Arrays.fill(row, 0, pd.wp(), 0f);
+            if (iy >= 0 && iy < h && copyW > 0) Buffers.load(xb, planeOff + iy * w, row, g.padLeft(), copyW);
+            if (pd.phases() == 1) {
+                System.arraycopy(row, 0, pad, py * pd.wq(), pd.wp());
+            } else {
+                for (int px = 0; px < pd.wp(); px++) pad[pd.at(py, px)] = row[px];
+            }
+        }
+    }
+
+    // ---- backward -----------------------------------------------------------------------------
+
+    /**
+     * Gradients of the pre-activation output {@code gradOut} with respect to the input (when
+     * {@code gradIn} is not null), the weights (in {@code layout}) and the bias (when
+     * {@code gradB} is not null). All outputs are overwritten.
+     */
+    public static void backward(NDArray x, NDArray w, Layout layout, int m, NDArray gradOut, Conv2DConfig cfg,
+                                NDArray gradIn, NDArray gradW, NDArray gradB) {
+        ConvGeometry g = validate(x, w, layout, m, null, cfg);
+        int n = x.size(0), cin = x.size(1), cout = cin * m;
+        Convolution2D.requireShape(gradOut, "output gradient", n, cout, g.outH(), g.outW());
+        Convolution2D.requireShape(gradW, "weight gradient", w.shape());
+        Buffers.requireContiguous(gradW, "weight gradient");
+        if (gradIn != null) {
+            Convolution2D.requireShape(gradIn, "input gradient", x.shape());
+            Buffers.requireContiguous(gradIn, "input gradient");
+        }
+        if (gradB != null && gradB.length() != cout) {
+            throw new IllegalArgumentException("bias gradient has " + gradB.length() + " elements, expected " + cout);
+        }
+        backwardKernel(Buffers.contiguous(x), Buffers.contiguous(w), layout, m, Buffers.contiguous(gradOut), g,
+                gradIn, gradW, gradB);
+    }
+
+    static void backwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray gradOut, ConvGeometry g,
+                               NDArray gradIn, NDArray gradW, NDArray gradB) {
+        int n = x.size(0), cin = x.size(1), cout = cin * m;
+        Conv2DConfig c = g.cfg();
+        int kk = c.kH() * c.kW();
+        float[] taps = canonicalTaps(w, layout, cout, kk);
+        float[] dTaps = new float[cout * kk];
+        float[] dBias = new float[cout];
+        Padded pd = Padded.of(g);
+        int ho = g.outH(), wo = g.outW(), p = ho * wo;
+        int h = g.inH(), wi = g.inW();
+        // Parallel over input channels: a channel's filters, bias and input planes belong to one thread.
+        Parallel.range(cin, (lo, hi) -> {
+            ConvWorkspace ws = ConvWorkspace.get();
+            float[] pad = ws.heap(0, pd.size());
+            float[] row = ws.heap(1, Math.max(pd.wp(), wi));
+            float[] gp = ws.heap(2, p);
+            float[] dPad = ws.heap(3, pd.size());
+            for (int ch = lo; ch < hi; ch++) {
+                for (int img = 0; img < n; img++) {
+                    loadPadded(x.buffer(), x.offset() + (img * cin + ch) * g.inPlane(), g, pd, pad, row);
+                    if (gradIn != null) Arrays.fill(dPad, 0, pd.size(), 0f);
+                    for (int j = 0; j < m; j++) {
+                        int o = ch * m + j;
+                        Buffers.load(gradOut.buffer(), gradOut.offset() + (img * cout + o) * p, gp, 0, p);
+                        double bsum = 0;
+                        for (int oy = 0; oy < ho; oy++) {
+                            int gOff = oy * wo;
+                            for (int ox = 0; ox < wo; ox++) bsum += gp[gOff + ox];
+                            for (int ky = 0; ky < c.kH(); ky++) {
+                                int py = oy * c.sH() + ky * c.dH();
+                                for (int kx = 0; kx < c.kW(); kx++) {
+                                    int t = ky * c.kW() + kx;
+                                    int base = pd.tapBase(py, kx * c.dW());
+                                    dTaps[o * kk + t] += dot(gp, gOff, pad, base, wo);
+                                    if (gradIn != null) axpy(dPad, base, gp, gOff, wo, taps[o * kk + t]);
+                                }
+                            }
+                        }
+                        dBias[o] += (float) bsum;
+                    }
+                    if (gradIn != null) {
+                        int planeOff = gradIn.offset() + (img * cin + ch) * g.inPlane();
+                        for (int iy = 0; iy < h; iy++) {
+                            Arrays.fill(row, 0, wi, 0f);
+                            int py = iy + g.padTop();
+                            if (py < pd.hp()) {
+                                for (int ix = 0; ix < wi; ix++) {
+                                    int px = ix + g.padLeft();
+                                    if (px < pd.wp()) row[ix] = dPad[pd.at(py, px)];
+                                }
+                            }
+                            Buffers.store(row, 0, gradIn.buffer(), planeOff + iy * wi, wi);
+                        }
+                    }
+                }
+            }
+        });
+        for (int o = 0; o < cout; o++) {
+            for (int t = 0; t < kk; t++) gradW.put(layout.index(o, t, cout, kk), dTaps[o * kk + t]);
+        }
+        if (gradB != null) for (int o = 0; o < cout; o++) gradB.put(o, dBias[o]);
+    }
+}

@@ -1,0 +1,83 @@
+package org.dl4jbridge.ndarray.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.testutil.Npz;
+
+/** Loads the cases written by tests/reference/make_conv_reference.py and compares arrays. */
+final class ConvReference {
+    private ConvReference() {}
+
+    static List<Map<String, Npz.Array>> cases(String resource) throws IOException {
+        Path tmp = Files.createTempFile("conv-ref", ".npz");
+        try (InputStream in = Npz.resource("reference/" + resource)) {
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Map<String, Npz.Array> all = Npz.read(tmp);
+            List<Map<String, Npz.Array>> out = new ArrayList<>();
+            for (int i = 0; all.containsKey("c" + i + "_x"); i++) {
+                Map<String, Npz.Array> c = new java.util.HashMap<>();
+                String prefix = "c" + i + "_";
+                for (Map.Entry<String, Npz.Array> e : all.entrySet()) {
+                    if (e.getKey().startsWith(prefix)) c.put(e.getKey().substring(prefix.length()), e.getValue());
+                }
+                out.add(c);
+            }
+            assertTrue(out.size() > 0, resource + " holds no cases");
+            return out;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static NDArray array(Npz.Array a) {
+        return NDArray.of(a.floats(), a.shape());
+    }
+
+    static int[] ints(Npz.Array a) {
+        return Arrays.stream(a.data()).mapToInt(d -> (int) d).toArray();
+    }
+
+    static ConvolutionMode mode(int code) {
+        return switch (code) {
+            case 0 -> ConvolutionMode.Truncate;
+            case 1 -> ConvolutionMode.Same;
+            case 2 -> ConvolutionMode.Strict;
+            default -> throw new IllegalArgumentException("mode code " + code);
+        };
+    }
+
+    static Conv2DConfig config(int[] cfg) {
+        return new Conv2DConfig(cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7], mode(cfg[8]));
+    }
+
+    /**
+     * Every element within {@code rel} of the reference, relative to the reference's largest
+     * magnitude (at least 1): float32 rounding scales with the values summed, not with each result.
+     */
+    static void assertClose(String what, Npz.Array expected, NDArray actual, double rel) {
+        assertEquals(Arrays.toString(expected.shape()), Arrays.toString(actual.shape()), what + ": shape");
+        double scale = 1;
+        for (double v : expected.data()) scale = Math.max(scale, Math.abs(v));
+        double worst = 0;
+        int worstAt = -1;
+        for (int i = 0; i < expected.length(); i++) {
+            double err = Math.abs(actual.get(i) - expected.data()[i]);
+            if (err > worst) { worst = err; worstAt = i; }
+        }
+        if (worst > rel * scale) {
+            throw new AssertionError(what + ": element " + worstAt + " is " + actual.get(worstAt) + ", expected "
+                    + expected.data()[worstAt] + " (error " + worst + " > " + rel + " * " + scale + ")");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package org.dl4jbridge.ndarray.ops;
+
+import static org.dl4jbridge.ndarray.ops.ConvReference.array;
+import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
+
+import java.util.List;
+import java.util.Map;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.testutil.Npz;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Convolution forward and backward against float64 PyTorch (tests/reference/make_conv_reference.py),
+ * under several column budgets so every tiling path (row tiles, image batches, in-place 1x1) runs.
+ */
+class ConvReferenceTest {
+    private static final FusedActivation[] ACTS = FusedActivation.values();
+    private final int defaultBudget = Convolution2D.columnBudget;
+
+    @AfterEach
+    void restoreBudget() {
+        Convolution2D.columnBudget = defaultBudget;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4 << 20, 700, 60})
+    void forwardMatchesTorch(int budget) throws Exception {
+        Convolution2D.columnBudget = budget;
+        List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
+        for (int i = 0; i < cases.size(); i++) {
+            Map<String, Npz.Array> c = cases.get(i);
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
+            NDArray y = Convolution2D.forward(array(c.get("x")), array(c.get("w")), b, ConvReference.config(cfg), cfg[9],
+                    ACTS[cfg[10]]);
+            assertClose("case " + i + " forward (budget " + budget + ")", c.get("y"), y, 1e-5);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {4 << 20, 60})
+    void backwardMatchesTorchAutograd(int budget) throws Exception {
+        Convolution2D.columnBudget = budget;
+        List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
+        for (int i = 0; i < cases.size(); i++) {
+            Map<String, Npz.Array> c = cases.get(i);
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            Convolution2D.Gradients gr = Convolution2D.backward(array(c.get("x")), array(c.get("w")), true,
+                    array(c.get("gy")), ConvReference.config(cfg), cfg[9], true);
+            assertClose("case " + i + " dL/dx", c.get("gx"), gr.input(), 1e-5);
+            assertClose("case " + i + " dL/dW", c.get("gw"), gr.weight(), 1e-5);
+            assertClose("case " + i + " dL/db", c.get("gb"), gr.bias(), 1e-5);
+        }
+    }
+
+    /** DL4J's DepthwiseConvolution2D layout [kH, kW, nIn, m] gives the same numbers as the grouped form. */
+    @Test
+    void depthwiseDl4jLayoutMatchesTorch() throws Exception {
+        int checked = 0;
+        for (Map<String, Npz.Array> c : ConvReference.cases("conv_forward_backward.npz")) {
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            NDArray x = array(c.get("x"));
+            NDArray wTorch = array(c.get("w"));
+            int cin = x.size(1), groups = cfg[9];
+            if (groups != cin || wTorch.size(1) != 1) continue;
+            int m = wTorch.size(0) / cin, kH = cfg[0], kW = cfg[1];
+            NDArray wDl4j = NDArray.zeros(kH, kW, cin, m);
+            for (int ch = 0; ch < cin; ch++)
+                for (int j = 0; j < m; j++)
+                    for (int ky = 0; ky < kH; ky++)
+                        for (int kx = 0; kx < kW; kx++) wDl4j.putAt(wTorch.getAt(ch * m + j, 0, ky, kx), ky, kx, ch, j);
+            Conv2DConfig conf = ConvReference.config(cfg);
+            NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
+            NDArray y = DepthwiseConvolution2D.forward(x, wDl4j, DepthwiseConvolution2D.Layout.DL4J, m, b, conf, ACTS[cfg[10]]);
+            assertClose("depthwise DL4J layout forward", c.get("y"), y, 1e-5);
+            NDArray gx = NDArray.zeros(x.shape()), gw = NDArray.zeros(wDl4j.shape()), gb = NDArray.zeros(cin * m);
+            DepthwiseConvolution2D.backward(x, wDl4j, DepthwiseConvolution2D.Layout.DL4J, m, array(c.get("gy")), conf, gx, gw, gb);
+            assertClose("depthwise DL4J layout dL/dx", c.get("gx"), gx, 1e-5);
+            NDArray gwTorch = NDArray.zeros(wTorch.shape());
+            for (int ch = 0; ch < cin; ch++)
+                for (int j = 0; j < m; j++)
+                    for (int ky = 0; ky < kH; ky++)
+                        for (int kx = 0; kx < kW; kx++) gwTorch.putAt(gw.getAt(ky, kx, ch, j), ch * m + j, 0, ky, kx);
+            assertClose("depthwise DL4J layout dL/dW", c.get("gw"), gwTorch, 1e-5);
+            assertClose("depthwise DL4J layout dL/db", c.get("gb"), gb, 1e-5);
+            checked++;
+        }
+        if (checked < 3) throw new AssertionError("expected at least 3 depthwise cases, found " + checked);
+    }
+}
