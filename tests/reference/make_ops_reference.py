@@ -149,9 +149,78 @@ def loss_cases():
     save("ops_loss.npz", out)
 
 
+def batchnorm_cases():
+    """DL4J BatchNormalization: batch statistics use the population variance; running stats
+    blend as decay*running + (1-decay)*batch (DL4J's convention, not torch's momentum/unbiased var)."""
+    out = {}
+    cases = [("bn2", (9, 5), 1e-5, 0.9), ("bn4", (3, 4, 5, 7), 1e-3, 0.99), ("bn4b1", (1, 3, 2, 3), 1e-5, 0.9)]
+    for name, shape, eps, decay in cases:
+        c = shape[1]
+        x = (2.0 + 1.5 * rng.standard_normal(shape)).astype(np.float32)
+        gamma, beta, g = f32(c), f32(c), f32(*shape)
+        rmean, rvar = f32(c), (0.5 + rng.random(c)).astype(np.float32)
+        dims = (0,) if len(shape) == 2 else (0, 2, 3)
+        p = name + "_"
+        out.update({p + "x": x, p + "gamma": gamma, p + "beta": beta, p + "g": g, p + "rmean": rmean, p + "rvar": rvar,
+                    p + "eps": np.array([eps]), p + "decay": np.array([decay])})
+        out[p + "inf"] = torch.nn.functional.batch_norm(t(x), t(rmean), t(rvar), t(gamma), t(beta), False, 0.0, eps).numpy()
+        xt, gt, bt = t(x, True), t(gamma, True), t(beta, True)
+        y = torch.nn.functional.batch_norm(xt, None, None, gt, bt, True, 0.0, eps)
+        y.backward(t(g))
+        bmean = t(x).mean(dims)
+        bvar = t(x).var(dims, unbiased=False)
+        out.update({p + "train": y.detach().numpy(), p + "bmean": bmean.numpy(), p + "bvar": bvar.numpy(),
+                    p + "newmean": (decay * t(rmean) + (1 - decay) * bmean).numpy(),
+                    p + "newvar": (decay * t(rvar) + (1 - decay) * bvar).numpy(),
+                    p + "dx": xt.grad.numpy(), p + "dgamma": gt.grad.numpy(), p + "dbeta": bt.grad.numpy()})
+    save("ops_batchnorm.npz", out)
+
+
+def elementwise_cases():
+    out = {}
+    xs = [f32(2, 3, 5) for _ in range(3)]
+    g = f32(2, 3, 5)
+    out.update(x0=xs[0], x1=xs[1], x2=xs[2], g=g)
+    ops = {
+        "Add": lambda a: a[0] + a[1] + a[2],
+        "Product": lambda a: a[0] * a[1] * a[2],
+        "Average": lambda a: (a[0] + a[1] + a[2]) / 3,
+        "Max": lambda a: torch.maximum(torch.maximum(a[0], a[1]), a[2]),
+        "Subtract": lambda a: a[0] - a[1],
+    }
+    for name, fn in ops.items():
+        ts = [t(x, True) for x in xs]
+        y = fn(ts)
+        y.backward(t(g))
+        out[name + "_out"] = y.detach().numpy()
+        for k in range(2 if name == "Subtract" else 3):
+            out[f"{name}_d{k}"] = ts[k].grad.numpy()
+    save("ops_elementwise.npz", out)
+
+
+def upsampling_flatten_cases():
+    out = {}
+    for name, shape, (sh, sw) in (("u1", (2, 3, 4, 5), (2, 3)), ("u2", (1, 2, 3, 3), (3, 2)), ("u3", (1, 1, 2, 1), (1, 1))):
+        x = f32(*shape)
+        xt = t(x, True)
+        y = torch.nn.functional.interpolate(xt, scale_factor=(sh, sw), mode="nearest")
+        g = f32(*y.shape)
+        y.backward(t(g))
+        out.update({name + "_x": x, name + "_size": np.array([sh, sw], np.int32), name + "_out": y.detach().numpy(),
+                    name + "_g": g, name + "_dx": xt.grad.numpy()})
+    x = f32(2, 3, 4, 5)
+    out["flat_x"] = x
+    out["flat_nchw"] = t(x).reshape(2, -1).numpy()
+    out["flat_nhwc"] = t(x).permute(0, 2, 3, 1).reshape(2, -1).numpy()
+    save("ops_upsampling_flatten.npz", out)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     gemm_cases()
     bias_cases()
     activation_cases()
     loss_cases()
+    batchnorm_cases()
+    elementwise_cases()
+    upsampling_flatten_cases()
