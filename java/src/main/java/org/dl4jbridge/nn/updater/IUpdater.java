@@ -1,0 +1,46 @@
+package org.dl4jbridge.nn.updater;
+
+import java.nio.FloatBuffer;
+
+/**
+ * An updater configuration and its rule (DL4J: org.nd4j.linalg.learning.config.IUpdater plus the
+ * matching GradientUpdater). The rule turns an (averaged, regularized) gradient into the update
+ * {@code u} that the network then subtracts: {@code theta -= u} (DL4J_SPEC 6.1, 6.2).
+ *
+ * <p>Equality matters: consecutive parameters whose updaters are {@code equals} share one state
+ * block (DL4J_SPEC 2.8).
+ */
+public abstract class IUpdater implements Cloneable {
+    public static final String CONFIG_PACKAGE = "org.nd4j.linalg.learning.config.";
+
+    /** Number of state values for {@code numParams} parameters. */
+    public abstract long stateSize(long numParams);
+
+    /** Learning rate at this iteration/epoch (NaN for updaters without one). */
+    public abstract double getLearningRate(int iteration, int epoch);
+
+    /**
+     * Replaces {@code grad[gOff, gOff+n)} by the update, advancing the state in
+     * {@code state[sOff, sOff+stateSize(n))} ({@code blockLength} = the whole block's parameter count,
+     * for rules like Adam whose state is [m(block), v(block)]).
+     */
+    public abstract void applyUpdater(FloatBuffer grad, int gOff, int n, FloatBuffer state, int sOff,
+                                      int iteration, int epoch);
+
+    /** JSON {@code @class} (DL4J's fully qualified name). */
+    public String jsonClassName() { return CONFIG_PACKAGE + getClass().getSimpleName(); }
+
+    @Override public IUpdater clone() {
+        try {
+            return (IUpdater) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static void requireRate(String what, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(what + " must be a finite number >= 0, got " + v);
+        }
+    }
+}
