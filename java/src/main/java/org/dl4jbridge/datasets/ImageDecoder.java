@@ -27,8 +27,8 @@ import org.w3c.dom.Node;
  *       {@code BufferedImage.getRGB} would convert colours and change the values);</li>
  *   <li>grey images are replicated to three channels (GRAY to BGR), alpha is dropped (no compositing),
  *       16-bit samples keep their high byte, palette images are expanded;</li>
- *   <li>4-channel JPEGs (CMYK/YCCK, which ImageIO refuses to convert) are converted from their raw
- *       raster with the same integer formula OpenCV uses for CMYK.</li>
+ *   <li>4-channel JPEGs (CMYK/YCCK) are converted from their stored samples (ImageIO's raw raster,
+ *       not read(), which inverts them) with the integer formula OpenCV uses for CMYK.</li>
  * </ul>
  * Thread-safe: every call uses its own ImageReader.
  */
@@ -48,12 +48,16 @@ public final class ImageDecoder {
             }
             ImageReader reader = readers.next();
             try {
-                reader.setInput(in, true, false);
+                reader.setInput(in, false, false); // not seek-forward-only: CMYK files are read twice
                 BufferedImage image;
                 try {
                     image = reader.read(0);
                 } catch (javax.imageio.IIOException unsupported) {
                     if (!reader.canReadRaster() || !isFourChannelJpeg(reader)) throw unsupported;
+                    return fromCmykRaster(reader.readRaster(0, null), adobeTransform(reader));
+                }
+                if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_CMYK && reader.canReadRaster()) {
+                    // read() inverts the samples of CMYK JPEGs; libjpeg hands OpenCV the stored ones
                     return fromCmykRaster(reader.readRaster(0, null), adobeTransform(reader));
                 }
                 return fromImage(image, name);
