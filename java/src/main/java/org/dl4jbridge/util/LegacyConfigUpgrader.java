@@ -70,6 +70,15 @@ public final class LegacyConfigUpgrader {
         }
     }
 
+    /** Any JSON value (object, array, string, number...), for metadata entries. */
+    static JsonNode parseValue(String json, String source) throws ModelFormatException {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     public static String toJson(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);

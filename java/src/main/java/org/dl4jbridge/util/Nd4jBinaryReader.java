@@ -116,8 +116,8 @@ final class Nd4jBinaryReader {
         long bytes = (long) count * width;
         if (byteLimit >= 0 && bytes > byteLimit - consumed) {
             long left = Math.max(0, byteLimit - consumed);
-            throw error("array header declares " + count + " " + type + " elements (" + bytes
-                    + " bytes) but the entry ends after " + left / width + " (" + left + " bytes left)");
+            throw error("array header declares " + count + " " + type + " elements but the entry ends after "
+                    + left / width + " (" + bytes + " bytes needed, " + left + " left)");
         }
         if (byteLimit >= 0 || bytes <= EAGER_ALLOCATION_BYTES) {
             FloatBuffer out = NDArray.allocate(count);
