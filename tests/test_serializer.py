@@ -1,0 +1,108 @@
+"""dl4j_bridge.serializer: the JVM-free reader on DL4J-written zips, and save/restore through the engine."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from conftest import run_python
+from dl4j_bridge import serializer
+from dl4j_bridge.errors import ModelFormatError
+
+REGRESSION = [(r, m) for r in ("050", "060", "071") for m in ("MLP_1", "MLP_2", "CNN_1")]
+
+
+def regression_zip(fixtures_dir, release, model):
+    return fixtures_dir / f"regression_{release}" / f"{release}_ModelSerializer_Regression_{model}.zip"
+
+
+def all_model_zips(fixtures_dir):
+    zips = [regression_zip(fixtures_dir, r, m) for r, m in REGRESSION]
+    zips += [fixtures_dir / "upsampling_100a" / "net.bin", fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip",
+             fixtures_dir / "LenetMnist" / "Model_RANDOM_INIT_UNTRAINED.zip"]
+    return zips
+
+
+def test_every_fixture_lists_layers_and_its_parameter_count_matches_the_stored_array(fixtures_dir):
+    for z in all_model_zips(fixtures_dir):
+        info = serializer.read_model_info(z)
+        assert info.kind == "MultiLayerNetwork", z
+        # stored_params comes from the DL4J-written array header: an independent check of the
+        # per-layer counts derived from the configuration.
+        assert info.num_params == info.stored_params, (z, info.layers)
+        assert info.metadata is None and info.labels == []
+
+
+def test_layers_of_known_models(fixtures_dir):
+    moon = serializer.read_model_info(fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip")
+    assert [(l.name, l.class_name, l.n_in, l.n_out) for l in moon.layers] == [
+        ("layer0", "DenseLayer", 2, 20), ("layer1", "OutputLayer", 20, 2)]
+    assert moon.num_params == 102 and moon.has_updater_state
+    cnn = serializer.read_model_info(regression_zip(fixtures_dir, "050", "CNN_1"))
+    assert [l.class_name for l in cnn.layers] == ["ConvolutionLayer", "SubsamplingLayer", "OutputLayer"]
+    assert [l.num_params for l in cnn.layers] == [3 * 3 * 2 * 2 + 3, 0, 2028 * 5 + 5]
+
+
+def test_legacy_frozen_graph_reports_its_frozen_layers(fixtures_dir, tmp_path):
+    z = tmp_path / "frozen.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as out:
+        out.write(fixtures_dir / "legacy_frozen" / "configuration.json", "configuration.json")
+    info = serializer.read_model_info(z)
+    assert info.kind == "ComputationGraph"
+    assert len(info.frozen_layers) == 53 + 53 + 49 + 2 + 1
+    assert "conv1" in info.frozen_layers and "fc1000" not in info.frozen_layers
+    conv1 = next(l for l in info.layers if l.name == "conv1")
+    assert (conv1.class_name, conv1.n_in, conv1.n_out, conv1.num_params) == ("ConvolutionLayer", 3, 64,
+                                                                            64 * 3 * 7 * 7 + 64)
+    assert info.stored_params is None
+
+
+def test_metadata_is_read_without_a_jvm(tmp_path, fixtures_dir):
+    src = fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip"
+    z = tmp_path / "with_meta.zip"
+    meta = {"format": "dl4j-bridge-metadata", "labels": ["a", "b"], "seed": 123, "inputShape": [2]}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))
+        zout.writestr(serializer.METADATA, json.dumps(meta))
+    assert serializer.read_metadata(z) == meta
+    assert serializer.read_model_info(z).labels == ["a", "b"]
+    assert serializer.read_metadata(src) is None
+    assert serializer.ModelSerializer.detect_kind(z) == "MultiLayerNetwork"
+
+
+def test_reader_starts_no_jvm(fixtures_dir):
+    r = run_python(f"""
+        import sys
+        from dl4j_bridge import serializer, jvm
+        info = serializer.read_model_info({str(fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip")!r})
+        serializer.read_metadata({str(fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip")!r})
+        assert info.num_params == 102
+        assert not jvm.is_started(), "the JVM-free reader started a JVM"
+        assert "jnius" not in sys.modules, "the JVM-free reader imported jnius"
+        print("ok")
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"
+
+
+def test_bad_files_raise_typed_errors_naming_the_file(tmp_path, fixtures_dir):
+    whole = regression_zip(fixtures_dir, "071", "CNN_1").read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ModelFormatError, match=r"cut\.zip: not a readable zip file"):
+        serializer.read_model_info(cut)
+    noconf = tmp_path / "noconf.zip"
+    with zipfile.ZipFile(noconf, "w") as z:
+        z.writestr("coefficients.bin", b"")
+    with pytest.raises(ModelFormatError, match=r"noconf\.zip: no configuration\.json entry"):
+        serializer.read_model_info(noconf)
+    badjson = tmp_path / "badjson.zip"
+    with zipfile.ZipFile(badjson, "w") as z:
+        z.writestr("configuration.json", "{oops")
+    with pytest.raises(ModelFormatError, match=r"badjson\.zip: configuration\.json: not valid JSON"):
+        serializer.read_model_info(badjson)
+    with pytest.raises(FileNotFoundError):
+        serializer.read_model_info(tmp_path / "absent.zip")
