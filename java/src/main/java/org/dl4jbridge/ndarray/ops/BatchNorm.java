@@ -182,7 +182,7 @@ public final class BatchNorm {
                             s += Reductions.sum(us, k);
                         } else {
                             vb.get(vo + base + p, vs, 0, k);
-                            s += dotCentered(us, vs, center[c], k);
+                            s += Reductions.dotCentered(us, vs, center[c], k);
                         }
                     }
                 }
@@ -266,12 +266,6 @@ public final class BatchNorm {
 
     private static void accumulateCentered(double[] acc, float[] u, float[] v, float[] center, int n) {
         for (int j = 0; j < n; j++) acc[j] += (double) u[j] * ((double) v[j] - center[j]);
-    }
-
-    private static double dotCentered(float[] u, float[] v, float center, int n) {
-        double s = 0;
-        for (int j = 0; j < n; j++) s += (double) u[j] * ((double) v[j] - center);
-        return s;
     }
 
     private static void affineRow(float[] x, float[] m, float[] scale, float[] shift, float[] y, int n) {
