@@ -18,7 +18,8 @@ import org.dl4jbridge.ndarray.Parallel;
  *       statistics.</li>
  *   <li>{@link #training}: the same with the batch mean and the batch variance {@code Σ(x − μ)²/N}
  *       (population variance, N = values per channel), returning a {@link Stats} for backward and
- *       for the running-statistics update.</li>
+ *       for the running-statistics update. Backward needs the unmodified input, so a training
+ *       layer must not pass {@code out == x}.</li>
  *   <li>{@link #updateRunningStats}: DL4J's decay convention {@code running = decay·running +
  *       (1 − decay)·batch}, for mean and variance (same batch variance as the forward).</li>
  *   <li>{@link #backward}: {@code dx}, {@code dGamma = Σ dy·x̂}, {@code dBeta = Σ dy} for training mode
