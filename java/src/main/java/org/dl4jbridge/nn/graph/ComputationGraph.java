@@ -1,0 +1,479 @@
+package org.dl4jbridge.nn.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.dl4jbridge.datasets.DataSet;
+import org.dl4jbridge.datasets.DataSetIterator;
+import org.dl4jbridge.eval.Evaluation;
+import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
+import org.dl4jbridge.nn.conf.GraphNames;
+import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
+import org.dl4jbridge.nn.conf.graph.ElementWiseVertex;
+import org.dl4jbridge.nn.conf.graph.FrozenVertex;
+import org.dl4jbridge.nn.conf.graph.GraphVertex;
+import org.dl4jbridge.nn.conf.graph.LayerVertex;
+import org.dl4jbridge.nn.conf.graph.MergeVertex;
+import org.dl4jbridge.nn.conf.graph.PreprocessorVertex;
+import org.dl4jbridge.nn.conf.layers.Layer;
+import org.dl4jbridge.nn.conf.layers.misc.FrozenLayer;
+import org.dl4jbridge.nn.graph.vertex.ElementWiseVertexImpl;
+import org.dl4jbridge.nn.graph.vertex.LayerVertexImpl;
+import org.dl4jbridge.nn.graph.vertex.MergeVertexImpl;
+import org.dl4jbridge.nn.graph.vertex.PreprocessorVertexImpl;
+import org.dl4jbridge.nn.graph.vertex.VertexImpl;
+import org.dl4jbridge.nn.layers.AbstractLayer;
+import org.dl4jbridge.nn.layers.FrozenLayerImpl;
+import org.dl4jbridge.nn.layers.LayerFactory;
+import org.dl4jbridge.nn.layers.OutputLayerImpl;
+import org.dl4jbridge.nn.params.ParamInitializer;
+import org.dl4jbridge.nn.params.ParamLayout;
+import org.dl4jbridge.nn.updater.IUpdater;
+import org.dl4jbridge.nn.updater.NetworkUpdater;
+import org.dl4jbridge.nn.updater.NoOp;
+import org.dl4jbridge.ndarray.NDArray;
+
+/**
+ * A trainable directed acyclic graph of layers and vertices (DL4J: ComputationGraph).
+ *
+ * <p>Parameters live in one flat {@code [1, N]} vector laid out in topological order (DL4J_SPEC 2.7);
+ * every layer's W/b are views into it, and the gradient vector has the same layout. {@link #init()}
+ * draws weights from {@code java.util.Random(seed)} (the configuration's seed), layer by layer in
+ * vertex-index order, each weight segment in its buffer order: deterministic for a seed, but not
+ * ND4J's random stream. Dropout masks come from a second {@code java.util.Random(seed)}.
+ *
+ * <p>Training ({@link #fit(DataSet)}) is DL4J's SGD step (DL4J_SPEC 6.1): training-mode forward,
+ * score (mean loss + regularization) before the update, summed gradients, updater divides by the
+ * minibatch size, {@code iterationCount += 1}. Frozen layers run in inference mode and are never updated.
+ */
+public class ComputationGraph {
+    private final ComputationGraphConfiguration conf;
+    private List<String> names;
+    private int[] topo;
+    private VertexImpl[] vertices;
+    private int[][] inputIdx;
+    private int[] paramStart;
+    private NDArray flatParams;
+    private NDArray flatGrads;
+    private NetworkUpdater updater;
+    private Random dropoutRng;
+    private double score = Double.NaN;
+    private int lastMiniBatch;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    public ComputationGraph(ComputationGraphConfiguration conf) { this.conf = conf; }
+
+    public ComputationGraphConfiguration getConfiguration() { return conf; }
+
+    // ---- initialization -------------------------------------------------------------------
+
+    /** Initializes parameters from the configuration's seed. */
+    public void init() { init(null, false); }
+
+    /**
+     * Uses {@code params} (a row vector or rank-1 of exactly {@link #numParams()} values) as the
+     * parameters, copied when {@code clone}, else used directly (as DL4J's restore does).
+     */
+    public void init(NDArray params, boolean clone) {
+        conf.validate();
+        names = conf.vertexNamesByIndex();
+        topo = conf.topologicalOrder();
+        int n = names.size();
+        vertices = new VertexImpl[n];
+        inputIdx = new int[n][];
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < n; i++) index.put(names.get(i), i);
+        int nIn = conf.getNetworkInputs().size();
+        for (int i = nIn; i < n; i++) {
+            String name = names.get(i);
+            vertices[i] = createVertex(name, conf.getVertices().get(name));
+            List<String> ins = conf.getVertexInputs().get(name);
+            inputIdx[i] = ins.stream().mapToInt(index::get).toArray();
+        }
+        paramStart = new int[n];
+        long total = 0;
+        for (int v : topo) {
+            paramStart[v] = (int) total;
+            if (vertices[v] != null && vertices[v].layer() != null) total += vertices[v].layer().numParams();
+        }
+        if (total > Integer.MAX_VALUE) throw new IllegalStateException("network has " + total + " parameters: more than one buffer holds");
+        int numParams = (int) total;
+        if (params != null) {
+            boolean rowVector = params.rank() == 1 || (params.rank() == 2 && params.size(0) == 1);
+            if (!rowVector || params.length() != numParams) {
+                throw new IllegalArgumentException("parameters must be a row vector of " + numParams + " values for this configuration, got shape "
+                        + Arrays.toString(params.shape()));
+            }
+            NDArray p = clone || !params.isContiguous() ? params.dup() : params;
+            flatParams = p.reshape(1, numParams);
+        } else {
+            flatParams = NDArray.zeros(1, numParams);
+        }
+        flatGrads = NDArray.zeros(1, numParams);
+        long seed = conf.getDefaultConfiguration().getSeed();
+        dropoutRng = new Random(seed);
+        Random initRng = new Random(seed);
+        List<String> variables = new ArrayList<>();
+        for (int i = nIn; i < n; i++) {
+            AbstractLayer l = vertices[i].layer();
+            if (l == null) continue;
+            l.setViews(flatParams, flatGrads, paramStart[i]);
+            l.setRandom(dropoutRng);
+            if (params == null && l.numParams() > 0) ParamInitializer.init(l.conf(), flatParams, paramStart[i], initRng);
+            LayerVertex lv = (LayerVertex) conf.getVertices().get(names.get(i));
+            List<String> vars = ParamLayout.variableNames(lv.getLayer());
+            lv.getLayerConf().setVariables(vars);
+            for (String v : vars) variables.add(names.get(i) + "_" + v);
+        }
+        conf.getDefaultConfiguration().setVariables(variables);
+        updater = buildUpdater();
+    }
+
+    private VertexImpl createVertex(String name, GraphVertex v) {
+        if (v instanceof FrozenVertex f) return createVertex(name, f.getUnderlying());
+        if (v instanceof LayerVertex lv) {
+            Layer l = lv.getLayer();
+            if (l.getLayerName() == null) l.setLayerName(name);
+            return new LayerVertexImpl(name, LayerFactory.create(l), lv.getPreProcessor());
+        }
+        if (v instanceof MergeVertex) return new MergeVertexImpl(name);
+        if (v instanceof ElementWiseVertex e) return new ElementWiseVertexImpl(name, e.getOp());
+        if (v instanceof PreprocessorVertex p) return new PreprocessorVertexImpl(name, p.getPreProcessor());
+        throw new IllegalArgumentException("vertex '" + name + "': no runtime for " + v);
+    }
+
+    private NetworkUpdater buildUpdater() {
+        List<NetworkUpdater.Segment> segs = new ArrayList<>();
+        for (int v : topo) {
+            VertexImpl vi = vertices[v];
+            if (vi == null || vi.layer() == null) continue;
+            AbstractLayer l = vi.layer();
+            Layer c = l.conf();
+            boolean frozen = l.isFrozen();
+            for (ParamLayout.Entry e : ParamLayout.of(c)) {
+                IUpdater u = frozen ? new NoOp() : c.getUpdaterByParam(e.key());
+                if (u == null) throw new IllegalStateException("layer '" + names.get(v) + "' has no updater for parameter " + e.key());
+                segs.add(new NetworkUpdater.Segment(names.get(v), e.key(), paramStart[v] + e.offset(), e.length(), u,
+                        frozen ? List.of() : c.getRegularizationByParam(e.key())));
+            }
+        }
+        return new NetworkUpdater(segs);
+    }
+
+    private void requireInit() {
+        if (vertices == null) throw new IllegalStateException("the network is not initialized: call init() first");
+    }
+
+    /**
+     * Freezes the named layer vertices in place (runtime only; the configuration is unchanged), as
+     * TransferLearningHelper does. The updater is rebuilt; its state restarts at zero.
+     */
+    public void freezeLayersInPlace(Collection<String> layerNames) {
+        requireInit();
+        for (String name : layerNames) {
+            int i = indexOf(name);
+            if (vertices[i] instanceof LayerVertexImpl lv && !lv.layer().isFrozen()) {
+                AbstractLayer inner = lv.layer();
+                FrozenLayerImpl f = new FrozenLayerImpl(new FrozenLayer(inner.conf()), inner);
+                vertices[i] = new LayerVertexImpl(name, f, lv.preProcessor());
+            }
+        }
+        updater = buildUpdater();
+    }
+
+    // ---- parameters ------------------------------------------------------------------------
+
+    public long numParams() { requireInit(); return flatParams.length(); }
+
+    /** The flat parameter vector [1, N] (a live view: writing it changes the network). */
+    public NDArray params() { requireInit(); return flatParams; }
+
+    /** Copies {@code p} (N values, any shape) into the parameters. */
+    public void setParams(NDArray p) {
+        requireInit();
+        if (p.length() != flatParams.length()) {
+            throw new IllegalArgumentException("setParams: got " + p.length() + " values, the network has " + flatParams.length());
+        }
+        flatParams.assign(p.isContiguous() ? p.reshape(1, p.length()) : p.dup().reshape(1, p.length()));
+    }
+
+    /** The flat gradient vector (same layout as params), as left by the last gradient computation (summed over the minibatch). */
+    public NDArray gradient() { requireInit(); return flatGrads; }
+
+    public NetworkUpdater getUpdater() { requireInit(); return updater; }
+
+    /** Parameters by "vertexName_param" in parameter order (views). */
+    public Map<String, NDArray> paramTable() {
+        requireInit();
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (int v : topo) {
+            if (vertices[v] == null || vertices[v].layer() == null) continue;
+            vertices[v].layer().paramTable().forEach((k, a) -> out.put(names.get(v) + "_" + k, a));
+        }
+        return out;
+    }
+
+    /** One parameter, e.g. {@code getParam("fc2_W")}. */
+    public NDArray getParam(String key) {
+        NDArray a = paramTable().get(key);
+        if (a == null) throw new IllegalArgumentException("no parameter '" + key + "'" + GraphNames.closest(key, new ArrayList<>(paramTable().keySet())));
+        return a;
+    }
+
+    public AbstractLayer getLayer(String name) {
+        requireInit();
+        AbstractLayer l = vertices[indexOf(name)] == null ? null : vertices[indexOf(name)].layer();
+        if (l == null) throw new IllegalArgumentException("'" + name + "' is not a layer vertex");
+        return l;
+    }
+
+    /** Runtime layers in topological order. */
+    public List<AbstractLayer> getLayers() {
+        requireInit();
+        List<AbstractLayer> out = new ArrayList<>();
+        for (int v : topo) if (vertices[v] != null && vertices[v].layer() != null) out.add(vertices[v].layer());
+        return out;
+    }
+
+    private int indexOf(String name) {
+        int i = names.indexOf(name);
+        if (i < 0) throw new IllegalArgumentException("no vertex '" + name + "'" + GraphNames.closest(name, names));
+        return i;
+    }
+
+    public int getIterationCount() { return conf.getIterationCount(); }
+    public int getEpochCount() { return conf.getEpochCount(); }
+    public void setListeners(TrainingListener... ls) { listeners.clear(); listeners.addAll(Arrays.asList(ls)); }
+    public void addListeners(TrainingListener... ls) { listeners.addAll(Arrays.asList(ls)); }
+
+    // ---- forward ----------------------------------------------------------------------------
+
+    /** Activations of every vertex (inputs included) by name. */
+    public Map<String, NDArray> feedForward(NDArray[] inputs, boolean train) {
+        NDArray[] acts = forward(inputs, train, false);
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (int v : topo) out.put(names.get(v), acts[v]);
+        return out;
+    }
+
+    public Map<String, NDArray> feedForward(NDArray input, boolean train) { return feedForward(new NDArray[] {input}, train); }
+
+    /** Network outputs in inference mode, in {@code networkOutputs} order. */
+    public NDArray[] output(NDArray... inputs) { return output(false, inputs); }
+
+    public NDArray[] output(boolean train, NDArray... inputs) {
+        NDArray[] acts = forward(inputs, train, true);
+        List<String> outs = conf.getNetworkOutputs();
+        NDArray[] r = new NDArray[outs.size()];
+        for (int k = 0; k < r.length; k++) r[k] = acts[names.indexOf(outs.get(k))];
+        if (!train) clearCaches();
+        return r;
+    }
+
+    /** The single output of a one-output network. */
+    public NDArray outputSingle(NDArray... inputs) {
+        NDArray[] o = output(inputs);
+        if (o.length != 1) throw new IllegalStateException("outputSingle needs a network with one output; this one has " + o.length);
+        return o[0];
+    }
+
+    private NDArray[] forward(NDArray[] inputs, boolean train, boolean releaseEarly) {
+        requireInit();
+        List<String> ins = conf.getNetworkInputs();
+        if (inputs == null || inputs.length != ins.size()) {
+            throw new IllegalArgumentException("the network takes " + ins.size() + " input array(s) " + ins + ", got "
+                    + (inputs == null ? 0 : inputs.length));
+        }
+        int mb = inputs[0].size(0);
+        for (NDArray a : inputs) {
+            if (a.size(0) != mb) throw new IllegalArgumentException("all inputs must have the same minibatch size, got "
+                    + a.size(0) + " and " + mb);
+        }
+        int n = names.size();
+        NDArray[] acts = new NDArray[n];
+        int[] remainingUses = new int[n];
+        if (releaseEarly && !train) {
+            for (int i = 0; i < n; i++) if (inputIdx[i] != null) for (int j : inputIdx[i]) remainingUses[j]++;
+            for (String o : conf.getNetworkOutputs()) remainingUses[names.indexOf(o)] += 1;
+        }
+        for (int i = 0; i < ins.size(); i++) acts[i] = inputs[i];
+        for (int v : topo) {
+            if (vertices[v] == null) continue;
+            NDArray[] in = new NDArray[inputIdx[v].length];
+            for (int k = 0; k < in.length; k++) in[k] = acts[inputIdx[v][k]];
+            acts[v] = vertices[v].forward(in, train);
+            if (releaseEarly && !train) {
+                // Free activations no later vertex reads, so deep inference keeps only a few live at once.
+                for (int j : inputIdx[v]) if (--remainingUses[j] == 0 && j >= ins.size()) acts[j] = null;
+            }
+        }
+        return acts;
+    }
+
+    // ---- score and gradients -----------------------------------------------------------------
+
+    /** Score of the last gradient computation / fit iteration (before its update). */
+    public double score() { return score; }
+
+    /** Score (mean loss + regularization) of a DataSet in inference mode. */
+    public double score(DataSet ds) { return score(ds, false); }
+
+    public double score(DataSet ds, boolean training) {
+        NDArray[] acts = forward(new NDArray[] {ds.getFeatures()}, training, false);
+        double s = lossScore(acts, new NDArray[] {ds.getLabels()}) + updater.regularizationScore(flatParams);
+        clearCaches();
+        return s;
+    }
+
+    private double lossScore(NDArray[] acts, NDArray[] labels) {
+        List<String> outs = conf.getNetworkOutputs();
+        if (labels.length != outs.size()) {
+            throw new IllegalArgumentException("the network has " + outs.size() + " outputs " + outs + " but " + labels.length + " label arrays were given");
+        }
+        double s = 0;
+        for (int k = 0; k < outs.size(); k++) {
+            int v = names.indexOf(outs.get(k));
+            s += outputLayer(v).score(acts[v], labels[k]);
+        }
+        return s;
+    }
+
+    private OutputLayerImpl outputLayer(int v) {
+        if (vertices[v] instanceof LayerVertexImpl lv && lv.layer() instanceof OutputLayerImpl o) return o;
+        if (vertices[v] instanceof LayerVertexImpl lv && lv.layer() instanceof FrozenLayerImpl f && f.inner() instanceof OutputLayerImpl) {
+            throw new IllegalStateException("output '" + names.get(v) + "' is a frozen output layer: it cannot be trained");
+        }
+        throw new IllegalStateException("output vertex '" + names.get(v) + "' is not an OutputLayer: fit and score need a loss"
+                + " (add an OutputLayer, e.g. OutputLayer.Builder(LossFunction.NEGATIVELOGLIKELIHOOD))");
+    }
+
+    /** Gradient (summed over the minibatch, into {@link #gradient()}) and score at the current parameters. */
+    public void computeGradientAndScore(DataSet ds) { computeGradientAndScore(new NDArray[] {ds.getFeatures()}, new NDArray[] {ds.getLabels()}); }
+
+    public void computeGradientAndScore(NDArray[] inputs, NDArray[] labels) {
+        NDArray[] acts = forward(inputs, true, false);
+        score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
+        lastMiniBatch = inputs[0].size(0);
+        flatGrads.assign(0f);
+        backward(labels);
+    }
+
+    private void backward(NDArray[] labels) {
+        int n = names.size();
+        boolean[] trainableUp = new boolean[n];
+        for (int v : topo) {
+            if (vertices[v] == null) continue;
+            boolean t = vertices[v].hasTrainableParams();
+            for (int j : inputIdx[v]) t |= trainableUp[j];
+            trainableUp[v] = t;
+        }
+        NDArray[] eps = new NDArray[n];
+        List<String> outs = conf.getNetworkOutputs();
+        for (int k = 0; k < outs.size(); k++) {
+            int v = names.indexOf(outs.get(k));
+            if (!trainableUp[v]) continue;
+            NDArray[] d = ((LayerVertexImpl) vertices[v]).backwardFromLabels(labels[k], need(v, trainableUp));
+            accumulate(eps, inputIdx[v], d);
+        }
+        for (int t = topo.length - 1; t >= 0; t--) {
+            int v = topo[t];
+            if (vertices[v] == null || eps[v] == null || !trainableUp[v]) continue;
+            accumulate(eps, inputIdx[v], vertices[v].backward(eps[v], need(v, trainableUp)));
+            eps[v] = null;
+        }
+    }
+
+    private boolean[] need(int v, boolean[] trainableUp) {
+        boolean[] r = new boolean[inputIdx[v].length];
+        for (int k = 0; k < r.length; k++) r[k] = trainableUp[inputIdx[v][k]];
+        return r;
+    }
+
+    private static void accumulate(NDArray[] eps, int[] targets, NDArray[] d) {
+        for (int k = 0; k < targets.length; k++) {
+            if (d[k] == null) continue;
+            int j = targets[k];
+            if (eps[j] == null) {
+                eps[j] = d[k];
+            } else {
+                NDArray sum = eps[j].dup();
+                NDArray add = d[k].isContiguous() ? d[k] : d[k].dup();
+                for (int i = 0; i < sum.length(); i++) sum.buffer().put(i, sum.buffer().get(i) + add.buffer().get(add.offset() + i));
+                eps[j] = sum;
+            }
+        }
+    }
+
+    // ---- training ------------------------------------------------------------------------------
+
+    /** One iteration on one minibatch (DL4J_SPEC 6.1). */
+    public void fit(DataSet ds) { fit(new NDArray[] {ds.getFeatures()}, new NDArray[] {ds.getLabels()}); }
+
+    public void fit(NDArray[] inputs, NDArray[] labels) {
+        computeGradientAndScore(inputs, labels);
+        NeuralNetConfiguration dc = conf.getDefaultConfiguration();
+        updater.update(flatParams, flatGrads, lastMiniBatch, dc.isMiniBatch(), conf.getIterationCount(), conf.getEpochCount());
+        for (AbstractLayer l : getLayers()) l.applyPendingUpdates();
+        clearCaches();
+        conf.setIterationCount(conf.getIterationCount() + 1);
+        for (TrainingListener l : listeners) l.iterationDone(this, conf.getIterationCount(), conf.getEpochCount(), score);
+    }
+
+    /** One epoch over the iterator (reset first if it is exhausted); epochCount += 1. */
+    public void fit(DataSetIterator it) {
+        requireInit();
+        if (!it.hasNext() && it.resetSupported()) it.reset();
+        while (it.hasNext()) fit(it.next());
+        conf.setEpochCount(conf.getEpochCount() + 1);
+        for (TrainingListener l : listeners) l.onEpochEnd(this, conf.getEpochCount());
+    }
+
+    public void fit(DataSetIterator it, int numEpochs) {
+        if (numEpochs <= 0) throw new IllegalArgumentException("numEpochs must be >= 1, got " + numEpochs);
+        for (int e = 0; e < numEpochs; e++) {
+            if (e > 0 && it.resetSupported()) it.reset();
+            fit(it);
+        }
+    }
+
+    /** Classification evaluation over the remaining minibatches (reset first if exhausted), inference mode. */
+    public Evaluation evaluate(DataSetIterator it) { return evaluate(it, it.getLabels()); }
+
+    public Evaluation evaluate(DataSetIterator it, List<String> labels) {
+        requireInit();
+        if (!it.hasNext() && it.resetSupported()) it.reset();
+        Evaluation e = labels == null ? new Evaluation() : new Evaluation(labels);
+        while (it.hasNext()) {
+            DataSet ds = it.next();
+            e.eval(ds.getLabels(), outputSingle(ds.getFeatures()));
+        }
+        return e;
+    }
+
+    private void clearCaches() {
+        for (VertexImpl v : vertices) if (v != null) v.clearCaches();
+    }
+
+    // ---- description ---------------------------------------------------------------------------
+
+    /** DL4J-style table: vertex (type), nIn,nOut, parameter count and shapes, inputs; frozen layers marked. */
+    public String summary() {
+        requireInit();
+        return GraphSummary.of(this, conf, names, topo, vertices, inputIdx);
+    }
+
+    /** A deep copy: same configuration, copied parameters and updater state. */
+    @Override
+    public ComputationGraph clone() {
+        requireInit();
+        ComputationGraph g = new ComputationGraph(conf.clone());
+        g.init(flatParams, true);
+        g.updater.setStateViewArray(updater.getStateViewArray());
+        return g;
+    }
+}

@@ -1,0 +1,29 @@
+package org.dl4jbridge.nn.layers;
+
+import org.dl4jbridge.nn.conf.layers.ActivationLayer;
+import org.dl4jbridge.ndarray.NDArray;
+
+/** Element-wise activation, any input shape (SOFTMAX needs rank 2). */
+public class ActivationLayerImpl extends AbstractLayer {
+    private final ActivationFn act;
+    private NDArray output;
+
+    public ActivationLayerImpl(ActivationLayer conf) {
+        super(conf);
+        this.act = ActivationFn.of(conf.getActivationFn(), conf.getLayerName());
+    }
+
+    @Override
+    protected NDArray forward(NDArray x, boolean training) {
+        NDArray a = act.op().forward(contiguous(x), NDArray.zeros(x.shape()), act.alpha());
+        output = training ? a : null;
+        return a;
+    }
+
+    @Override
+    protected NDArray backward(NDArray eps, boolean needInputGradient) {
+        return needInputGradient ? act.backward(output, contiguous(eps)) : null;
+    }
+
+    @Override public void clearCaches() { super.clearCaches(); output = null; }
+}

@@ -1,0 +1,37 @@
+package org.dl4jbridge.nn.layers;
+
+import org.dl4jbridge.nn.conf.layers.DepthwiseConvolution2D;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.ops.FusedActivation;
+
+/** Depthwise convolution layer, weights in DL4J's [kH, kW, nIn, depthMultiplier] layout. */
+public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
+    private final int multiplier;
+
+    public DepthwiseConvolution2DImpl(DepthwiseConvolution2D conf) {
+        super(conf);
+        this.multiplier = conf.getDepthMultiplier();
+    }
+
+    @Override
+    protected NDArray forward(NDArray x, boolean training) {
+        checkInput(x);
+        x = contiguous(x);
+        FusedActivation fused = act.fused();
+        NDArray out = org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x, params.get("W"),
+                org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, bias(), cfg,
+                fused == null ? FusedActivation.IDENTITY : fused);
+        if (fused == null) act.apply(out);
+        output = training ? out : null;
+        return out;
+    }
+
+    @Override
+    protected NDArray backward(NDArray eps, boolean needInputGradient) {
+        NDArray dz = act.backward(output, contiguous(eps));
+        NDArray dx = needInputGradient ? NDArray.zeros(input.shape()) : null;
+        org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.backward(input, params.get("W"),
+                org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, dz, cfg, dx, grads.get("W"), biasGrad());
+        return dx;
+    }
+}

@@ -1,0 +1,45 @@
+package org.dl4jbridge.nn.layers;
+
+import org.dl4jbridge.nn.conf.layers.SubsamplingLayer;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.Pooling2D;
+import org.dl4jbridge.ndarray.ops.PoolingType;
+
+/** Max/average pooling layer on ops-conv's Pooling2D. */
+public class SubsamplingLayerImpl extends AbstractLayer {
+    private final Conv2DConfig cfg;
+    private final PoolingType type;
+    private final boolean includePad;
+
+    public SubsamplingLayerImpl(SubsamplingLayer conf) {
+        super(conf);
+        this.cfg = ConvolutionLayerImpl.config(conf.getKernelSize(), conf.getStride(), conf.getPadding(), conf.getDilation(),
+                conf.getConvolutionMode());
+        this.type = poolingType(conf.getPoolingType(), conf.getLayerName());
+        this.includePad = conf.isAvgPoolIncludePadInDivisor();
+    }
+
+    static PoolingType poolingType(org.dl4jbridge.nn.conf.layers.PoolingType t, String layer) {
+        return switch (t) {
+            case MAX -> PoolingType.MAX;
+            case AVG -> PoolingType.AVG;
+            default -> throw new IllegalArgumentException("layer '" + layer + "': pooling type " + t
+                    + " is not supported by the engine (supported: MAX, AVG)");
+        };
+    }
+
+    @Override
+    protected NDArray forward(NDArray x, boolean training) {
+        if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
+        return Pooling2D.forward(contiguous(x), cfg, type, includePad);
+    }
+
+    @Override
+    protected NDArray backward(NDArray eps, boolean needInputGradient) {
+        if (!needInputGradient) return null;
+        NDArray dx = NDArray.zeros(input.shape());
+        Pooling2D.backward(input, contiguous(eps), cfg, type, includePad, dx);
+        return dx;
+    }
+}

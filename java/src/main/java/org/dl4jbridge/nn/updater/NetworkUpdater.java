@@ -1,0 +1,119 @@
+package org.dl4jbridge.nn.updater;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.dl4jbridge.nn.conf.regularization.Regularization;
+import org.dl4jbridge.ndarray.NDArray;
+
+/**
+ * The network's updater (DL4J: BaseMultiLayerUpdater, DL4J_SPEC 2.8, 6.1): parameters in parameter
+ * order, consecutive ones with equal updater configurations merged into blocks, each block owning a
+ * contiguous slice of one flat state vector (Nesterovs: v; Adam: m then v; RmsProp: r; Sgd/NoOp: none).
+ *
+ * <p>One step: gradient / minibatch size, then per block L1/L2 added to the gradient, the updater rule,
+ * weight decay added to the update, and {@code theta -= update}. NoOp blocks (frozen layers, batch-norm
+ * running statistics) leave their parameters untouched.
+ */
+public final class NetworkUpdater {
+    /** One parameter of one layer and where it lies in the flat parameter vector. */
+    public record Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization) {}
+
+    /** A run of segments sharing one updater configuration. */
+    public record Block(IUpdater updater, int paramOffset, int length, int stateOffset, int stateLength, List<Segment> segments) {}
+
+    private final List<Block> blocks = new ArrayList<>();
+    private final List<Segment> segments;
+    private NDArray state;
+
+    public NetworkUpdater(List<Segment> segments) {
+        this.segments = List.copyOf(segments);
+        int stateOff = 0;
+        List<Segment> run = new ArrayList<>();
+        for (Segment s : segments) {
+            if (!run.isEmpty()) {
+                Segment last = run.get(run.size() - 1);
+                boolean contiguous = last.offset() + last.length() == s.offset();
+                if (!contiguous || !last.updater().equals(s.updater())) {
+                    stateOff = addBlock(run, stateOff);
+                    run = new ArrayList<>();
+                }
+            }
+            run.add(s);
+        }
+        if (!run.isEmpty()) stateOff = addBlock(run, stateOff);
+        state = NDArray.zeros(stateOff);
+    }
+
+    private int addBlock(List<Segment> run, int stateOff) {
+        int off = run.get(0).offset();
+        int len = 0;
+        for (Segment s : run) len += s.length();
+        IUpdater u = run.get(0).updater();
+        int stateLen = (int) u.stateSize(len);
+        blocks.add(new Block(u, off, len, stateOff, stateLen, List.copyOf(run)));
+        return stateOff + stateLen;
+    }
+
+    public List<Block> getBlocks() { return List.copyOf(blocks); }
+    public List<Segment> getSegments() { return segments; }
+    public long stateSize() { return state.length(); }
+
+    /** The flat state vector (DL4J: getStateViewArray), rank 1. */
+    public NDArray getStateViewArray() { return state; }
+
+    /** Replaces the state (as restored from updaterState.bin); only the length is checked, as DL4J does. */
+    public void setStateViewArray(NDArray newState) {
+        if (newState.length() != state.length()) {
+            throw new IllegalArgumentException("updater state has " + newState.length() + " values but this network's updater needs "
+                    + state.length() + " (blocks: " + describe() + ")");
+        }
+        state.assign(newState.reshape(newState.length()));
+    }
+
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (Block b : blocks) {
+            if (sb.length() > 0) sb.append("; ");
+            sb.append(b.updater()).append(" params[").append(b.paramOffset()).append(',').append(b.paramOffset() + b.length())
+                    .append(") state ").append(b.stateLength());
+        }
+        return sb.toString();
+    }
+
+    /** Sum of the regularization score terms over all trainable parameters (DL4J_SPEC 6.3). */
+    public double regularizationScore(NDArray params) {
+        double s = 0;
+        FloatBuffer p = params.buffer();
+        for (Segment seg : segments) {
+            for (Regularization r : seg.regularization()) s += r.score(p, params.offset() + seg.offset(), seg.length());
+        }
+        return s;
+    }
+
+    /** One update step from summed gradients {@code grads} for a minibatch of {@code miniBatchSize}. */
+    public void update(NDArray params, NDArray grads, int miniBatchSize, boolean divideByMiniBatch, int iteration, int epoch) {
+        FloatBuffer p = params.buffer(), g = grads.buffer(), st = state.buffer();
+        int po = params.offset(), go = grads.offset(), so = state.offset();
+        float inv = divideByMiniBatch ? 1f / miniBatchSize : 1f;
+        for (Block b : blocks) {
+            if (b.updater() instanceof NoOp) continue;
+            for (Segment s : b.segments()) {
+                int gOff = go + s.offset();
+                if (inv != 1f) for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) * inv);
+                for (Regularization r : s.regularization()) {
+                    if (r.applyStep() == Regularization.ApplyStep.BEFORE_UPDATER) r.apply(p, po + s.offset(), g, gOff, s.length(), 0);
+                }
+            }
+            b.updater().applyUpdater(g, go + b.paramOffset(), b.length(), st, so + b.stateOffset(), iteration, epoch);
+            double lr = b.updater().getLearningRate(iteration, epoch);
+            for (Segment s : b.segments()) {
+                for (Regularization r : s.regularization()) {
+                    if (r.applyStep() == Regularization.ApplyStep.POST_UPDATER) r.apply(p, po + s.offset(), g, go + s.offset(), s.length(), lr);
+                }
+            }
+            int pOff = po + b.paramOffset(), gOff = go + b.paramOffset();
+            for (int i = 0; i < b.length(); i++) p.put(pOff + i, p.get(pOff + i) - g.get(gOff + i));
+        }
+    }
+}
