@@ -71,22 +71,29 @@ public final class DepthwiseConvolution2D {
         return cfg.geometry(x.size(2), x.size(3));
     }
 
-    /** Padded, column-phase-split plane geometry shared by forward and backward. */
-    private record Padded(int hp, int wp, int phases, int wq) {
+    /**
+     * A zero-padded input plane split into stride phases: padded pixel (py, px) lives in phase
+     * plane (py % sH, px % sW) at (py / sH, px / sW). Every kernel tap then reads, for output
+     * (oy, ox), the contiguous element {@code tapBase + oy * wq + ox}, so a whole output plane
+     * (on a grid of width wq; columns from wo on are discarded) is one multiply-add per tap.
+     */
+    private record Padded(int hp, int wp, int sH, int sW, int hq, int wq) {
         static Padded of(ConvGeometry g) {
             Conv2DConfig c = g.cfg();
             int hp = (g.outH() - 1) * c.sH() + (c.kH() - 1) * c.dH() + 1;
             int wp = (g.outW() - 1) * c.sW() + (c.kW() - 1) * c.dW() + 1;
-            return new Padded(hp, wp, c.sW(), (wp + c.sW() - 1) / c.sW());
+            return new Padded(hp, wp, c.sH(), c.sW(), (hp + c.sH() - 1) / c.sH(), (wp + c.sW() - 1) / c.sW());
         }
 
-        int size() { return phases * hp * wq; }
+        /** Phase planes plus one row of slack read (never used) by the last grid row's discarded columns. */
+        int size() { return sH * sW * hq * wq + wq; }
 
-        /** Where padded column {@code px} of padded row {@code py} lives. */
-        int at(int py, int px) { return (px % phases) * hp * wq + py * wq + px / phases; }
+        int at(int py, int px) {
+            return ((py % sH) * sW + px % sW) * hq * wq + (py / sH) * wq + px / sW;
+        }
 
-        /** Start of the contiguous run that tap column offset {@code kxd} reads along an output row. */
-        int tapBase(int py, int kxd) { return (kxd % phases) * hp * wq + py * wq + kxd / phases; }
+        /** Element read by output (0, 0) for the tap at padded offset (kyd, kxd). */
+        int tapBase(int kyd, int kxd) { return at(kyd, kxd); }
     }
 
     static void forwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray b, ConvGeometry g,
@@ -97,34 +104,48 @@ public final class DepthwiseConvolution2D {
         float[] taps = canonicalTaps(w, layout, cout, kk);
         float[] bias = b == null ? null : b.toFloatArray();
         Padded pd = Padded.of(g);
-        int ho = g.outH(), wo = g.outW(), p = ho * wo;
+        int ho = g.outH(), wo = g.outW(), p = ho * wo, grid = ho * pd.wq();
+        int[] tapBase = new int[kk];
+        for (int ky = 0; ky < c.kH(); ky++)
+            for (int kx = 0; kx < c.kW(); kx++) tapBase[ky * c.kW() + kx] = pd.tapBase(ky * c.dH(), kx * c.dW());
         FloatBuffer xb = x.buffer(), ob = out.buffer();
         Parallel.range(n * cin, (lo, hi) -> {
             ConvWorkspace ws = ConvWorkspace.get();
             float[] pad = ws.heap(0, pd.size());
             float[] row = ws.heap(1, Math.max(pd.wp(), g.inW()));
-            float[] res = ws.heap(2, p);
+            double[] acc = ws.heapDouble(grid);
+            float[] res = ws.heap(3, p);
             for (int t = lo; t < hi; t++) {
                 int img = t / cin, ch = t % cin;
                 loadPadded(xb, x.offset() + t * g.inPlane(), g, pd, pad, row);
                 for (int j = 0; j < m; j++) {
                     int o = ch * m + j;
-                    float bv = bias == null ? 0f : bias[o];
-                    for (int oy = 0; oy < ho; oy++) {
-                        int accOff = oy * wo;
-                        Arrays.fill(res, accOff, accOff + wo, bv);
-                        for (int ky = 0; ky < c.kH(); ky++) {
-                            int py = oy * c.sH() + ky * c.dH();
-                            for (int kx = 0; kx < c.kW(); kx++) {
-                                axpy(res, accOff, pad, pd.tapBase(py, kx * c.dW()), wo, taps[o * kk + ky * c.kW() + kx]);
-                            }
-                        }
-                        act.applyInPlace(res, accOff, wo, 0f);
-                    }
+                    plane(pad, acc, res, tapBase, taps, o * kk, grid, bias == null ? 0f : bias[o], ho, wo, pd.wq(), act);
                     Buffers.store(res, 0, ob, out.offset() + (img * cout + o) * p, p);
                 }
             }
         });
+    }
+
+    /**
+     * One output plane. The accumulator is a double[]: the JIT (JDK 25) does not vectorise a
+     * float[] += float[] loop whose read offset is unknown, as it cannot rule out that both are
+     * the same array; arrays of different types cannot alias, so this loop vectorises.
+     */
+    private static void plane(float[] pad, double[] acc, float[] res, int[] tapBase, float[] taps, int tapOff,
+                              int grid, float bias, int ho, int wo, int wq, FusedActivation act) {
+        Arrays.fill(acc, 0, grid, bias);
+        for (int k = 0; k < tapBase.length; k++) axpy(acc, pad, tapBase[k], grid, taps[tapOff + k]);
+        for (int oy = 0; oy < ho; oy++) narrow(acc, oy * wq, res, oy * wo, wo);
+        act.applyInPlace(res, 0, ho * wo, 0f);
+    }
+
+    private static void axpy(double[] acc, float[] src, int srcOff, int n, float a) {
+        for (int i = 0; i < n; i++) acc[i] += a * src[srcOff + i];
+    }
+
+    private static void narrow(double[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = (float) src[srcOff + i];
     }
 
     /** Weights as [output channel][tap] whatever the stored layout. */
@@ -159,16 +180,34 @@ public final class DepthwiseConvolution2D {
     private static void loadPadded(FloatBuffer xb, int planeOff, ConvGeometry g, Padded pd, float[] pad, float[] row) {
         int h = g.inH(), w = g.inW();
         int copyW = Math.max(0, Math.min(w, pd.wp() - g.padLeft()));
+        boolean unit = pd.sH() == 1 && pd.sW() == 1;
+        if (!unit) Arrays.fill(pad, 0, pd.size(), 0f);
         for (int py = 0; py < pd.hp(); py++) {
             int iy = py - g.padTop();
-            Arrays.fill(row, 0, pd.wp(), 0f);
-            if (iy >= 0 && iy < h && copyW > 0) Buffers.load(xb, planeOff + iy * w, row, g.padLeft(), copyW);
-            if (pd.phases() == 1) {
-                System.arraycopy(row, 0, pad, py * pd.wq(), pd.wp());
-            } else {
-                for (int px = 0; px < pd.wp(); px++) pad[pd.at(py, px)] = row[px];
+            boolean inside = iy >= 0 && iy < h && copyW > 0;
+            if (unit) {
+                int base = py * pd.wq();
+                if (!inside) {
+                    Arrays.fill(pad, base, base + pd.wp(), 0f);
+                    continue;
+                }
+                Arrays.fill(pad, base, base + g.padLeft(), 0f);
+                Buffers.load(xb, planeOff + iy * w, pad, base + g.padLeft(), copyW);
+                Arrays.fill(pad, base + g.padLeft() + copyW, base + pd.wp(), 0f);
+            } else if (inside) {
+                Arrays.fill(row, 0, pd.wp(), 0f);
+                Buffers.load(xb, planeOff + iy * w, row, g.padLeft(), copyW);
+                int rowBase = (py % pd.sH()) * pd.sW() * pd.hq() * pd.wq() + (py / pd.sH()) * pd.wq();
+                for (int phX = 0; phX < pd.sW(); phX++) {
+                    gatherStrided(row, phX, pd.wp(), pd.sW(), pad, rowBase + phX * pd.hq() * pd.wq());
+                }
             }
         }
+        if (unit) Arrays.fill(pad, pd.hp() * pd.wq(), pd.size(), 0f);
+    }
+
+    private static void gatherStrided(float[] src, int start, int end, int step, float[] dst, int dstOff) {
+        for (int px = start, q = dstOff; px < end; px += step, q++) dst[q] = src[px];
     }
 
     // ---- backward -----------------------------------------------------------------------------
@@ -226,10 +265,9 @@ public final class DepthwiseConvolution2D {
                             int gOff = oy * wo;
                             for (int ox = 0; ox < wo; ox++) bsum += gp[gOff + ox];
                             for (int ky = 0; ky < c.kH(); ky++) {
-                                int py = oy * c.sH() + ky * c.dH();
                                 for (int kx = 0; kx < c.kW(); kx++) {
                                     int t = ky * c.kW() + kx;
-                                    int base = pd.tapBase(py, kx * c.dW());
+                                    int base = pd.tapBase(ky * c.dH(), kx * c.dW()) + oy * pd.wq();
                                     dTaps[o * kk + t] += dot(gp, gOff, pad, base, wo);
                                     if (gradIn != null) axpy(dPad, base, gp, gOff, wo, taps[o * kk + t]);
                                 }

@@ -44,7 +44,12 @@ final class Im2col {
                 int ci = row / (kW * kHR);
                 int src = xOff + img * imgStride + ci * g.inPlane();
                 int dst = rOff + row * ld + img * rowsR * wo;
-                fillRows(x, src, g, kyR, kx, oy0, rowsR, foldKh, r, dst);
+                if (g.isPointwise()) {
+                    // The column rows are the input rows themselves: one copy per plane.
+                    Buffers.copy(x, src + oy0 * wo, r, dst, rowsR * wo);
+                } else {
+                    fillRows(x, src, g, kyR, kx, oy0, rowsR, foldKh, r, dst);
+                }
             }
         });
     }

@@ -1,0 +1,117 @@
+package org.dl4jbridge.bench;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.ConvolutionMode;
+import org.dl4jbridge.ndarray.ops.Convolution2D;
+import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
+import org.dl4jbridge.ndarray.ops.FusedActivation;
+import org.dl4jbridge.ndarray.ops.GlobalPooling;
+import org.dl4jbridge.ndarray.ops.PoolingType;
+
+/**
+ * EfficientNet-Lite0 to the 1280-d pooled features (EFFNET_LITE0.md section 1), random weights,
+ * with batch norm folded into each convolution's weights and bias (inference form; the PyTorch
+ * side of the benchmark folds it the same way). Depthwise weights use DL4J's layout.
+ */
+final class EfficientNetLite0Bench {
+    /** cin, expansion, kernel, stride, cout per MBConv block (EFFNET_LITE0.md's table). */
+    static final int[][] BLOCKS = {
+        {32, 1, 3, 1, 16}, {16, 6, 3, 2, 24}, {24, 6, 3, 1, 24}, {24, 6, 5, 2, 40}, {40, 6, 5, 1, 40},
+        {40, 6, 3, 2, 80}, {80, 6, 3, 1, 80}, {80, 6, 3, 1, 80}, {80, 6, 5, 1, 112}, {112, 6, 5, 1, 112},
+        {112, 6, 5, 1, 112}, {112, 6, 5, 2, 192}, {192, 6, 5, 1, 192}, {192, 6, 5, 1, 192}, {192, 6, 5, 1, 192},
+        {192, 6, 3, 1, 320},
+    };
+    private static final Conv2DConfig POINTWISE = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
+
+    private record Block(int cin, int mid, int k, int s, int cout, NDArray expW, NDArray expB,
+                         NDArray dwW, NDArray dwB, NDArray projW, NDArray projB) {}
+
+    private final int batch, size;
+    private final NDArray stemW, stemB, headW, headB;
+    private final List<Block> blocks = new ArrayList<>();
+    private final FloatBuffer[] buffers = new FloatBuffer[4];
+    /** Seconds per step kind, summed over forward passes: where the time goes. */
+    final java.util.Map<String, Double> profile = new java.util.TreeMap<>();
+    private long mark;
+
+    private void lap(String what) {
+        long now = System.nanoTime();
+        profile.merge(what, (now - mark) / 1e9, Double::sum);
+        mark = now;
+    }
+
+    EfficientNetLite0Bench(int batch, int size, long seed) {
+        this.batch = batch;
+        this.size = size;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        stemW = BenchArrays.uniform(rnd, BenchArrays.heScale(27), 32, 3, 3, 3);
+        stemB = BenchArrays.uniform(rnd, 0.1f, 32);
+        for (int[] b : BLOCKS) {
+            int cin = b[0], mid = b[0] * b[1], k = b[2], cout = b[4];
+            NDArray expW = b[1] == 1 ? null : BenchArrays.uniform(rnd, BenchArrays.heScale(cin), mid, cin, 1, 1);
+            NDArray expB = b[1] == 1 ? null : BenchArrays.uniform(rnd, 0.1f, mid);
+            blocks.add(new Block(cin, mid, k, b[3], cout, expW, expB,
+                    BenchArrays.uniform(rnd, BenchArrays.heScale(k * k), k, k, mid, 1),
+                    BenchArrays.uniform(rnd, 0.1f, mid),
+                    BenchArrays.uniform(rnd, BenchArrays.heScale(mid), cout, mid, 1, 1),
+                    BenchArrays.uniform(rnd, 0.1f, cout)));
+        }
+        headW = BenchArrays.uniform(rnd, BenchArrays.heScale(320), 1280, 320, 1, 1);
+        headB = BenchArrays.uniform(rnd, 0.1f, 1280);
+        int largest = batch * 96 * (size / 2) * (size / 2);
+        for (int i = 0; i < buffers.length; i++) buffers[i] = NDArray.allocate(largest);
+    }
+
+    NDArray randomInput(long seed) {
+        return BenchArrays.uniform(new SplittableRandom(seed), 1f, batch, 3, size, size);
+    }
+
+    /** [batch, 1280] pooled features. */
+    NDArray forward(NDArray input, NDArray features) {
+        mark = System.nanoTime();
+        int h = (size + 1) / 2;
+        NDArray x = BenchArrays.view(buffers[0], batch, 32, h, h);
+        Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x);
+        lap("stem");
+        int cur = 0;
+        for (Block b : blocks) {
+            int[] free = freeBuffers(cur);
+            NDArray expanded = x;
+            if (b.expW() != null) {
+                expanded = BenchArrays.view(buffers[free[0]], batch, b.mid(), h, h);
+                Convolution2D.forward(x, b.expW(), b.expB(), POINTWISE, 1, FusedActivation.RELU6, expanded);
+                lap("expand1x1");
+            }
+            int ho = (h + b.s() - 1) / b.s();
+            NDArray dw = BenchArrays.view(buffers[free[1]], batch, b.mid(), ho, ho);
+            DepthwiseConvolution2D.forward(expanded, b.dwW(), DepthwiseConvolution2D.Layout.DL4J, 1, b.dwB(),
+                    Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same), FusedActivation.RELU6, dw);
+            lap("depthwise");
+            NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
+            Convolution2D.forward(dw, b.projW(), b.projB(), POINTWISE, 1, FusedActivation.IDENTITY, out);
+            lap("project1x1");
+            if (b.s() == 1 && b.cin() == b.cout()) BenchArrays.addInPlace(out, x);
+            lap("residual");
+            x = out;
+            cur = free[2];
+            h = ho;
+        }
+        NDArray head = BenchArrays.view(buffers[freeBuffers(cur)[0]], batch, 1280, h, h);
+        Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head);
+        lap("head1x1");
+        GlobalPooling.forward(head, PoolingType.AVG, features);
+        lap("pool");
+        return features;
+    }
+
+    private static int[] freeBuffers(int used) {
+        int[] f = new int[3];
+        for (int i = 0, j = 0; i < 4; i++) if (i != used) f[j++] = i;
+        return f;
+    }
+}

@@ -1,0 +1,234 @@
+"""Engine vs PyTorch CPU: VGG16 and EfficientNet-Lite0 forward speed, GEMM rate, peak memory.
+
+A benchmark script, not a test. Run from the repository root (after `mvn -o -q package -DskipTests`):
+
+    PYTHONPATH=$PWD /work/main/.venv/bin/python tests/bench_engine_vs_torch.py [--quick] [--skip-memory]
+
+Both sides run in this one process, 2 threads each, same shapes (batch 16, 3x224x224, random
+weights): the engine through the Python bridge (org.dl4jbridge.bench.ConvNetBench, built from the
+engine's ops), PyTorch 2.13 CPU in its fastest eager setting (eval, inference_mode, channels_last).
+EfficientNet-Lite0 has batch norm folded into the convolutions on BOTH sides (inference form).
+Peak resident memory (VmHWM) is measured for each side's VGG16 run in its own subprocess.
+Only same-run ratios mean anything on a shared machine; the script prints the load average.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+THREADS = 2
+BATCH = 16
+# OpenBLAS worker threads busy-wait for 2^28 cycles (~0.1 s) after each GEMM by default, stealing a
+# core from the engine's own parallel loops between GEMMs; 2^4 makes them yield at once.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+VGG_BLOCKS = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
+EFF_BLOCKS = [  # cin, expansion, kernel, stride, cout (EFFNET_LITE0.md)
+    (32, 1, 3, 1, 16), (16, 6, 3, 2, 24), (24, 6, 3, 1, 24), (24, 6, 5, 2, 40), (40, 6, 5, 1, 40),
+    (40, 6, 3, 2, 80), (80, 6, 3, 1, 80), (80, 6, 3, 1, 80), (80, 6, 5, 1, 112), (112, 6, 5, 1, 112),
+    (112, 6, 5, 1, 112), (112, 6, 5, 2, 192), (192, 6, 5, 1, 192), (192, 6, 5, 1, 192), (192, 6, 5, 1, 192),
+    (192, 6, 3, 1, 320)]
+
+
+def vmhwm_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def load_average():
+    return os.getloadavg()
+
+
+# ---- engine side ---------------------------------------------------------------------------
+
+def engine_bench():
+    from dl4j_bridge import config, jvm
+    config.set(threads=THREADS, heap="2g", direct_memory="3g")
+    return jvm.cls("org.dl4jbridge.bench.ConvNetBench")
+
+
+def engine_vgg(iters, warmup=1):
+    return json.loads(engine_bench().vgg16(BATCH, warmup, iters))
+
+
+def engine_effnet(iters, warmup=2):
+    return json.loads(engine_bench().efficientNetLite0(BATCH, warmup, iters))
+
+
+def engine_gemm(m, n, k, reps):
+    return json.loads(engine_bench().gemm(m, n, k, reps))
+
+
+# ---- torch side ----------------------------------------------------------------------------
+
+def torch_setup():
+    import torch
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    return torch
+
+
+def torch_vgg(torch):
+    nn = torch.nn
+    layers, cin = [], 3
+    for block in VGG_BLOCKS:
+        for cout in block:
+            layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True)]
+            cin = cout
+        layers.append(nn.MaxPool2d(2, 2))
+    layers += [nn.Flatten(), nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Linear(4096, 4096),
+               nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers).eval().to(memory_format=torch.channels_last)
+
+
+def torch_effnet(torch):
+    """EfficientNet-Lite0 features with BN folded into conv weight + bias; TF-SAME padding as DL4J Same."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class SameConv(nn.Module):
+        def __init__(self, cin, cout, k, s, groups=1, act=True):
+            super().__init__()
+            self.k, self.s, self.act = k, s, act
+            # Stride 1, odd k: SAME is symmetric, so the conv pads itself; stride 2 needs F.pad.
+            self.conv = nn.Conv2d(cin, cout, k, s, padding=(k // 2 if s == 1 else 0), groups=groups, bias=True)
+
+        def forward(self, x):
+            if self.s != 1:
+                h = x.shape[-1]
+                out = -(-h // self.s)
+                total = max(0, (out - 1) * self.s + self.k - h)
+                x = F.pad(x, (total // 2, total - total // 2, total // 2, total - total // 2))
+            x = self.conv(x)
+            return F.relu6(x, inplace=True) if self.act else x
+
+    class Block(nn.Module):
+        def __init__(self, cin, e, k, s, cout):
+            super().__init__()
+            mid = cin * e
+            self.expand = SameConv(cin, mid, 1, 1) if e != 1 else None
+            self.dw = SameConv(mid, mid, k, s, groups=mid)
+            self.project = SameConv(mid, cout, 1, 1, act=False)
+            self.residual = s == 1 and cin == cout
+
+        def forward(self, x):
+            y = self.expand(x) if self.expand is not None else x
+            y = self.project(self.dw(y))
+            return y + x if self.residual else y
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = SameConv(3, 32, 3, 2)
+            self.blocks = nn.Sequential(*[Block(*b) for b in EFF_BLOCKS])
+            self.head = SameConv(320, 1280, 1, 1)
+
+        def forward(self, x):
+            return self.head(self.blocks(self.stem(x))).mean(dim=(2, 3))
+
+    return Net().eval().to(memory_format=torch.channels_last)
+
+
+def torch_time(torch, model, iters, warmup):
+    x = torch.rand(BATCH, 3, 224, 224).contiguous(memory_format=torch.channels_last)
+    times = []
+    with torch.inference_mode():
+        for _ in range(warmup):
+            model(x)
+        for _ in range(iters):
+            t0 = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - t0)
+    return {"images_per_s": BATCH * iters / sum(times), "seconds_per_batch": times}
+
+
+# ---- memory subprocesses -------------------------------------------------------------------
+
+def memory_child(side):
+    if side == "engine":
+        engine_vgg(iters=1, warmup=0)
+    else:
+        torch = torch_setup()
+        torch_time(torch, torch_vgg(torch), iters=1, warmup=0)
+    print(json.dumps({"side": side, "vmhwm_mb": vmhwm_mb()}))
+
+
+def measure_memory(side):
+    env = dict(os.environ)
+    out = subprocess.run([sys.executable, __file__, "--memory-child", side], env=env, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["vmhwm_mb"]
+
+
+# ---- main ----------------------------------------------------------------------------------
+
+def vgg_conv_gflop_per_image():
+    total, h, cin = 0.0, 224, 3
+    for block in VGG_BLOCKS:
+        for cout in block:
+            total += 2.0 * cout * cin * 9 * h * h
+            cin = cout
+        h //= 2
+    return total / 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--memory-child", choices=["engine", "torch"])
+    ap.add_argument("--quick", action="store_true", help="fewer timed batches")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--only", choices=["vgg", "effnet", "gemm"], action="append")
+    args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+    only = set(args.only or ["vgg", "effnet", "gemm"])
+    vgg_iters, eff_iters = (1, 3) if args.quick else (3, 10)
+    print(f"machine: {platform.machine()} {os.cpu_count()} cpus, {platform.platform()}")
+    print(f"threads: {THREADS} per side, batch {BATCH}, 224x224x3, random weights;"
+          f" OPENBLAS_THREAD_TIMEOUT={os.environ['OPENBLAS_THREAD_TIMEOUT']}")
+    print(f"load average at start: {load_average()}")
+    torch = torch_setup()
+    print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}")
+    results = {}
+    if "gemm" in only or "vgg" in only:
+        g = engine_gemm(512, BATCH * 28 * 28, 4608, 3)
+        results["gemm"] = g
+        print(f"engine backend: {g['backend']}")
+        print(f"(c) OpenBLAS SGEMM on the largest VGG16 conv GEMM (block4 conv2/3, M=512 N={BATCH}*28*28"
+              f" K=4608): {g['gflops_per_s']:.1f} GFLOP/s (runs {[round(v, 1) for v in g['all']]})")
+    if "vgg" in only:
+        e = engine_vgg(vgg_iters)
+        t = torch_time(torch, torch_vgg(torch), vgg_iters, 1)
+        results["vgg"] = {"engine": e, "torch": t}
+        print(f"(a) VGG16 to fc2: engine {e['images_per_s']:.2f} img/s, torch {t['images_per_s']:.2f} img/s,"
+              f" ratio engine/torch {e['images_per_s'] / t['images_per_s']:.2f}")
+        conv_rate = e["conv_gflops_per_s"]
+        print(f"(c) VGG16 conv stack (13 convs incl. im2col, bias, ReLU): {conv_rate:.1f} GFLOP/s effective"
+              f" = {100 * conv_rate / results['gemm']['gflops_per_s']:.0f}% of the GEMM rate"
+              f" ({vgg_conv_gflop_per_image():.2f} GFLOP/image)")
+    if "effnet" in only:
+        e = engine_effnet(eff_iters)
+        t = torch_time(torch, torch_effnet(torch), eff_iters, 2)
+        results["effnet"] = {"engine": e, "torch": t}
+        print(f"(b) EfficientNet-Lite0 to pooled 1280 (BN folded on both sides): engine {e['images_per_s']:.2f}"
+              f" img/s, torch {t['images_per_s']:.2f} img/s, ratio {e['images_per_s'] / t['images_per_s']:.2f}")
+        print(f"    engine time by step (s over {eff_iters} batches): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(e["profile_seconds"].items(), key=lambda kv: -kv[1])))
+    print(f"load average after timing: {load_average()}")
+    if not args.skip_memory:
+        em, tm = measure_memory("engine"), measure_memory("torch")
+        print(f"(d) peak resident memory, VGG16 batch {BATCH} forward, own subprocess each: engine {em:.0f} MB,"
+              f" torch {tm:.0f} MB, ratio {em / tm:.2f}")
+    print("json: " + json.dumps({k: {kk: (vv if not isinstance(vv, dict) else {x: y for x, y in vv.items()
+                                                                             if x != "seconds_per_batch"})
+                                      for kk, vv in v.items()} for k, v in results.items()}, default=str))
+
+
+if __name__ == "__main__":
+    main()
