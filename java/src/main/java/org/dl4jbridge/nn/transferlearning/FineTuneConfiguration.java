@@ -160,7 +160,6 @@ public final class FineTuneConfiguration {
         public Builder gradientNormalizationThreshold(double t) { c.gradientNormalizationThreshold = t; return this; }
         public Builder convolutionMode(ConvolutionMode m) { c.convolutionMode = m; return this; }
         public Builder seed(long seed) { c.seed = seed; return this; }
-        public Builder seed(int seed) { c.seed = (long) seed; return this; }
         public Builder miniBatch(boolean v) { c.miniBatch = v; return this; }
         public Builder minimize(boolean v) { c.minimize = v; return this; }
         /** 0 removes every L1 term from the layers. */

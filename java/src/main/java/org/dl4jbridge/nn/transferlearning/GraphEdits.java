@@ -184,6 +184,7 @@ final class GraphEdits {
         c.setEpochCount(0);
         Set<String> reinit = new LinkedHashSet<>();
         applyFineTune(c);
+        if (fineTune != null && fineTune.getSeed() != null) c.getDefaultConfiguration().setSeed(fineTune.getSeed());
         applySizeReplacements(c, reinit);
         applyRemovals(c);
         applyAdditions(c, reinit);

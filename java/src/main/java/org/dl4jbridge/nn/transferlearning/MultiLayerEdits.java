@@ -114,11 +114,13 @@ final class MultiLayerEdits {
         c.setEpochCount(0);
         List<NeuralNetConfiguration> confs = c.getConfs();
         if (fineTune != null) {
+            // MultiLayerNetwork.init() seeds from layer 0's configuration, which the fine-tune seed replaces.
             for (NeuralNetConfiguration nnc : confs) {
                 if (nnc.getLayer() instanceof FrozenLayer f) {
                     NeuralNetConfiguration inner = nnc.clone();
                     inner.setLayer(f.getLayer());
                     fineTune.applyTo(inner);
+                    if (fineTune.getSeed() != null) nnc.setSeed(fineTune.getSeed());
                 } else {
                     fineTune.applyTo(nnc);
                 }

@@ -5,6 +5,8 @@ import org.dl4jbridge.nn.conf.InputPreProcessor;
 import org.dl4jbridge.nn.conf.graph.GraphVertex;
 import org.dl4jbridge.nn.conf.inputs.InputType;
 import org.dl4jbridge.nn.conf.layers.Layer;
+import org.dl4jbridge.nn.graph.ComputationGraph;
+import org.dl4jbridge.nn.multilayer.MultiLayerNetwork;
 import org.dl4jbridge.nn.weights.IWeightInit;
 import org.dl4jbridge.nn.weights.WeightInit;
 
@@ -24,6 +26,10 @@ public final class TransferLearning {
     public static class GraphBuilder {
         private final GraphRuntime.Source source;
         private final GraphEdits edits;
+
+        public GraphBuilder(ComputationGraph original) {
+            this(GraphRuntime.source(original));
+        }
 
         GraphBuilder(GraphRuntime.Source source) {
             this.source = source;
@@ -102,6 +108,12 @@ public final class TransferLearning {
         /** The edited configuration (frozen wrappers included), without building a network. */
         public ComputationGraphConfiguration buildConfiguration() { return edits.apply().conf(); }
 
+        /**
+         * The new network: initialised from the fine-tune seed (or the original's), then every layer
+         * that was not added or resized gets a copy of the original's parameters.
+         */
+        public ComputationGraph build() { return GraphRuntime.build(source, edits.apply()); }
+
         private static IWeightInit fn(WeightInit w) { return w == null ? null : w.getWeightInitFunction(); }
     }
 
@@ -109,6 +121,10 @@ public final class TransferLearning {
     public static class Builder {
         private final GraphRuntime.MultiLayerSource source;
         private final MultiLayerEdits edits;
+
+        public Builder(MultiLayerNetwork original) {
+            this(GraphRuntime.source(original));
+        }
 
         Builder(GraphRuntime.MultiLayerSource source) {
             this.source = source;
@@ -145,5 +161,8 @@ public final class TransferLearning {
         }
 
         public org.dl4jbridge.nn.conf.MultiLayerConfiguration buildConfiguration() { return edits.apply().conf(); }
+
+        /** The new network; kept layers carry the original's parameters, added or resized ones are fresh. */
+        public MultiLayerNetwork build() { return GraphRuntime.build(source, edits.apply()); }
     }
 }

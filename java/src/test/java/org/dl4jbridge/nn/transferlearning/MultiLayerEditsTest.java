@@ -74,4 +74,21 @@ class MultiLayerEditsTest {
         assertEquals(6, ((DenseLayer) c.getConf(1).getLayer()).getNOut());
         assertEquals(6, ((OutputLayer) c.getConf(2).getLayer()).getNIn());
     }
+
+    @Test
+    void builtNetworkKeepsFrozenParametersAndTrainsTheNewOutput() {
+        org.dl4jbridge.nn.multilayer.MultiLayerNetwork orig = new org.dl4jbridge.nn.multilayer.MultiLayerNetwork(mlp());
+        orig.init();
+        org.dl4jbridge.nn.multilayer.MultiLayerNetwork n = new TransferLearning.Builder(orig)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new org.dl4jbridge.nn.updater.Sgd(0.5)).seed(3).build())
+                .setFeatureExtractor(1).removeOutputLayer().addLayer(head()).build();
+        float[] w0 = orig.getLayer(0).paramTable().get("W").dup().toFloatArray();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w0, n.getLayer(0).paramTable().get("W").dup().toFloatArray());
+        float[] head0 = n.getLayer(2).paramTable().get("W").dup().toFloatArray();
+        org.dl4jbridge.ndarray.NDArray x = org.dl4jbridge.ndarray.NDArray.of(new float[] {1, 2, 3, -1, 0, 1}, 2, 3);
+        org.dl4jbridge.ndarray.NDArray y = org.dl4jbridge.ndarray.NDArray.of(new float[] {1, 0, 0, 1}, 2, 2);
+        for (int i = 0; i < 3; i++) n.fit(x, y);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w0, n.getLayer(0).paramTable().get("W").dup().toFloatArray());
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(head0, n.getLayer(2).paramTable().get("W").dup().toFloatArray()));
+    }
 }

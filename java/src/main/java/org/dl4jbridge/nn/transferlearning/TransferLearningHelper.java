@@ -1,0 +1,255 @@
+package org.dl4jbridge.nn.transferlearning;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.dl4jbridge.datasets.DataSet;
+import org.dl4jbridge.datasets.DataSetIterator;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
+import org.dl4jbridge.nn.conf.GraphNames;
+import org.dl4jbridge.nn.conf.graph.GraphVertex;
+import org.dl4jbridge.nn.conf.graph.LayerVertex;
+import org.dl4jbridge.nn.graph.ComputationGraph;
+
+/**
+ * Train only the unfrozen part of a graph on features computed once (DL4J: TransferLearningHelper,
+ * DL4J_SPEC 5.7): {@link #featurize} runs the frozen part, {@link #fitFeaturized} trains the
+ * unfrozen subset graph and copies its parameters back into the original graph.
+ *
+ * <p>With a {@link #setFeatureCache feature cache}, {@link #featurize(DataSetIterator, String)}
+ * stores the featurized minibatches on disk under a key made of the frozen part (configuration
+ * and parameters), the boundary vertices and the input data, so a second run of a lesson skips
+ * the expensive forward pass.
+ */
+public class TransferLearningHelper {
+    private final ComputationGraph original;
+    private final List<String> frozen;
+    private final List<String> boundary;
+    private final Set<String> unfrozenLayers = new LinkedHashSet<>();
+    private final ComputationGraph unfrozen;
+    private FeatureCache cache;
+
+    /** Uses the layers already frozen in {@code graph} (e.g. built by TransferLearning) and their ancestors. */
+    public TransferLearningHelper(ComputationGraph graph) {
+        this(graph, new String[0]);
+    }
+
+    /**
+     * Freezes {@code frozenOutputAt} and their ancestors in {@code graph} in place (runtime only; the
+     * configuration is unchanged), as DL4J does.
+     */
+    public TransferLearningHelper(ComputationGraph graph, String... frozenOutputAt) {
+        if (graph == null) throw new IllegalArgumentException("TransferLearningHelper needs a network, got null");
+        this.original = graph;
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        Set<String> roots = new LinkedHashSet<>();
+        if (frozenOutputAt == null || frozenOutputAt.length == 0) {
+            for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+                if (Freezing.isFrozen(e.getValue()) || isFrozenAtRuntime(e.getKey(), e.getValue())) roots.add(e.getKey());
+            }
+        } else {
+            List<String> names = conf.vertexNamesByIndex();
+            for (String n : frozenOutputAt) {
+                if (!conf.getVertices().containsKey(n)) {
+                    throw new IllegalArgumentException("TransferLearningHelper: the graph has no vertex '" + n + "'"
+                            + GraphNames.closest(n, names));
+                }
+                roots.add(n);
+            }
+        }
+        this.frozen = Freezing.withAncestors(conf, roots);
+        for (String out : conf.getNetworkOutputs()) {
+            if (frozen.contains(out)) {
+                throw new IllegalArgumentException("TransferLearningHelper would freeze the output '" + out
+                        + "': nothing would be left to train; freeze up to an earlier vertex");
+            }
+        }
+        this.boundary = boundaryOf(conf, frozen);
+        if (boundary.isEmpty()) {
+            throw new IllegalArgumentException("No frozen layers found: build the graph with TransferLearning's "
+                    + "setFeatureExtractor, or name the last frozen vertex: new TransferLearningHelper(graph, \"fc2\")");
+        }
+        List<String> frozenLayers = new ArrayList<>();
+        for (String n : frozen) if (conf.getVertices().get(n) instanceof LayerVertex) frozenLayers.add(n);
+        graph.freezeLayersInPlace(frozenLayers);
+        this.unfrozen = buildUnfrozenGraph(graph);
+    }
+
+    private boolean isFrozenAtRuntime(String name, GraphVertex v) {
+        return v instanceof LayerVertex && original.getLayer(name).isFrozen();
+    }
+
+    /** Frozen vertices that feed an unfrozen one, sorted by name (DL4J orders featurize's outputs so). */
+    private static List<String> boundaryOf(ComputationGraphConfiguration conf, List<String> frozen) {
+        Set<String> out = new TreeSet<>();
+        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+            if (frozen.contains(e.getKey())) continue;
+            for (String in : e.getValue()) if (frozen.contains(in)) out.add(in);
+        }
+        return new ArrayList<>(out);
+    }
+
+    private ComputationGraph buildUnfrozenGraph(ComputationGraph graph) {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        GraphEdits edits = new GraphEdits(conf);
+        for (String name : frozen) {
+            edits.remove(name, boundary.contains(name) ? GraphEdits.Removal.KEEP_CONNECTIONS : GraphEdits.Removal.AND_CONNECTIONS);
+        }
+        List<String> inputs = new ArrayList<>(boundary);
+        for (String in : conf.getNetworkInputs()) {
+            boolean stillRead = conf.getVertexInputs().entrySet().stream()
+                    .anyMatch(e -> !frozen.contains(e.getKey()) && e.getValue().contains(in));
+            if (stillRead) inputs.add(in);
+        }
+        edits.setInputs(inputs.toArray(new String[0]));
+        GraphEdits.Result r = edits.apply();
+        ComputationGraph g = new ComputationGraph(r.conf());
+        g.init();
+        for (Map.Entry<String, GraphVertex> e : r.conf().getVertices().entrySet()) {
+            if (e.getValue() instanceof LayerVertex) unfrozenLayers.add(e.getKey());
+        }
+        GraphRuntime.copyLayers(graph, g, unfrozenLayers);
+        return g;
+    }
+
+    /** The graph of the unfrozen vertices, whose inputs are the boundary vertices' activations. */
+    public ComputationGraph unfrozenGraph() { return unfrozen; }
+
+    /** The frozen vertices whose activations are the features, sorted by name. */
+    public List<String> frozenBoundary() { return List.copyOf(boundary); }
+
+    /** Every frozen vertex, in topological order. */
+    public List<String> frozenVertices() { return List.copyOf(frozen); }
+
+    // ---- featurizing ----------------------------------------------------------------------------
+
+    /** The boundary activations of {@code input} (inference mode), labels unchanged. */
+    public DataSet featurize(DataSet input) {
+        requireSingleBoundary();
+        Map<String, NDArray> acts = original.feedForward(input.getFeatures(), false);
+        NDArray features = acts.get(boundary.get(0)).dup();
+        DataSet out = new DataSet(features, input.getLabels());
+        out.setLabelNames(input.getLabelNamesList());
+        return out;
+    }
+
+    private void requireSingleBoundary() {
+        if (boundary.size() != 1) {
+            throw new IllegalStateException("featurize(DataSet) needs one frozen boundary vertex; this graph has "
+                    + boundary + " (multi-input features are not supported)");
+        }
+    }
+
+    /** Keeps featurized minibatches in {@code dir} (see the class comment); null turns the cache off. */
+    public TransferLearningHelper setFeatureCache(Path dir) {
+        this.cache = dir == null ? null : new FeatureCache(dir);
+        return this;
+    }
+
+    /** "hit", "miss", "corrupt (...), rebuilt", or "off" / "unused". */
+    public String lastCacheStatus() { return cache == null ? "off" : cache.lastStatus(); }
+
+    /** Featurizes every remaining minibatch of {@code source} (using the cache when set; the data identity is hashed from the data). */
+    public DataSetIterator featurize(DataSetIterator source) { return featurize(source, null); }
+
+    /**
+     * Featurizes all of {@code source} into memory. {@code dataIdentity} names the data for the
+     * cache key (e.g. file list, sizes, split seed, pre-processor); when null the minibatches
+     * themselves are hashed, which reads the data once more but never trusts a stale name.
+     */
+    public DataSetIterator featurize(DataSetIterator source, String dataIdentity) {
+        if (source == null) throw new IllegalArgumentException("featurize: the iterator is null");
+        requireSingleBoundary();
+        List<String> labels = source.getLabels();
+        if (cache == null) return new FeaturizedIterator(featurizeAll(source), labels);
+        String identity = dataIdentity != null ? "name:" + dataIdentity : "content:" + contentHash(source);
+        String key = FeatureCache.key("dl4j-bridge featurized v1", frozenPartHash(), String.join(",", boundary), identity);
+        Optional<List<DataSet>> hit = cache.load(key);
+        if (hit.isPresent()) return new FeaturizedIterator(hit.get(), labels);
+        if (source.resetSupported()) source.reset();
+        List<DataSet> batches = featurizeAll(source);
+        cache.store(key, batches);
+        return new FeaturizedIterator(batches, labels);
+    }
+
+    private List<DataSet> featurizeAll(DataSetIterator source) {
+        List<DataSet> out = new ArrayList<>();
+        while (source.hasNext()) out.add(featurize(source.next()));
+        return out;
+    }
+
+    private static String contentHash(DataSetIterator source) {
+        if (source.resetSupported()) source.reset();
+        java.security.MessageDigest md = FeatureCache.sha256();
+        while (source.hasNext()) {
+            DataSet ds = source.next();
+            hashArray(md, ds.getFeatures());
+            hashArray(md, ds.getLabels());
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
+    /** The frozen part's configuration (JSON) and parameters: what the features are a function of. */
+    String frozenPartHash() {
+        ComputationGraphConfiguration part = original.getConfiguration().clone();
+        part.getVertices().keySet().retainAll(frozen);
+        part.getVertexInputs().keySet().retainAll(frozen);
+        part.setNetworkOutputs(boundary);
+        part.clearTopologicalOrder();
+        java.security.MessageDigest md = FeatureCache.sha256();
+        md.update(part.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String name : frozen) {
+            if (!(part.getVertices().get(name) instanceof LayerVertex)) continue;
+            for (Map.Entry<String, NDArray> p : original.getLayer(name).paramTable().entrySet()) {
+                md.update((name + "_" + p.getKey()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                hashArray(md, p.getValue());
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
+    private static void hashArray(java.security.MessageDigest md, NDArray a) {
+        md.update(Arrays.toString(a.shape()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        NDArray c = a.isContiguous() ? a : a.dup();
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(c.length() * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.FloatBuffer src = c.buffer().duplicate();
+        src.position(c.offset()).limit(c.offset() + c.length());
+        bytes.asFloatBuffer().put(src);
+        md.update(bytes.array());
+    }
+
+    // ---- training on features -------------------------------------------------------------------
+
+    /** One iteration of the unfrozen graph on featurized data; its parameters are copied back into the original. */
+    public void fitFeaturized(DataSet featurized) {
+        unfrozen.fit(featurized);
+        copyBack();
+    }
+
+    /** One epoch over featurized minibatches, then the parameters are copied back. */
+    public void fitFeaturized(DataSetIterator featurized) {
+        unfrozen.fit(featurized);
+        copyBack();
+    }
+
+    public void fitFeaturized(DataSetIterator featurized, int epochs) {
+        unfrozen.fit(featurized, epochs);
+        copyBack();
+    }
+
+    /** The unfrozen graph's output for featurized input. */
+    public NDArray outputFromFeaturized(NDArray featurized) {
+        return unfrozen.outputSingle(featurized);
+    }
+
+    private void copyBack() {
+        GraphRuntime.copyLayers(unfrozen, original, unfrozenLayers);
+    }
+}
