@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.NDArray;
 
@@ -73,7 +75,10 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
             t.setDaemon(true); // a forgotten iterator must not keep the JVM alive
             return t;
         };
-        this.pool = Executors.newFixedThreadPool(decoderThreads, daemons);
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(decoderThreads, decoderThreads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemons);
+        executor.allowCoreThreadTimeOut(true); // idle decoders of an iterator nobody closed go away by themselves
+        this.pool = executor;
     }
 
     /** Decoder threads by default: half the cores (the other half trains), at least one. */

@@ -51,7 +51,9 @@ public final class NativeImageLoader {
 
     public NDArray asMatrix(byte[] encoded, String name) throws UnreadableImageException {
         NDArray out = NDArray.zeros(1, 3, height, width);
-        writePlanes(resize(ImageDecoder.decode(encoded, name)), out.buffer(), out.offset());
+        DecodedImage img = ImageDecoder.decode(encoded, name);
+        LinearResize.resizeToPlanes(img.rgb(), img.width(), img.height(), width, height, order == ChannelOrder.BGR,
+                out.buffer(), out.offset());
         return out;
     }
 
@@ -62,7 +64,8 @@ public final class NativeImageLoader {
      */
     public void load(Path file, FloatBuffer buf, int offset) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        writePlanes(resize(ImageDecoder.decode(bytes, file.toString())), buf, offset);
+        DecodedImage img = ImageDecoder.decode(bytes, file.toString());
+        LinearResize.resizeToPlanes(img.rgb(), img.width(), img.height(), width, height, order == ChannelOrder.BGR, buf, offset);
     }
 
     /** The decoded image resized to height x width, interleaved RGB bytes. */

@@ -27,6 +27,16 @@ class LinearResizeTest {
                 expected[k] = (int) dst.data()[k];
             }
             assertArrayEquals(expected, actual, "case " + i + ": " + sw + "x" + sh + " -> " + dw + "x" + dh);
+            for (boolean bgr : new boolean[] {true, false}) { // the fused path gives the same values as planes
+                java.nio.FloatBuffer planes = java.nio.FloatBuffer.allocate(3 * dh * dw + 5);
+                LinearResize.resizeToPlanes(in, sw, sh, dw, dh, bgr, planes, 5);
+                for (int k = 0; k < dh * dw; k++) {
+                    for (int c = 0; c < 3; c++) {
+                        int rgbChannel = bgr ? 2 - c : c;
+                        assertEquals(expected[k * 3 + rgbChannel], (int) planes.get(5 + c * dh * dw + k), "case " + i + " planes");
+                    }
+                }
+            }
         }
         assertEquals(7, cases);
     }
