@@ -171,3 +171,24 @@ def test_real_mirror_split(shared_dir, cache):
     assert x.shape == (16, 3, 224, 224) and -1.0 <= x.min() and x.max() <= 1.0
     train.close()
     test.close()
+
+
+def test_corrupt_photo_is_skipped_with_a_warning(tmp_path, cache, capfd):
+    root = tmp_path / "flower_photos"
+    for c in CLASSES:
+        (root / c).mkdir(parents=True)
+        for i in range(5):
+            (root / c / f"{i}.png").write_bytes(_png(COLOURS[c]))
+    broken = root / "roses" / "5.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 this is not a JPEG")
+    (root / "tulips" / "5.png").write_bytes(_png(COLOURS["tulips"]))  # keep classes balanced at 6 each
+    for c in ("daisy", "dandelion", "sunflowers"):
+        (root / c / "5.png").write_bytes(_png(COLOURS[c]))
+    train, test = D.FlowerDataSetIterator.setup(batch_size=64, data_dir=tmp_path, progress=False)
+    seen = 0
+    for it in (train, test):
+        for ds in it:
+            seen += ds.numExamples()
+    skipped = train.skipped_files + test.skipped_files
+    assert skipped == [str(broken)] and seen == 29
+    assert str(broken) in capfd.readouterr().err
