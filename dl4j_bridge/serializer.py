@@ -272,20 +272,20 @@ class ModelSerializer:
         """
         java = jvm.cls(_JAVA)
         meta = _java_metadata(metadata)
-        jvm.call(java.writeModel, _java_model(model), _path(path), bool(save_updater), meta)
+        jvm.call(java.writeModelAny, _java_model(model), _path(path), bool(save_updater), meta)
 
     @staticmethod
     def restore_computation_graph(path, load_updater: bool = True):
         """Restores a ComputationGraph zip (any DL4J release) as a :class:`dl4j_bridge.nn.ComputationGraph`."""
-        from .nn import ComputationGraph
         handle = jvm.call(jvm.cls(_JAVA).restoreComputationGraph, _path(path), bool(load_updater))
+        from .nn import ComputationGraph
         return ComputationGraph.from_java(handle)
 
     @staticmethod
     def restore_multi_layer_network(path, load_updater: bool = True):
         """Restores a MultiLayerNetwork zip (any DL4J release) as a :class:`dl4j_bridge.nn.MultiLayerNetwork`."""
-        from .nn import MultiLayerNetwork
         handle = jvm.call(jvm.cls(_JAVA).restoreMultiLayerNetwork, _path(path), bool(load_updater))
+        from .nn import MultiLayerNetwork
         return MultiLayerNetwork.from_java(handle)
 
     @staticmethod
