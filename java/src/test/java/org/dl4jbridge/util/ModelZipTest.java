@@ -258,6 +258,10 @@ class ModelZipTest {
             assertEquals(List.of(target), s.toList(), "no temporary file is left behind");
         }
         Path fresh = dir.resolve("fresh.zip");
+        ModelZip.write(dir.resolve("readable.zip"), ModelZip.entriesOf(new ModelFiles(specGraph(), ramp(659, 1, 659), null)));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("readable.zip"))), "not the temp file's owner-only mode");
+        Files.delete(dir.resolve("readable.zip"));
         assertThrows(IOException.class, () -> ModelZip.write(fresh, entries));
         assertFalse(Files.exists(fresh), "a failed first save creates nothing");
     }
