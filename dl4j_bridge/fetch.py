@@ -17,6 +17,7 @@ Orchestration only (no JVM): the engine reads what lands here.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import sys
@@ -221,6 +222,9 @@ def _download(url: str, dest: Path, check: _Checksum, progress: bool, timeout: f
                     check.update(chunk)
                     bar.update(len(chunk))
                 bar.close()
+                if bar.total is not None and bar.done != bar.total:
+                    # http.client's read(n) returns b"" on a connection cut mid-body instead of raising
+                    raise ConnectionError(f"the connection closed after {bar.done} of {bar.total} bytes")
             out.flush()
             os.fsync(out.fileno())
         if not check.ok():
@@ -271,8 +275,9 @@ def fetch(url: str, dest_path=None, *, sha256: Optional[str] = None, adler32: Op
             return dest
         except DownloadError:
             raise
-        except (urllib.error.URLError, OSError, ValueError) as e:
-            failures.append(f"{candidate}: {e}")
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
+            # HTTPException covers a connection cut mid-body (IncompleteRead): nothing was renamed into place
+            failures.append(f"{candidate}: {type(e).__name__}: {e}")
     raise DownloadError(f"could not download {dest.name}: " + "; ".join(failures) +
                         f". Check the network or the mirror setting, or {_by_hand(url, dest, check)}")
 

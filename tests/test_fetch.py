@@ -176,3 +176,54 @@ def test_real_mirror_archive_verifies(tmp_path, shared_dir):
     out = F.fetch(url, tmp_path / "flower_photos.tgz", sha256=expected, progress=False)
     assert out.stat().st_size == (MIRROR / "flower_photos.tgz").stat().st_size
     assert time.monotonic() - started < 30
+
+
+class _Server:
+    """A local HTTP server (so http:// runs through the same code as a real mirror). ``truncate``
+    announces the full length but sends only half the body: a download cut off mid-way."""
+
+    def __init__(self, root: Path, truncate=False):
+        import functools
+        import http.server
+        import threading
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def copyfile(self, source, outputfile):
+                data = source.read()
+                outputfile.write(data[: len(data) // 2] if truncate else data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_http_download_with_progress_and_404_fallback(tmp_path, capsys):
+    src, data = _file(tmp_path, data=os.urandom(2 * F.CHUNK + 5))
+    with _Server(src.parent) as server:
+        dest = tmp_path / "cache" / "payload.bin"
+        out = F.fetch(server.url + "/missing.bin", dest, sha256=hashlib.sha256(data).hexdigest(),
+                      mirrors=[server.url + "/payload.bin"])
+        assert out.read_bytes() == data
+        err = capsys.readouterr().err
+        assert "100.0%" in err and "MB" in err and "/s" in err  # Content-Length known: percent, size, rate
+
+
+def test_http_cut_off_mid_body_leaves_no_file(tmp_path):
+    src, data = _file(tmp_path, data=os.urandom(F.CHUNK + 100))
+    with _Server(src.parent, truncate=True) as server:
+        dest = tmp_path / "cache" / "payload.bin"
+        with pytest.raises(DownloadError) as e:
+            F.fetch(server.url + "/payload.bin", dest, progress=False, timeout=10)
+        assert f"closed after {(F.CHUNK + 100) // 2} of {F.CHUNK + 100} bytes" in str(e.value)
+        assert list((tmp_path / "cache").iterdir()) == []
