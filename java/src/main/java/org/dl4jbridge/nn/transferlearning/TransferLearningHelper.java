@@ -76,9 +76,12 @@ public class TransferLearningHelper {
             throw new IllegalArgumentException("No frozen layers found: build the graph with TransferLearning's "
                     + "setFeatureExtractor, or name the last frozen vertex: new TransferLearningHelper(graph, \"fc2\")");
         }
-        List<String> frozenLayers = new ArrayList<>();
-        for (String n : frozen) if (conf.getVertices().get(n) instanceof LayerVertex) frozenLayers.add(n);
-        graph.freezeLayersInPlace(frozenLayers);
+        List<String> toFreeze = new ArrayList<>();
+        for (String n : frozen) {
+            if (conf.getVertices().get(n) instanceof LayerVertex && !graph.getLayer(n).isFrozen()) toFreeze.add(n);
+        }
+        // Freezing rebuilds the updater (its state restarts), so a graph that is already frozen is left alone.
+        if (!toFreeze.isEmpty()) graph.freezeLayersInPlace(toFreeze);
         this.unfrozen = buildUnfrozenGraph(graph);
     }
 

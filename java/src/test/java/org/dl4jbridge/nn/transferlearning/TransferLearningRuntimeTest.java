@@ -119,6 +119,15 @@ class TransferLearningRuntimeTest {
     }
 
     @Test
+    void helperOnAnAlreadyFrozenGraphKeepsItsUpdaterState() {
+        ComputationGraph model = lesson(original());
+        for (DataSet ds : batches(2, 4, 2)) model.fit(ds);
+        float[] state = model.getUpdater().getStateViewArray().dup().toFloatArray();
+        new TransferLearningHelper(model);
+        assertArrayEquals(state, model.getUpdater().getStateViewArray().dup().toFloatArray());
+    }
+
+    @Test
     void helperFreezesInPlaceFromANamedVertex() {
         ComputationGraph g = original();
         TransferLearningHelper helper = new TransferLearningHelper(g, "fc1");
