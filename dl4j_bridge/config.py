@@ -32,6 +32,8 @@ _SPEC = {
     "cache_dir": (str(Path.home() / ".dl4j-bridge"), "downloads, extracted data sets and feature caches"),
     "dl4j_resources_dir": (None, "DL4J's resources directory (zoo models); default: DL4J's own rule (~/.deeplearning4j)"),
     "jvm_options": ((), "extra JVM options, a list of strings"),
+    "offline": (False, "never touch the network: downloads must already be in the cache (names the path expected)"),
+    "flowers_url": (None, "where the flower archive comes from: a folder or archive URL (file:// works); default: the public TensorFlow URL"),
 }
 
 _values: dict[str, object] = {}
@@ -56,6 +58,11 @@ def _validate(name: str, value):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"threads={value!r} must be a positive integer such as 2")
         return value
+    if name == "offline":
+        text = str(value).strip().lower()
+        if isinstance(value, bool) or text in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            return value if isinstance(value, bool) else text in ("1", "true", "yes", "on")
+        raise ConfigError(f"offline={value!r} must be true or false (1/0, yes/no, on/off)")
     if name == "jvm_options":
         if isinstance(value, str) or not all(isinstance(o, str) for o in value):
             raise ConfigError(f"jvm_options={value!r} must be a list of strings such as ['-Xss4m']")

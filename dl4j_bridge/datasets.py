@@ -31,6 +31,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Optional
 
+from . import config
 from . import fetch as _fetch
 from . import jvm
 from .errors import ConfigError, DownloadError
@@ -49,8 +50,7 @@ _PKG = "org.dl4jbridge.datasets."
 
 def flowers_archive_url(base_url: Optional[str] = None) -> str:
     """The archive URL in force: ``base_url``, else ``$DL4J_BRIDGE_FLOWERS_URL``, else the public one."""
-    import os
-    base = base_url or os.environ.get(FLOWERS_URL_ENV) or FLOWERS_PUBLIC_BASE_URL
+    base = base_url or config.get("flowers_url") or FLOWERS_PUBLIC_BASE_URL  # config reads $DL4J_BRIDGE_FLOWERS_URL
     base = base.strip()
     if "://" not in base:
         if Path(base).expanduser().exists():  # a plain folder path is taken as a file:// mirror

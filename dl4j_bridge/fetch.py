@@ -36,23 +36,16 @@ from .errors import ConfigError, DownloadError
 
 CHUNK = 1 << 20
 MARKER_NAME = ".dl4j-bridge-extracted"
-_TRUE = {"1", "true", "yes", "on"}
 
 
 # ---- settings -----------------------------------------------------------------------------------
 
 def is_offline(offline: Optional[bool] = None) -> bool:
-    """The offline switch in force: the argument, else config ``offline`` (if the config knows it),
-    else the environment variable ``DL4J_BRIDGE_OFFLINE``."""
+    """The offline switch in force: the argument, else config ``offline`` (which reads
+    ``DL4J_BRIDGE_OFFLINE``)."""
     if offline is not None:
         return bool(offline)
-    try:
-        value = config.get("offline")
-    except ConfigError:  # the setting is not declared in this version of config: use the environment
-        value = os.environ.get("DL4J_BRIDGE_OFFLINE")
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in _TRUE
+    return bool(config.get("offline"))
 
 
 def cache_dir() -> Path:

@@ -1,0 +1,79 @@
+"""One updating progress line on stderr with count, rate and ETA (no tqdm dependency).
+
+>>> bar = Progress("featurize train", total=2532, unit="img", enabled=False)
+>>> bar.update(16); bar.close()
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def clock(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class Progress:
+    """``unit="B"`` shows sizes in bytes/KB/MB; any other unit shows plain counts."""
+
+    def __init__(self, label: str, total: Optional[int], unit: str = "B", enabled: bool = True, stream=None):
+        self.label, self.total, self.unit, self.enabled = label, total, unit, enabled
+        self.stream = stream or sys.stderr
+        self.done = 0
+        self.start = time.monotonic()
+        self._last = 0.0
+        self.note = ""
+
+    def _amount(self, n: float) -> str:
+        return human_bytes(n) if self.unit == "B" else f"{n:.0f}"
+
+    def update(self, n: int, note: str = "") -> None:
+        self.done += n
+        if note:
+            self.note = note
+        now = time.monotonic()
+        if self.enabled and now - self._last >= 0.2:
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now: float, final: bool = False) -> None:
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        rate_text = f"{human_bytes(rate)}/s" if self.unit == "B" else f"{rate:.1f} {self.unit}/s"
+        if self.total:
+            pct = 100.0 * self.done / self.total
+            eta = (self.total - self.done) / rate if rate > 0 else 0
+            tail = f"in {clock(elapsed)}" if final else f"ETA {clock(eta)}"
+            text = (f"{self.label}: {pct:5.1f}% {self._amount(self.done)}/{self._amount(self.total)} "
+                    f"{rate_text} {tail}")
+        else:
+            text = f"{self.label}: {self._amount(self.done)} {rate_text} {clock(elapsed)}"
+        if self.note:
+            text += f" {self.note}"
+        self.stream.write("\r" + text.ljust(78))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.monotonic(), final=True)
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
