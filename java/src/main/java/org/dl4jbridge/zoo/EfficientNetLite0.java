@@ -1,10 +1,11 @@
 package org.dl4jbridge.zoo;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.dl4jbridge.datasets.ChannelOrder;
 import org.dl4jbridge.datasets.DataSetPreProcessor;
 import org.dl4jbridge.datasets.EfficientNetLitePreProcessor;
-import java.nio.file.Path;
-import java.util.List;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
 import org.dl4jbridge.nn.conf.ConvolutionMode;
 import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
@@ -19,6 +20,7 @@ import org.dl4jbridge.nn.conf.layers.GlobalPoolingLayer;
 import org.dl4jbridge.nn.conf.layers.OutputLayer;
 import org.dl4jbridge.nn.conf.layers.PoolingType;
 import org.dl4jbridge.nn.conf.losses.LossFunctions;
+import org.dl4jbridge.nn.graph.ComputationGraph;
 import org.dl4jbridge.nn.updater.IUpdater;
 import org.dl4jbridge.nn.updater.Nesterovs;
 import org.dl4jbridge.nn.weights.WeightInit;
@@ -157,10 +159,18 @@ public class EfficientNetLite0 extends ZooModel {
         return type == PretrainedType.IMAGENET;
     }
 
-    /** Where the converted DL4J zip is cached: {@code <resources dir>/models/efficientnet-lite0/...}. */
-    public Path convertedCachePath() {
-        return DL4JResources.getDirectory(ResourceType.ZOO_MODEL, modelName())
-                .resolve("efficientnet_lite0_imagenet_dl4j_" + EfficientNetLite0Weights.SHA256.substring(0, 8) + ".zip");
+    public ComputationGraph initPretrained() throws IOException {
+        return initPretrained(PretrainedType.IMAGENET);
+    }
+
+    public ComputationGraph initPretrained(PretrainedType type) throws IOException {
+        if (type != PretrainedType.IMAGENET) throw new UnsupportedOperationException(noWeights(type));
+        return initPretrained(EfficientNetLite0Weights.locate());
+    }
+
+    /** The ImageNet network from the packaged PyTorch checkpoint {@code pth} (verified by its SHA-256). */
+    public ComputationGraph initPretrained(Path pth) throws IOException {
+        return EfficientNetLite0Import.convert(this, pth);
     }
 
     /** DL4J-style builder: numClasses, seed, updater, inputShape. */

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.dl4jbridge.datasets.ChannelOrder;
 import org.dl4jbridge.datasets.DataSetPreProcessor;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
+import org.dl4jbridge.nn.graph.ComputationGraph;
 
 /**
  * A model of the zoo (DL4J: ZooModel). Each model only declares data: its graph, its name in the
@@ -19,6 +20,13 @@ public abstract class ZooModel {
 
     /** The graph configuration. */
     public abstract ComputationGraphConfiguration conf();
+
+    /** A new network with random weights (DL4J: ZooModel.init()). */
+    public ComputationGraph init() {
+        ComputationGraph graph = new ComputationGraph(conf());
+        graph.init();
+        return graph;
+    }
 
     /** Input shape [channels, height, width] of one example. */
     public abstract int[] inputShape();
