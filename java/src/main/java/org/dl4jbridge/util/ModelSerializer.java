@@ -302,8 +302,4 @@ public final class ModelSerializer {
     interface IOFunction<A, R> {
         R apply(A a) throws IOException;
     }
-
-    static Path path(File f) {
-        return f.toPath();
-    }
 }
