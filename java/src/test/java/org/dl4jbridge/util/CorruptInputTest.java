@@ -63,7 +63,7 @@ class CorruptInputTest {
         byte[] legacy = Files.readAllBytes(FIX.resolve("array_headers/CustomLayerExample_Output_100a.bin"));
         Random rnd = new Random(1);
         for (byte[] original : List.of(good, legacy)) {
-            for (int trial = 0; trial < 1500; trial++) {
+            for (int trial = 0; trial < 800; trial++) {
                 byte[] b = original.clone();
                 int flips = 1 + rnd.nextInt(3);
                 for (int f = 0; f < flips; f++) b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
@@ -81,7 +81,7 @@ class CorruptInputTest {
         byte[] zip = Files.readAllBytes(LegacyConfigUpgraderTest.regression("071", "MLP_2"));
         Random rnd = new Random(2);
         Path p = dir.resolve("damaged.zip");
-        for (int trial = 0; trial < 300; trial++) {
+        for (int trial = 0; trial < 150; trial++) {
             byte[] b = zip.clone();
             if (rnd.nextBoolean()) {
                 for (int f = 0; f < 1 + rnd.nextInt(4); f++) b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
@@ -103,7 +103,7 @@ class CorruptInputTest {
         JsonNode[] replacements = {JsonNodeFactory.instance.nullNode(), JsonNodeFactory.instance.numberNode(7),
                 JsonNodeFactory.instance.textNode("x"), JsonNodeFactory.instance.arrayNode(),
                 JsonNodeFactory.instance.objectNode(), JsonNodeFactory.instance.booleanNode(true)};
-        for (int trial = 0; trial < 2000; trial++) {
+        for (int trial = 0; trial < 1000; trial++) {
             JsonNode doc = docs.get(rnd.nextInt(docs.size())).deepCopy();
             List<JsonNode[]> slots = new ArrayList<>();
             collectSlots(doc, slots);
