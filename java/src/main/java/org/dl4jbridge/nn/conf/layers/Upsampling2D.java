@@ -46,7 +46,7 @@ public class Upsampling2D extends NoParamLayer {
         public Builder(int size) { size(size); }
 
         public Builder size(int s) { this.size = new int[] {s, s}; return this; }
-        public Builder size(int[] s) { this.size = s.clone(); return this; }
+        public Builder size(int... s) { this.size = s.clone(); return this; }
 
         @Override @SuppressWarnings("unchecked")
         public Upsampling2D build() { return new Upsampling2D(this); }
