@@ -126,6 +126,56 @@ class ModelSerializerFixturesTest {
         }
     }
 
+    private static String cls(JsonNode n, String ptr) {
+        return LegacyNames.simpleName(n.at(ptr).asText());
+    }
+
+    @Test
+    void integrationModelsCarryTheReadmeHyperparameters() throws IOException {
+        MultiLayerNetwork moon = restore(FIX.resolve("MLPMoon/Model_RANDOM_INIT_UNTRAINED.zip"));
+        JsonNode d = layerJson(moon, 0), o = layerJson(moon, 1);
+        assertEquals(List.of("DenseLayer", "ActivationReLU", "WeightInitXavier", "Nesterovs"), List.of(cls(d, "/@class"),
+                cls(d, "/activationFn/@class"), cls(d, "/weightInitFn/@class"), cls(d, "/iupdater/@class")));
+        assertEquals(List.of(2L, 20L, 20L, 2L), List.of(d.get("nin").asLong(), d.get("nout").asLong(),
+                o.get("nin").asLong(), o.get("nout").asLong()));
+        assertEquals(0.005, d.at("/iupdater/learningRate").asDouble(), 1e-12);
+        assertEquals(0.9, d.at("/iupdater/momentum").asDouble(), 1e-12);
+        assertEquals(List.of("ActivationSoftmax", "LossNegativeLogLikelihood"),
+                List.of(cls(o, "/activationFn/@class"), cls(o, "/lossFn/@class")));
+        JsonNode moonConf = LegacyConfigUpgrader.parse(moon.getLayerWiseConfigurations().toJson(), "moon");
+        assertEquals(123, moonConf.at("/confs/0/seed").asLong());
+
+        MultiLayerNetwork up = restore(FIX.resolve("upsampling_100a/net.bin"));
+        List<String> classes = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) classes.add(cls(layerJson(up, i), "/@class"));
+        assertEquals(List.of("ConvolutionLayer", "Upsampling2D", "ConvolutionLayer", "OutputLayer"), classes);
+        for (int i : new int[] {0, 2}) {
+            JsonNode c = layerJson(up, i);
+            assertEquals("Same", c.get("convolutionMode").asText());
+            assertEquals("[2,2]", c.get("kernelSize").toString());
+            assertEquals("ActivationTanH", cls(c, "/activationFn/@class"));
+            assertEquals("WeightInitXavier", cls(c, "/weightInitFn/@class"));
+        }
+        assertEquals(List.of(1L, 5L, 5L, 3L), List.of(layerJson(up, 0).get("nin").asLong(), layerJson(up, 0).get("nout").asLong(),
+                layerJson(up, 2).get("nin").asLong(), layerJson(up, 2).get("nout").asLong()));
+        assertEquals(2, layerJson(up, 1).at("/size/0").asInt());
+        JsonNode out = layerJson(up, 3);
+        assertEquals(List.of("ActivationTanH", "LossMSE"), List.of(cls(out, "/activationFn/@class"), cls(out, "/lossFn/@class")));
+        assertEquals(10, out.get("nout").asInt());
+
+        MultiLayerNetwork lenet = restore(FIX.resolve("LenetMnist/Model_RANDOM_INIT_UNTRAINED.zip"));
+        List<String> lenetClasses = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) lenetClasses.add(cls(layerJson(lenet, i), "/@class"));
+        assertEquals(List.of("ConvolutionLayer", "SubsamplingLayer", "ConvolutionLayer", "SubsamplingLayer", "DenseLayer",
+                "OutputLayer"), lenetClasses);
+        JsonNode conv0 = layerJson(lenet, 0);
+        assertEquals("Nesterovs", cls(conv0, "/iupdater/@class"));
+        assertEquals("L2Regularization", cls(conv0, "/regularization/0/@class"));
+        JsonNode lenetConf = LegacyConfigUpgrader.parse(lenet.getLayerWiseConfigurations().toJson(), "lenet");
+        assertEquals("FeedForwardToCnnPreProcessor", cls(lenetConf, "/inputPreProcessors/0/@class"));
+        assertEquals("CnnToFeedForwardPreProcessor", cls(lenetConf, "/inputPreProcessors/4/@class"));
+    }
+
     @Test
     void updaterStateIsRestoredIntoTheUpdater() throws IOException {
         for (String r : List.of("050", "060", "071")) {
