@@ -182,3 +182,23 @@ def test_a_model_saved_from_python_restores_in_a_plain_java_program(fixtures_dir
     import struct
     dl4j = struct.unpack(">2f", (fixtures_dir / "MLPMoon" / "predictions" / "output_0_0.bin").read_bytes()[-8:])
     assert probs == pytest.approx(list(dl4j), abs=2e-6)
+
+
+def test_python_round_trip_with_dl4j_predictions(fixtures_dir, tmp_path):
+    """Restore DL4J's MLPMoon, predict DL4J's numbers, save from Python, restore again: identical."""
+    import numpy as np
+    import struct
+    moon = fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip"
+    net = serializer.ModelSerializer.restore_multi_layer_network(moon)
+    rows = np.loadtxt(fixtures_dir / "MLPMoon" / "moon_data_eval.csv", delimiter=",", dtype=np.float32)[:10, 1:]
+    raw = (fixtures_dir / "MLPMoon" / "predictions" / "output_1_0.bin").read_bytes()
+    dl4j = np.array(struct.unpack(">20f", raw[-80:]), np.float32).reshape(10, 2)
+    out = net.output(rows)
+    assert np.abs(out - dl4j).max() < 1e-5
+    saved = tmp_path / "moon.zip"
+    serializer.ModelSerializer.write_model(net, saved, save_updater=True, metadata={"labels": ["0", "1"]})
+    back = serializer.ModelSerializer.restore_multi_layer_network(saved)
+    np.testing.assert_array_equal(back.params(), net.params())
+    np.testing.assert_array_equal(back.output(rows), out)
+    with pytest.raises(ModelFormatError, match="holds a MultiLayerNetwork"):
+        serializer.ModelSerializer.restore_computation_graph(saved)
