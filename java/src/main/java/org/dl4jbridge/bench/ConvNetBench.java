@@ -25,7 +25,10 @@ public final class ConvNetBench {
         NDArray input = net.randomInput(7);
         for (int i = 0; i < warmup; i++) net.forward(input);
         net.resetConvTiming();
+        org.dl4jbridge.ndarray.ops.Convolution2D.phaseSeconds(true);
         ObjectNode out = timed(batch, iters, () -> net.forward(input));
+        double[] phases = org.dl4jbridge.ndarray.ops.Convolution2D.phaseSeconds(true);
+        out.put("conv_columns_seconds", phases[0]).put("conv_gemm_seconds", phases[1]).put("conv_epilogue_seconds", phases[2]);
         out.put("conv_seconds", net.convSeconds());
         out.put("conv_gflops_per_s", net.convFlops() / net.convSeconds() / 1e9);
         out.put("checksum", checksum(net.forward(input)));

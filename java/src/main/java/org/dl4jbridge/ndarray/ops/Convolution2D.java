@@ -26,6 +26,20 @@ public final class Convolution2D {
     static volatile int columnBudget = Integer.getInteger("dl4jbridge.conv.columnBudget", 4 << 20);
     /** Below this many output positions a 1x1 convolution batches images instead of one GEMM each. */
     static final int POINTWISE_DIRECT_MIN = 1024;
+    /** Below this K (= cinG*kW) a shifted kernel-row GEMM loses to a full unfold; tests vary it. */
+    static volatile int shortK = 256;
+    /** Tuning switch: unfold the kernel rows too (one GEMM with K = cin*kH*kW) for every layer. */
+    static volatile boolean unfoldAllKernelRows = Boolean.getBoolean("dl4jbridge.conv.unfoldAllKernelRows");
+    /** Nanoseconds spent building columns, in GEMMs and in epilogues (for tuning; cheap to keep). */
+    static final java.util.concurrent.atomic.LongAdder COLUMN_NANOS = new java.util.concurrent.atomic.LongAdder(),
+            GEMM_NANOS = new java.util.concurrent.atomic.LongAdder(), EPILOGUE_NANOS = new java.util.concurrent.atomic.LongAdder();
+
+    /** Seconds spent so far in column building, GEMM and epilogue, in that order; {@code reset} zeroes them. */
+    public static double[] phaseSeconds(boolean reset) {
+        double[] r = {COLUMN_NANOS.sum() / 1e9, GEMM_NANOS.sum() / 1e9, EPILOGUE_NANOS.sum() / 1e9};
+        if (reset) { COLUMN_NANOS.reset(); GEMM_NANOS.reset(); EPILOGUE_NANOS.reset(); }
+        return r;
+    }
 
     private Convolution2D() {}
 
@@ -82,7 +96,9 @@ public final class Convolution2D {
             this.n = x.size(0); this.cin = x.size(1); this.cout = w.size(0); this.groups = groups;
             this.cinG = cin / groups; this.coutG = cout / groups;
             this.ho = g.outH(); this.wo = g.outW(); this.p = ho * wo;
-            this.foldKh = c.sH() != 1 || c.kH() == 1;
+            // Unfolding only the kernel columns gives K = cinG*kW; for short K BLAS runs the GEMM poorly
+            // (VGG16's first layers), so there the kernel rows are unfolded too.
+            this.foldKh = c.sH() != 1 || c.kH() == 1 || unfoldAllKernelRows || (long) cinG * c.kW() < shortK;
             this.shifts = foldKh ? 1 : c.kH();
             this.kR = cinG * (foldKh ? c.kH() : 1) * c.kW();
             this.halo = foldKh ? 0 : (c.kH() - 1) * c.dH();
@@ -136,14 +152,20 @@ public final class Convolution2D {
             int ld = rowsR * wo;
             FloatBuffer r = ws.direct(ConvWorkspace.COLUMNS, kR * ld);
             for (int grp = 0; grp < groups; grp++) {
+                long t0 = System.nanoTime();
                 Im2col.fill(x.buffer(), x.offset() + (img * cin + grp * cinG) * g.inPlane(), 0, 1, cinG, g,
                         foldKh, oy0, rowsR, r, 0);
+                long t1 = System.nanoTime();
                 int outOff = out.offset() + (img * cout + grp * coutG) * p + oy0 * wo;
                 for (int s = 0; s < shifts; s++) {
                     blas.sgemm(false, false, coutG, rows * wo, kR, 1f, wBuf, weightOffset(grp, s), kR,
                             r, s * c.dH() * wo, ld, s == 0 ? 0f : 1f, out.buffer(), outOff, p);
                 }
+                long t2 = System.nanoTime();
                 epilogueInPlace(outOff, grp, rows * wo);
+                COLUMN_NANOS.add(t1 - t0);
+                GEMM_NANOS.add(t2 - t1);
+                EPILOGUE_NANOS.add(System.nanoTime() - t2);
             }
         }
 
@@ -156,12 +178,17 @@ public final class Convolution2D {
             FloatBuffer r = ws.direct(ConvWorkspace.COLUMNS, kR * ldR);
             FloatBuffer tmp = ws.direct(ConvWorkspace.GEMM_OUT, coutG * cols);
             for (int grp = 0; grp < groups; grp++) {
+                long t0 = System.nanoTime();
                 Im2col.fill(x.buffer(), x.offset() + (n0 * cin + grp * cinG) * g.inPlane(), cin * g.inPlane(), nb,
                         cinG, g, foldKh, 0, rowsR, r, 0);
+                long t1 = System.nanoTime();
                 for (int s = 0; s < shifts; s++) {
                     blas.sgemm(false, false, coutG, cols, kR, 1f, wBuf, weightOffset(grp, s), kR,
                             r, s * c.dH() * wo, ldR, s == 0 ? 0f : 1f, tmp, 0, cols);
                 }
+                long t2 = System.nanoTime();
+                COLUMN_NANOS.add(t1 - t0);
+                GEMM_NANOS.add(t2 - t1);
                 final int grpF = grp;
                 Parallel.range(nb * coutG, (lo, hi) -> {
                     float[] row = ConvWorkspace.get().heap(0, p);
@@ -173,6 +200,7 @@ public final class Convolution2D {
                         Buffers.store(row, 0, out.buffer(), out.offset() + ((n0 + j) * cout + oc) * p, p);
                     }
                 });
+                EPILOGUE_NANOS.add(System.nanoTime() - t2);
             }
         }
 

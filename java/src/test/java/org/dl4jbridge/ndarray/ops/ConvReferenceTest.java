@@ -10,6 +10,7 @@ import org.dl4jbridge.testutil.Npz;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -19,16 +20,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConvReferenceTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
     private final int defaultBudget = Convolution2D.columnBudget;
+    private final int defaultShortK = Convolution2D.shortK;
 
     @AfterEach
-    void restoreBudget() {
+    void restoreTuning() {
         Convolution2D.columnBudget = defaultBudget;
+        Convolution2D.shortK = defaultShortK;
     }
 
+    /** Budgets force row tiles and image batches; shortK 0 / huge force kernel-row shifting / full unfolding. */
     @ParameterizedTest
-    @ValueSource(ints = {4 << 20, 700, 60})
-    void forwardMatchesTorch(int budget) throws Exception {
+    @CsvSource({"4194304,256", "4194304,0", "700,0", "60,0", "700,100000", "60,100000"})
+    void forwardMatchesTorch(int budget, int shortK) throws Exception {
         Convolution2D.columnBudget = budget;
+        Convolution2D.shortK = shortK;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
