@@ -268,4 +268,55 @@ class LegacyConfigUpgraderTest {
         assertEquals(4, c.at("/vertices/flat/preProcessor/numChannels").asInt());
         assertEquals("FLOAT", c.at("/defaultConfiguration/dataType").asText());
     }
+
+    @Test
+    void beta3ClassFormWithLegacyFieldsIsConverted() throws IOException {
+        String beta3 = """
+            {"backprop":true,"pretrain":false,"backpropType":"Standard","confs":[{"l1ByParam":{},"layer":{
+              "@class":"org.deeplearning4j.nn.conf.layers.DenseLayer","activationFn":{
+                "@class":"org.nd4j.linalg.activations.impl.ActivationReLU"},"iupdater":{
+                "@class":"org.nd4j.linalg.learning.config.Adam","learningRate":0.001,"beta1":0.9,"beta2":0.999,
+                "epsilon":1.0E-8},"l1":0.0,"l2":5.0E-4,"l1Bias":0.0,"l2Bias":1.0E-4,"weightInit":"RELU","dist":null,
+              "nin":4,"nout":3,"layerName":"fc"},"legacyBatchScaledL2":true,"seed":1},
+              {"layer":{"@class":"org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop","underlying":{
+                "@class":"org.deeplearning4j.nn.conf.layers.OutputLayer","activationFn":{
+                "@class":"org.nd4j.linalg.activations.impl.ActivationSoftmax"},"lossFn":{
+                "@class":"org.nd4j.linalg.lossfunctions.impl.LossMCXENT"},"weightInit":"DISTRIBUTION",
+                "dist":{"type":"org.deeplearning4j.nn.conf.distribution.UniformDistribution","lower":-0.5,"upper":0.5},
+                "nin":3,"nout":2}}}],"inputPreProcessors":{},"trainingWorkspaceMode":"SINGLE"}""";
+        JsonNode c = LegacyConfigUpgrader.upgrade(beta3, "beta3.json");
+        JsonNode fc = layer(c, 0);
+        assertEquals("org.deeplearning4j.nn.weights.WeightInitRelu", fc.at("/weightInitFn/@class").asText());
+        assertEquals(1, fc.get("regularization").size(), "l1 0.0 adds nothing");
+        assertEquals("org.nd4j.linalg.learning.regularization.WeightDecay", fc.at("/regularization/0/@class").asText());
+        assertEquals(5.0E-4, fc.at("/regularization/0/coeff/value").asDouble(), 0);
+        assertEquals(1.0E-4, fc.at("/regularizationBias/0/coeff/value").asDouble(), 0);
+        assertEquals(0.999, fc.at("/iupdater/beta2").asDouble(), 0, "an existing iupdater is kept");
+        JsonNode frozen = layer(c, 1);
+        assertEquals(LegacyNames.FROZEN_BACKPROP, frozen.get("@class").asText());
+        assertEquals("org.deeplearning4j.nn.conf.distribution.UniformDistribution",
+                frozen.at("/underlying/weightInitFn/distribution/type").asText());
+        assertEquals(1.0E-10, frozen.at("/underlying/lossFn/softmaxClipEps").asDouble(), 0);
+        assertEquals("ENABLED", c.get("trainingWorkspaceMode").asText());
+        assertFalse(c.has("backprop") || c.has("pretrain"));
+        ConfigSummary s = ConfigSummary.of(c, "beta3.json");
+        assertEquals(4 * 3 + 3 + 3 * 2 + 2, s.numParams());
+        assertEquals(List.of("layer1"), s.frozenLayerNames());
+    }
+
+    @Test
+    void legacyLearningRatePoliciesBecomeSchedules() throws IOException {
+        String mlp = configOf(regression("071", "MLP_1"));
+        JsonNode step = LegacyConfigUpgrader.upgrade(mlp.replace("\"learningRatePolicy\" : \"None\"",
+                "\"learningRatePolicy\" : \"Step\"").replace("\"lrPolicyDecayRate\" : \"NaN\"",
+                "\"lrPolicyDecayRate\" : 0.5").replace("\"lrPolicySteps\" : \"NaN\"", "\"lrPolicySteps\" : 100"), "s");
+        JsonNode schedule = layer(step, 0).at("/iupdater/learningRateSchedule");
+        assertEquals("org.nd4j.linalg.schedule.StepSchedule", schedule.get("@class").asText(), step.toString());
+        assertEquals(0.15, schedule.get("initialValue").asDouble(), 1e-12);
+        assertEquals(0.5, schedule.get("decayRate").asDouble(), 0);
+        assertEquals(100, schedule.get("step").asDouble(), 0);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> LegacyConfigUpgrader.upgrade(
+                mlp.replace("\"learningRatePolicy\" : \"None\"", "\"learningRatePolicy\" : \"Poly\""), "p.json"));
+        assertTrue(e.getMessage().contains("p.json: layer 0") && e.getMessage().contains("'Poly'"), e.getMessage());
+    }
 }
