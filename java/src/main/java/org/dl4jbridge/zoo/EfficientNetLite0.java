@@ -159,18 +159,25 @@ public class EfficientNetLite0 extends ZooModel {
         return type == PretrainedType.IMAGENET;
     }
 
-    public ComputationGraph initPretrained() throws IOException {
-        return initPretrained(PretrainedType.IMAGENET);
-    }
-
+    @Override
     public ComputationGraph initPretrained(PretrainedType type) throws IOException {
         if (type != PretrainedType.IMAGENET) throw new UnsupportedOperationException(noWeights(type));
         return initPretrained(EfficientNetLite0Weights.locate());
     }
 
-    /** The ImageNet network from the packaged PyTorch checkpoint {@code pth} (verified by its SHA-256). */
+    /**
+     * The ImageNet network from the packaged PyTorch checkpoint {@code pth} (verified by its SHA-256),
+     * converted once: the first call writes the converted DL4J zip to {@link #convertedCachePath()},
+     * later calls restore that.
+     */
     public ComputationGraph initPretrained(Path pth) throws IOException {
-        return EfficientNetLite0Import.convert(this, pth);
+        return EfficientNetLite0Import.loadOrConvert(this, pth);
+    }
+
+    /** Where the converted DL4J zip is cached: {@code <resources dir>/models/efficientnet-lite0/...}. */
+    public Path convertedCachePath() {
+        return DL4JResources.getDirectory(ResourceType.ZOO_MODEL, modelName())
+                .resolve("efficientnet_lite0_imagenet_dl4j_" + EfficientNetLite0Weights.SHA256.substring(0, 8) + ".zip");
     }
 
     /** DL4J-style builder: numClasses, seed, updater, inputShape. */

@@ -1,7 +1,9 @@
 package org.dl4jbridge.zoo;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -11,14 +13,38 @@ import java.util.Map;
 import java.util.Set;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.nn.graph.ComputationGraph;
+import org.dl4jbridge.util.ModelSerializer;
 
 /**
  * Puts the PyTorch EfficientNet-Lite0 state dict (EFFNET_LITE0.md "State-dict key mapping") into the
- * DL4J parameter layout of {@link EfficientNetLite0}'s graph. Every checkpoint tensor is used exactly once and every
+ * DL4J parameter layout of {@link EfficientNetLite0}'s graph, and caches the result as a DL4J zip so
+ * the conversion happens once per machine. Every checkpoint tensor is used exactly once and every
  * graph parameter is set exactly once; anything else is an error naming the key.
  */
 final class EfficientNetLite0Import {
     private EfficientNetLite0Import() {}
+
+    static ComputationGraph loadOrConvert(EfficientNetLite0 model, Path pth) throws IOException {
+        if (model.numClasses() != 1000) {
+            throw new IllegalArgumentException("the pretrained EfficientNet-Lite0 has 1000 ImageNet classes; build it with "
+                    + "numClasses 1000 (got " + model.numClasses() + ") and replace \"predictions\" by transfer learning");
+        }
+        Path cached = model.convertedCachePath();
+        if (Files.isRegularFile(cached)) {
+            try {
+                return ModelSerializer.restoreComputationGraph(cached.toFile());
+            } catch (IOException | RuntimeException e) {
+                Path bad = cached.resolveSibling(cached.getFileName() + ".bad");
+                Files.move(cached, bad, StandardCopyOption.REPLACE_EXISTING);
+                System.err.println("dl4j-bridge: the converted EfficientNet-Lite0 " + cached + " could not be restored ("
+                        + e.getMessage() + "); moved aside to " + bad + ", converting again");
+            }
+        }
+        ComputationGraph graph = convert(model, pth);
+        Files.createDirectories(cached.getParent());
+        ModelSerializer.writeModel(graph, cached.toFile(), false);
+        return graph;
+    }
 
     /** A new graph holding the checkpoint's weights (no cache involved). */
     static ComputationGraph convert(EfficientNetLite0 model, Path pth) throws IOException {

@@ -7,11 +7,12 @@ import org.dl4jbridge.datasets.ChannelOrder;
 import org.dl4jbridge.datasets.DataSetPreProcessor;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
 import org.dl4jbridge.nn.graph.ComputationGraph;
+import org.dl4jbridge.util.ModelSerializer;
 
 /**
  * A model of the zoo (DL4J: ZooModel). Each model only declares data: its graph, its name in the
  * cache, the URL and Adler-32 of each pretrained weight set, and the input pipeline it needs (plane
- * order and pre-processor); this class owns the download, cache and checksum (DL4J_SPEC 4.1).
+ * order and pre-processor); this class owns the download, cache, checksum and restore (DL4J_SPEC 4.1).
  */
 public abstract class ZooModel {
 
@@ -66,6 +67,18 @@ public abstract class ZooModel {
     /** The cached, verified weight file of a type, downloading it first when it is missing. */
     public Path pretrainedFile(PretrainedType type) throws IOException {
         return PretrainedFiles.ensure(requireUrl(type), pretrainedCachePath(type), pretrainedChecksum(type));
+    }
+
+    public ComputationGraph initPretrained() throws IOException {
+        return initPretrained(PretrainedType.IMAGENET);
+    }
+
+    /**
+     * The pretrained network (DL4J: ZooModel.initPretrained): the cached file, downloaded first when
+     * missing, its Adler-32 verified, then restored by the legacy-capable ModelSerializer.
+     */
+    public ComputationGraph initPretrained(PretrainedType type) throws IOException {
+        return ModelSerializer.restoreComputationGraph(pretrainedFile(type).toFile());
     }
 
     String requireUrl(PretrainedType type) {
