@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.dl4jbridge.bridge.ProgressListener;
 import org.dl4jbridge.datasets.DataSet;
 import org.dl4jbridge.datasets.DataSetIterator;
 import org.dl4jbridge.ndarray.NDArray;
@@ -168,23 +169,37 @@ public class TransferLearningHelper {
      * themselves are hashed, which reads the data once more but never trusts a stale name.
      */
     public DataSetIterator featurize(DataSetIterator source, String dataIdentity) {
+        return featurize(source, dataIdentity, null);
+    }
+
+    /**
+     * As {@link #featurize(DataSetIterator, String)}, reporting each featurized minibatch to
+     * {@code listener} (null: none); a cache hit reports all batches at once with note "cached".
+     */
+    public DataSetIterator featurize(DataSetIterator source, String dataIdentity, ProgressListener listener) {
         if (source == null) throw new IllegalArgumentException("featurize: the iterator is null");
         requireSingleBoundary();
         List<String> labels = source.getLabels();
-        if (cache == null) return new FeaturizedIterator(featurizeAll(source), labels);
+        if (cache == null) return new FeaturizedIterator(featurizeAll(source, listener), labels);
         String identity = dataIdentity != null ? "name:" + dataIdentity : "content:" + contentHash(source);
         String key = FeatureCache.key("dl4j-bridge featurized v1", frozenPartHash(), String.join(",", boundary), identity);
         Optional<List<DataSet>> hit = cache.load(key);
-        if (hit.isPresent()) return new FeaturizedIterator(hit.get(), labels);
+        if (hit.isPresent()) {
+            if (listener != null) listener.progress(hit.get().size(), hit.get().size(), "cached");
+            return new FeaturizedIterator(hit.get(), labels);
+        }
         if (source.resetSupported()) source.reset();
-        List<DataSet> batches = featurizeAll(source);
+        List<DataSet> batches = featurizeAll(source, listener);
         cache.store(key, batches);
         return new FeaturizedIterator(batches, labels);
     }
 
-    private List<DataSet> featurizeAll(DataSetIterator source) {
+    private List<DataSet> featurizeAll(DataSetIterator source, ProgressListener listener) {
         List<DataSet> out = new ArrayList<>();
-        while (source.hasNext()) out.add(featurize(source.next()));
+        while (source.hasNext()) {
+            out.add(featurize(source.next()));
+            if (listener != null) listener.progress(out.size(), -1, "");
+        }
         return out;
     }
 
