@@ -297,7 +297,7 @@ public class ComputationGraph {
         int n = names.size();
         NDArray[] acts = new NDArray[n];
         int[] remainingUses = new int[n];
-        if (releaseEarly && !train) {
+        if (releaseEarly) {
             for (int i = 0; i < n; i++) if (inputIdx[i] != null) for (int j : inputIdx[i]) remainingUses[j]++;
             for (String o : conf.getNetworkOutputs()) remainingUses[names.indexOf(o)] += 1;
         }
@@ -307,8 +307,9 @@ public class ComputationGraph {
             NDArray[] in = new NDArray[inputIdx[v].length];
             for (int k = 0; k < in.length; k++) in[k] = acts[inputIdx[v][k]];
             acts[v] = vertices[v].forward(in, train);
-            if (releaseEarly && !train) {
-                // Free activations no later vertex reads, so deep inference keeps only a few live at once.
+            if (releaseEarly) {
+                // Free activations no later vertex reads (layers keep their own backprop caches), so deep
+                // networks keep only a few activations live at once.
                 for (int j : inputIdx[v]) if (--remainingUses[j] == 0 && j >= ins.size()) acts[j] = null;
             }
         }
@@ -324,7 +325,7 @@ public class ComputationGraph {
     public double score(DataSet ds) { return score(ds, false); }
 
     public double score(DataSet ds, boolean training) {
-        NDArray[] acts = forward(new NDArray[] {ds.getFeatures()}, training, false);
+        NDArray[] acts = forward(new NDArray[] {ds.getFeatures()}, training, true);
         double s = lossScore(acts, new NDArray[] {ds.getLabels()}) + updater.regularizationScore(flatParams);
         clearCaches();
         return s;
@@ -356,7 +357,7 @@ public class ComputationGraph {
     public void computeGradientAndScore(DataSet ds) { computeGradientAndScore(new NDArray[] {ds.getFeatures()}, new NDArray[] {ds.getLabels()}); }
 
     public void computeGradientAndScore(NDArray[] inputs, NDArray[] labels) {
-        NDArray[] acts = forward(inputs, true, false);
+        NDArray[] acts = forward(inputs, true, true);
         score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
         lastMiniBatch = inputs[0].size(0);
         flatGrads.assign(0f);

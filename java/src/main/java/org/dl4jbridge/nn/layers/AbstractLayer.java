@@ -22,6 +22,8 @@ public abstract class AbstractLayer {
     protected final Map<String, NDArray> grads = new LinkedHashMap<>();
     protected NDArray input;
     protected boolean training;
+    /** Keep what backprop needs even for an inference-mode forward (FrozenLayerWithBackprop). */
+    private boolean cacheInInference;
     private NDArray dropoutMask;
     private RandomGenerator rng;
 
@@ -54,9 +56,14 @@ public abstract class AbstractLayer {
             dropoutMask = NDArray.zeros(in.shape());
             x = org.dl4jbridge.ndarray.ops.Dropout.forward(contiguous(in), d.getP(), rng, dropoutMask, NDArray.zeros(in.shape()));
         }
-        this.input = training ? x : null;
+        this.input = keepForBackprop() ? x : null;
         return forward(x, training);
     }
+
+    /** Whether this forward pass must keep activations for a backward pass. */
+    protected boolean keepForBackprop() { return training || cacheInInference; }
+
+    public void setCacheInInference(boolean v) { this.cacheInInference = v; }
 
     /** Gradient w.r.t. the layer input (null when {@code needInputGradient} is false). */
     public NDArray backprop(NDArray epsilon, boolean needInputGradient) {

@@ -16,7 +16,7 @@ public class ActivationLayerImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         NDArray a = act.op().forward(contiguous(x), NDArray.zeros(x.shape()), act.alpha());
-        output = training ? a : null;
+        output = keepForBackprop() ? a : null;
         return a;
     }
 

@@ -47,7 +47,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
         FusedActivation fused = act.fused();
         NDArray out = Convolution2D.forward(x, params.get("W"), bias(), cfg, 1, fused == null ? FusedActivation.IDENTITY : fused);
         if (fused == null) act.apply(out);
-        output = training ? out : null;
+        output = keepForBackprop() ? out : null;
         return out;
     }
 

@@ -29,7 +29,7 @@ public class DenseLayerImpl extends AbstractLayer {
         NDArray b = params.get("b");
         if (b != null) Bias.addRowVector(z, b);
         act.apply(z);
-        output = training ? z : null;
+        output = keepForBackprop() ? z : null;
         return z;
     }
 

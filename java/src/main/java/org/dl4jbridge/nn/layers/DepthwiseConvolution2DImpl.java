@@ -22,7 +22,7 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, bias(), cfg,
                 fused == null ? FusedActivation.IDENTITY : fused);
         if (fused == null) act.apply(out);
-        output = training ? out : null;
+        output = keepForBackprop() ? out : null;
         return out;
     }
 

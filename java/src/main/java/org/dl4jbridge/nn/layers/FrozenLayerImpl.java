@@ -19,6 +19,7 @@ public class FrozenLayerImpl extends AbstractLayer {
         super(conf);
         this.inner = inner;
         this.passGradient = conf instanceof FrozenLayerWithBackprop;
+        inner.setCacheInInference(passGradient);
     }
 
     public AbstractLayer inner() { return inner; }
@@ -31,21 +32,19 @@ public class FrozenLayerImpl extends AbstractLayer {
     @Override
     public void setViews(NDArray flatParams, NDArray flatGrads, int start) { inner.setViews(flatParams, flatGrads, start); }
 
+    /** Always the wrapped layer's inference forward; with backprop it keeps what the input gradient needs. */
     @Override
-    public NDArray activate(NDArray in, boolean training) {
-        this.input = in;
-        // Inference forward, but keep what backprop needs when the gradient must pass through.
-        NDArray out = inner.activate(in, false);
-        if (passGradient && training) inner.input = in;
-        return out;
-    }
+    public NDArray activate(NDArray in, boolean training) { return inner.activate(in, false); }
 
     @Override protected NDArray forward(NDArray x, boolean training) { throw new AssertionError("unused"); }
 
     @Override
     public NDArray backprop(NDArray epsilon, boolean needInputGradient) {
         if (!passGradient || !needInputGradient) return null;
-        throw new UnsupportedOperationException("layer '" + name() + "': FrozenLayerWithBackprop backprop is not supported yet");
+        NDArray dx = inner.backprop(epsilon, true);
+        // The wrapped layer wrote parameter gradients; a frozen layer has none.
+        for (NDArray g : inner.gradientTable().values()) g.assign(0f);
+        return dx;
     }
 
     @Override protected NDArray backward(NDArray eps, boolean needInputGradient) { return null; }

@@ -133,4 +133,40 @@ class ComputationGraphTest {
         assertEquals(547, blocks.get(1).stateLength());
         assertEquals(json, g.getConfiguration().toJson());
     }
+
+    /** FrozenLayerWithBackprop (dense and batch norm inside): no parameter change, but the gradient reaches the layer below. */
+    @Test
+    void frozenWithBackprop() {
+        var c = new org.dl4jbridge.nn.conf.NeuralNetConfiguration.Builder().seed(9).activation(org.dl4jbridge.nn.conf.activations.Activation.TANH)
+                .updater(new org.dl4jbridge.nn.updater.Sgd(0.1))
+                .graphBuilder().addInputs("in")
+                .addLayer("d1", new org.dl4jbridge.nn.conf.layers.DenseLayer.Builder().nIn(3).nOut(4).build(), "in")
+                .addLayer("bn", new org.dl4jbridge.nn.conf.layers.misc.FrozenLayerWithBackprop(
+                        new org.dl4jbridge.nn.conf.layers.BatchNormalization.Builder().nIn(4).nOut(4).build()), "d1")
+                .addLayer("d2", new org.dl4jbridge.nn.conf.layers.misc.FrozenLayerWithBackprop(
+                        new org.dl4jbridge.nn.conf.layers.DenseLayer.Builder().nIn(4).nOut(4).build()), "bn")
+                .addLayer("out", new org.dl4jbridge.nn.conf.layers.OutputLayer.Builder().nIn(4).nOut(2)
+                        .activation(org.dl4jbridge.nn.conf.activations.Activation.SOFTMAX).build(), "d2")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(c);
+        g.init();
+        // non-trivial running statistics so the inference-mode BN backward is exercised
+        g.getParam("bn_mean").assign(0.3f);
+        g.getParam("bn_log10stdev").assign(0.2f);
+        java.util.Random r = new java.util.Random(3);
+        NDArray x = NDArray.zeros(5, 3), y = NDArray.zeros(5, 2);
+        for (int i = 0; i < 15; i++) x.put(i, (float) r.nextGaussian());
+        for (int i = 0; i < 5; i++) y.putAt(1f, i, i % 2);
+        DataSet ds = new DataSet(x, y);
+        g.computeGradientAndScore(ds);
+        int n1 = 3 * 4 + 4;
+        NDArray analytic = g.gradient().flatView(0, 'c', n1).dup();
+        for (int i = 0; i < n1; i++) analytic.put(i, analytic.get(i) / 5f);
+        GradientCheck.check(g.params().flatView(0, 'c', n1), analytic, p -> g.score(ds, true), GradientCheck.Tolerance.FLOAT32);
+        NDArray frozenBefore = g.params().flatView(n1, 'c', (int) g.numParams() - n1 - 10).dup();
+        NDArray d1Before = g.getParam("d1_W").dup();
+        g.fit(ds);
+        assertArrayEquals(frozenBefore.toFloatArray(), g.params().flatView(n1, 'c', (int) g.numParams() - n1 - 10).toFloatArray());
+        assertFalse(java.util.Arrays.equals(d1Before.toFloatArray(), g.getParam("d1_W").toFloatArray()));
+    }
 }
