@@ -30,6 +30,8 @@ import org.dl4jbridge.nn.graph.ComputationGraph;
  * the expensive forward pass.
  */
 public class TransferLearningHelper {
+    private static final int HASH_CHUNK = 1 << 20;
+
     private final ComputationGraph original;
     private final List<String> frozen;
     private final List<String> boundary;
@@ -233,14 +235,19 @@ public class TransferLearningHelper {
         return java.util.HexFormat.of().formatHex(md.digest());
     }
 
+    /** Hashes shape and values in chunks: VGG16's fc1 weights alone are 411 MB, too much to copy at once. */
     private static void hashArray(java.security.MessageDigest md, NDArray a) {
         md.update(Arrays.toString(a.shape()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         NDArray c = a.isContiguous() ? a : a.dup();
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(c.length() * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        java.nio.FloatBuffer src = c.buffer().duplicate();
-        src.position(c.offset()).limit(c.offset() + c.length());
-        bytes.asFloatBuffer().put(src);
-        md.update(bytes.array());
+        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(HASH_CHUNK * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int start = 0; start < c.length(); start += HASH_CHUNK) {
+            int n = Math.min(HASH_CHUNK, c.length() - start);
+            java.nio.FloatBuffer src = c.buffer().duplicate();
+            src.position(c.offset() + start).limit(c.offset() + start + n);
+            chunk.clear();
+            chunk.asFloatBuffer().put(src);
+            md.update(chunk.array(), 0, n * Float.BYTES);
+        }
     }
 
     // ---- training on features -------------------------------------------------------------------
