@@ -24,8 +24,13 @@ import org.dl4jbridge.ndarray.Parallel;
 public final class Convolution2D {
     /** Floats of column matrix per tile: large enough for efficient GEMMs, small enough to stay near cache. */
     static volatile int columnBudget = Integer.getInteger("dl4jbridge.conv.columnBudget", 4 << 20);
-    /** Below this many output positions a 1x1 convolution batches images instead of one GEMM each. */
-    static final int POINTWISE_DIRECT_MIN = 1024;
+    /**
+     * From this many output positions on, a 1x1 convolution multiplies each image in place instead
+     * of batching images through the column buffer. Measured on EfficientNet-Lite0 (2 threads),
+     * batching won at every size (the in-place GEMMs are short-K and their epilogue is a separate
+     * pass over memory), so in-place is off by default.
+     */
+    static volatile int pointwiseDirectMin = Integer.getInteger("dl4jbridge.conv.pointwiseDirectMin", Integer.MAX_VALUE);
     /** Below this K (= cinG*kW) a shifted kernel-row GEMM loses to a full unfold; tests vary it. */
     static volatile int shortK = 256;
     /** Tuning switch: unfold the kernel rows too (one GEMM with K = cin*kH*kW) for every layer. */
@@ -118,18 +123,21 @@ public final class Convolution2D {
         }
 
         void run() {
-            if (g.isPointwise() && p >= POINTWISE_DIRECT_MIN) {
+            if (g.isPointwise() && p >= pointwiseDirectMin) {
                 runPointwiseInPlace();
                 return;
             }
             long perImage = (long) kR * (ho + halo) * wo;
             if (perImage >= columnBudget / 2) {
-                int tileRows = (int) Math.max(1, Math.min(ho, columnBudget / ((long) kR * wo) - halo));
+                int maxRows = (int) Math.max(1, Math.min(ho, columnBudget / ((long) kR * wo) - halo));
+                int tiles = (ho + maxRows - 1) / maxRows;
+                int tileRows = (ho + tiles - 1) / tiles; // equal tiles: no short, inefficient last GEMM
                 for (int img = 0; img < n; img++) {
                     for (int oy0 = 0; oy0 < ho; oy0 += tileRows) runRowTile(img, oy0, Math.min(ho, oy0 + tileRows));
                 }
             } else {
-                int nb = (int) Math.max(1, Math.min(n, columnBudget / perImage));
+                long perImageOut = (long) coutG * (ho + halo) * wo;
+                int nb = (int) Math.max(1, Math.min(n, columnBudget / Math.max(perImage, perImageOut)));
                 for (int img = 0; img < n; img += nb) runImageTile(img, Math.min(n, img + nb));
             }
         }
@@ -321,7 +329,7 @@ public final class Convolution2D {
                 for (int ky = 0; ky < kH; ky++) {
                     int s = ((co * cinG + ci) * kH + ky) * kW;
                     int d = ((grp * kH + ky) * coutG + local) * kR + ci * kW;
-                    System.arraycopy(src, s, dst, d, kW);
+                    for (int kx = 0; kx < kW; kx++) dst[d + kx] = src[s + kx];
                 }
             }
         }

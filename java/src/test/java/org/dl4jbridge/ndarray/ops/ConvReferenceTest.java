@@ -21,19 +21,26 @@ class ConvReferenceTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
     private final int defaultBudget = Convolution2D.columnBudget;
     private final int defaultShortK = Convolution2D.shortK;
+    private final int defaultPointwise = Convolution2D.pointwiseDirectMin;
 
     @AfterEach
     void restoreTuning() {
         Convolution2D.columnBudget = defaultBudget;
         Convolution2D.shortK = defaultShortK;
+        Convolution2D.pointwiseDirectMin = defaultPointwise;
     }
 
-    /** Budgets force row tiles and image batches; shortK 0 / huge force kernel-row shifting / full unfolding. */
+    /**
+     * Budgets force row tiles and image batches; shortK 0 / huge force kernel-row shifting / full
+     * unfolding; pointwise 1 sends every 1x1 convolution through the in-place GEMM.
+     */
     @ParameterizedTest
-    @CsvSource({"4194304,256", "4194304,0", "700,0", "60,0", "700,100000", "60,100000"})
-    void forwardMatchesTorch(int budget, int shortK) throws Exception {
+    @CsvSource({"4194304,256,2147483647", "4194304,0,1", "700,0,2147483647", "60,0,1", "700,100000,1",
+                "60,100000,2147483647"})
+    void forwardMatchesTorch(int budget, int shortK, int pointwise) throws Exception {
         Convolution2D.columnBudget = budget;
         Convolution2D.shortK = shortK;
+        Convolution2D.pointwiseDirectMin = pointwise;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
