@@ -1,0 +1,101 @@
+package org.dl4jbridge.nn.updater;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.dl4jbridge.datasets.DataSet;
+import org.dl4jbridge.nn.conf.MultiLayerConfiguration;
+import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
+import org.dl4jbridge.nn.conf.activations.Activation;
+import org.dl4jbridge.nn.conf.layers.DenseLayer;
+import org.dl4jbridge.nn.conf.layers.OutputLayer;
+import org.dl4jbridge.nn.multilayer.MultiLayerNetwork;
+import org.dl4jbridge.ndarray.NDArray;
+import org.junit.jupiter.api.Test;
+
+/** The update step of DL4J_SPEC 6.1/6.2 recomputed by hand from the network's own gradient. */
+class NetworkUpdaterTest {
+    static MultiLayerNetwork net(IUpdater u, double l2, double l1) {
+        MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(4).updater(u).l2(l2).l1(l1)
+                .activation(Activation.TANH).list()
+                .layer(new DenseLayer.Builder().nIn(3).nOut(4).build())
+                .layer(new OutputLayer.Builder().nIn(4).nOut(2).activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork n = new MultiLayerNetwork(c);
+        n.init();
+        return n;
+    }
+
+    static DataSet data() {
+        NDArray x = NDArray.zeros(4, 3), y = NDArray.zeros(4, 2);
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < 12; i++) x.put(i, (float) r.nextGaussian());
+        for (int i = 0; i < 4; i++) y.putAt(1f, i, i % 2);
+        return new DataSet(x, y);
+    }
+
+    static boolean isBias(int i) { return (i >= 12 && i < 16) || i >= 24; }
+
+    @Test
+    void sgdWithL1L2ScoreAndStep() {
+        double lr = 0.1, l2 = 0.01, l1 = 0.003;
+        MultiLayerNetwork n = net(new Sgd(lr), l2, l1);
+        MultiLayerNetwork plain = net(new Sgd(lr), 0, 0);
+        DataSet ds = data();
+        float[] theta = n.params().toFloatArray();
+        double reg = 0;
+        for (int i = 0; i < theta.length; i++) if (!isBias(i)) reg += 0.5 * l2 * theta[i] * theta[i] + l1 * Math.abs(theta[i]);
+        assertEquals(plain.score(ds) + reg, n.score(ds), 1e-6);
+        n.computeGradientAndScore(ds);
+        float[] g = n.gradient().toFloatArray();
+        n.fit(ds);
+        float[] after = n.params().toFloatArray();
+        for (int i = 0; i < theta.length; i++) {
+            double gi = g[i] / 4.0 + (isBias(i) ? 0 : l2 * theta[i] + l1 * Math.signum(theta[i]));
+            assertEquals(theta[i] - lr * gi, after[i], 1e-6, "param " + i);
+        }
+    }
+
+    @Test
+    void adamStateIsMThenVPerBlock() {
+        MultiLayerNetwork n = net(new Adam(0.01), 0, 0);
+        assertEquals(2 * n.numParams(), n.getUpdater().stateSize());
+        assertEquals(1, n.getUpdater().getBlocks().size());
+        DataSet ds = data();
+        float[] theta = n.params().toFloatArray();
+        n.computeGradientAndScore(ds);
+        float[] g = n.gradient().toFloatArray();
+        n.fit(ds);
+        float[] s = n.getUpdater().getStateViewArray().toFloatArray(), after = n.params().toFloatArray();
+        int p = theta.length;
+        double alpha = 0.01 * Math.sqrt(1 - 0.999) / (1 - 0.9);
+        for (int i = 0; i < p; i++) {
+            double gi = g[i] / 4.0, m = 0.1 * gi, v = 0.001 * gi * gi;
+            assertEquals(m, s[i], 1e-7);
+            assertEquals(v, s[p + i], 2e-5 * v + 1e-12); // (1 - beta2) is rounded to float, as a float32 kernel does
+            assertEquals(theta[i] - alpha * m / (Math.sqrt(v) + 1e-8), after[i], 2e-6);
+        }
+    }
+
+    @Test
+    void nesterovsTwoStepsAndStateRoundTrip() {
+        MultiLayerNetwork n = net(new Nesterovs(0.1, 0.9), 0, 0);
+        DataSet ds = data();
+        float[] v = new float[(int) n.numParams()];
+        for (int step = 0; step < 2; step++) {
+            float[] theta = n.params().toFloatArray();
+            n.computeGradientAndScore(ds);
+            float[] g = n.gradient().toFloatArray();
+            n.fit(ds);
+            float[] after = n.params().toFloatArray();
+            for (int i = 0; i < theta.length; i++) {
+                float vPrev = v[i];
+                v[i] = 0.9f * vPrev - 0.1f * (g[i] / 4f);
+                assertEquals(theta[i] - (0.9f * vPrev - 1.9f * v[i]), after[i], 1e-6);
+            }
+        }
+        assertArrayEquals(v, n.getUpdater().getStateViewArray().toFloatArray(), 1e-7f);
+        MultiLayerNetwork copy = n.clone();
+        assertArrayEquals(n.getUpdater().getStateViewArray().toFloatArray(), copy.getUpdater().getStateViewArray().toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> n.getUpdater().setStateViewArray(NDArray.zeros(3)));
+    }
+}
