@@ -504,8 +504,29 @@ def _as_batch(x, what: str) -> np.ndarray:
     return a
 
 
+class ScoreIterationListener(_Handle):
+    """Prints "Score at iteration i is s" every ``print_iterations`` iterations (from the engine's stdout)."""
+
+    def __init__(self, print_iterations: int = 10):
+        super().__init__(jvm.call(_j("graph.ScoreIterationListener"), int(print_iterations)))
+
+
+class CollectScoresIterationListener(_Handle):
+    """Records (iteration, score) pairs during fit; read them with :meth:`scores`."""
+
+    def __init__(self, frequency: int = 1):
+        super().__init__(jvm.call(_j("graph.CollectScoresIterationListener"), int(frequency)))
+
+    def scores(self) -> list[tuple[int, float]]:
+        its = list(jvm.call(self.java.getIterations))
+        return list(zip([int(i) for i in its], [float(s) for s in jvm.call(self.java.getScores)]))
+
+
 class _Network(_Handle):
     """What ComputationGraph and MultiLayerNetwork share."""
+
+    def set_listeners(self, *listeners) -> None:
+        jvm.call(self.java.setListeners, *[_java(x) for x in listeners])
 
     def init(self, params=None):
         """Initializes parameters from the seed, or from ``params`` (numpy, num_params values)."""
@@ -623,5 +644,5 @@ __all__ = [
     "OutputLayer", "ConvolutionLayer", "DepthwiseConvolution2D", "SubsamplingLayer", "GlobalPoolingLayer",
     "BatchNormalization", "ActivationLayer", "DropoutLayer", "Upsampling2D", "FrozenLayer", "NeuralNetConfiguration",
     "GraphBuilder", "ListBuilder", "ComputationGraphConfiguration", "MultiLayerConfiguration", "ComputationGraph",
-    "MultiLayerNetwork",
+    "MultiLayerNetwork", "ScoreIterationListener", "CollectScoresIterationListener",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dl4j_bridge.nn import CollectScoresIterationListener
 from dl4j_bridge.errors import InvalidArgumentError, InvalidStateError
 from dl4j_bridge.nn import (Activation, ActivationLayer, Adam, BatchNormalization, ComputationGraph,
                             ComputationGraphConfiguration, ConvolutionLayer, DenseLayer, DropoutLayer, FrozenLayer,
@@ -158,3 +159,15 @@ def test_typed_errors():
         (NeuralNetConfiguration.Builder().graph_builder().add_inputs("in")
          .add_layer("fc2", DenseLayer(n_in=4, n_out=8), "in")
          .add_layer("out", OutputLayer(n_in=8, n_out=3), "fc_2").set_outputs("out").build())
+
+
+def test_collect_scores_listener_records_each_iteration():
+    x, y = _blobs()
+    net = _mlp()
+    collect = CollectScoresIterationListener(1)
+    net.set_listeners(collect)
+    for _ in range(4):
+        net.fit(x, y)
+    got = collect.scores()
+    assert [i for i, _ in got] == [0, 1, 2, 3]
+    assert got[-1][1] == pytest.approx(net.score())
