@@ -525,6 +525,13 @@ class CollectScoresIterationListener(_Handle):
 class _Network(_Handle):
     """What ComputationGraph and MultiLayerNetwork share."""
 
+    @classmethod
+    def from_java(cls, handle):
+        """Wraps an engine network (e.g. one restored by ModelSerializer or built by TransferLearning)."""
+        obj = cls.__new__(cls)
+        _Handle.__init__(obj, handle)
+        return obj
+
     def set_listeners(self, *listeners) -> None:
         jvm.call(self.java.setListeners, *[_java(x) for x in listeners])
 

@@ -171,3 +171,9 @@ def test_collect_scores_listener_records_each_iteration():
     got = collect.scores()
     assert [i for i, _ in got] == [0, 1, 2, 3]
     assert got[-1][1] == pytest.approx(net.score())
+
+
+def test_from_java_wraps_the_same_engine_object():
+    net = _mlp()
+    again = ComputationGraph.from_java(net.java)
+    np.testing.assert_array_equal(again.params(), net.params())
