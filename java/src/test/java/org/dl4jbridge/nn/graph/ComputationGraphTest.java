@@ -169,4 +169,41 @@ class ComputationGraphTest {
         assertArrayEquals(frozenBefore.toFloatArray(), g.params().flatView(n1, 'c', (int) g.numParams() - n1 - 10).toFloatArray());
         assertFalse(java.util.Arrays.equals(d1Before.toFloatArray(), g.getParam("d1_W").toFloatArray()));
     }
+
+    /**
+     * MAX subsampling and MAX global pooling under finite differences. A 1x1 convolution of a
+     * single-channel input with distinct values is monotone in the input, so the arg-max of each
+     * window does not move under the small parameter perturbations: no kink is crossed.
+     */
+    @Test
+    void gradientCheckMaxPooling() {
+        var c = new org.dl4jbridge.nn.conf.NeuralNetConfiguration.Builder().seed(21).activation(org.dl4jbridge.nn.conf.activations.Activation.TANH)
+                .graphBuilder().addInputs("in").setInputTypes(org.dl4jbridge.nn.conf.inputs.InputType.convolutional(4, 4, 1))
+                .addLayer("conv", new org.dl4jbridge.nn.conf.layers.ConvolutionLayer.Builder(1, 1).nOut(2).build(), "in")
+                .addLayer("pool", new org.dl4jbridge.nn.conf.layers.SubsamplingLayer.Builder(org.dl4jbridge.nn.conf.layers.PoolingType.MAX)
+                        .kernelSize(2, 2).stride(2, 2).build(), "conv")
+                .addLayer("gmax", new org.dl4jbridge.nn.conf.layers.GlobalPoolingLayer.Builder(org.dl4jbridge.nn.conf.layers.PoolingType.MAX).build(), "conv")
+                .addLayer("fc", new org.dl4jbridge.nn.conf.layers.DenseLayer.Builder().nOut(3).build(), "pool")
+                .addVertex("merge", new org.dl4jbridge.nn.conf.graph.MergeVertex(), "fc", "gmax")
+                .addLayer("out", new org.dl4jbridge.nn.conf.layers.OutputLayer.Builder().nOut(2)
+                        .activation(org.dl4jbridge.nn.conf.activations.Activation.SOFTMAX).build(), "merge")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(c);
+        g.init();
+        NDArray w = g.getParam("conv_W");
+        for (int i = 0; i < w.length(); i++) if (Math.abs(w.get(i)) < 0.2f) w.put(i, w.get(i) < 0 ? -0.5f : 0.5f);
+        java.util.List<Integer> perm = new java.util.ArrayList<>();
+        for (int i = 0; i < 32; i++) perm.add(i);
+        java.util.Collections.shuffle(perm, new java.util.Random(5));
+        NDArray x = NDArray.zeros(2, 1, 4, 4), y = NDArray.zeros(2, 2);
+        for (int i = 0; i < 32; i++) x.put(i, (perm.get(i) - 16) * 0.1f);
+        y.putAt(1f, 0, 0);
+        y.putAt(1f, 1, 1);
+        DataSet ds = new DataSet(x, y);
+        g.computeGradientAndScore(ds);
+        NDArray analytic = g.gradient().dup();
+        for (int i = 0; i < analytic.length(); i++) analytic.put(i, analytic.get(i) / 2f);
+        GradientCheck.Result r = GradientCheck.check(g.params(), analytic, p -> g.score(ds, true), GradientCheck.Tolerance.FLOAT32);
+        assertEquals(g.numParams(), r.checked());
+    }
 }
