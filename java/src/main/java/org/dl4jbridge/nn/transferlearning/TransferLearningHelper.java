@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.dl4jbridge.bridge.ProgressListener;
+import org.dl4jbridge.bridge.ProgressListener;
 import org.dl4jbridge.datasets.DataSet;
 import org.dl4jbridge.datasets.DataSetIterator;
 import org.dl4jbridge.ndarray.NDArray;
@@ -176,7 +177,7 @@ public class TransferLearningHelper {
 
     /**
      * As {@link #featurize(DataSetIterator, String)}, reporting each featurized minibatch to
-     * {@code listener} (null: none); a cache hit reports all batches at once with note "cached".
+     * {@code listener} (done minibatches, -1, ""), or once (n, n, "cached") on a cache hit.
      */
     public DataSetIterator featurize(DataSetIterator source, String dataIdentity, ProgressListener listener) {
         if (source == null) throw new IllegalArgumentException("featurize: the iterator is null");
