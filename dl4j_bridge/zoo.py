@@ -40,41 +40,51 @@ _PKG = "org.dl4jbridge.zoo."
 PRETRAINED_TYPES = ("IMAGENET", "MNIST", "CIFAR10", "VGGFACE", "SEGMENT")
 
 
+_config_applied = False   # config dl4j_resources_dir is applied once, before the first zoo call; explicit calls win
+
+
 def set_resources(base_url: str | None = None, directory: str | Path | None = None) -> None:
     """Where zoo files come from and are cached (DL4J's ``DL4JResources``).
 
     ``base_url``: a mirror of ``https://dl4jdata.blob.core.windows.net/`` (``file:///...`` works);
-    ``directory``: the resources directory (default ``~/.deeplearning4j``, or config
-    ``dl4j_resources_dir``). ``None`` leaves a setting as it is.
+    ``directory``: the resources directory (default: config ``dl4j_resources_dir``, else DL4J's
+    rule: the system property ``org.deeplearning4j.resources.directory``, else ``~/.deeplearning4j``).
+    ``None`` leaves a setting as it is.
     """
-    resources = jvm.cls(_PKG + "DL4JResources")
+    global _config_applied
+    _apply_config_directory()
+    r = jvm.cls(_PKG + "DL4JResources")
     if base_url is not None:
-        jvm.call(resources.setBaseDownloadURL, str(base_url))
+        jvm.call(r.setBaseDownloadURL, str(base_url))
     if directory is not None:
-        jvm.call(resources.setBaseDirectory, _java_path(Path(directory).expanduser()))
+        jvm.call(r.setBaseDirectory, _java_path(Path(directory).expanduser()))
+    _config_applied = True
 
 
 def reset_resources() -> None:
-    """Back to DL4J's defaults: the system properties, else the public URL and ~/.deeplearning4j."""
+    """Back to the defaults: config ``dl4j_resources_dir`` if set, else DL4J's own rules."""
+    global _config_applied
     r = jvm.cls(_PKG + "DL4JResources")
     jvm.call(r.setBaseDownloadURL, None)
     jvm.call(r.resetBaseDirectoryLocation)
+    _config_applied = False
 
 
 def resources() -> dict:
     """The base URL and resources directory in force."""
-    r = jvm.cls(_PKG + "DL4JResources")
     _apply_config_directory()
+    r = jvm.cls(_PKG + "DL4JResources")
     return {"base_url": r.getBaseDownloadURL(), "directory": r.getBaseDirectory().toString()}
 
 
 def _apply_config_directory() -> None:
+    global _config_applied
+    if _config_applied:
+        return
+    _config_applied = True
     directory = config.get("dl4j_resources_dir")
     if directory:
-        r = jvm.cls(_PKG + "DL4JResources")
-        current = r.getBaseDirectory().toString()
-        if current != str(Path(directory).expanduser()):
-            set_resources(directory=directory)
+        jvm.call(jvm.cls(_PKG + "DL4JResources").setBaseDirectory, _java_path(Path(directory).expanduser()))
 
 
 def _java_path(p: Path):

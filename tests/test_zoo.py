@@ -183,3 +183,18 @@ def test_efficientnet_later_calls_restore_the_converted_cache(effnet):
 def _softmax(z):
     e = np.exp(z - z.max())
     return e / e.sum()
+
+
+def test_config_resources_dir_is_the_default_and_explicit_settings_win(tmp_path):
+    from conftest import run_python   # a fresh interpreter: config is fixed once the JVM runs
+    proc = run_python(f"""
+        from dl4j_bridge import config, zoo
+        config.set(dl4j_resources_dir={str(tmp_path / "from-config")!r})
+        print(zoo.VGG16().pretrained_cache_path())
+        zoo.set_resources(directory={str(tmp_path / "explicit")!r})
+        print(zoo.VGG16().pretrained_cache_path())
+    """)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()[-2:]
+    assert lines == [str(tmp_path / "from-config" / "models" / "vgg16" / "vgg16_dl4j_inference.zip"),
+                     str(tmp_path / "explicit" / "models" / "vgg16" / "vgg16_dl4j_inference.zip")]
