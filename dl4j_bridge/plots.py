@@ -55,7 +55,12 @@ def save_confusion_matrix(path, matrix, labels=None, accuracy: float | None = No
     font = _font(14)
     small = _font(12 if n <= 10 else 10)
     title_font = _font(18)
-    cell = int(min(80, max(26, 640 // n)))
+    # Up to ~24 classes every cell holds its count; beyond, cells shrink so the image stays a few
+    # thousand pixels wide, and names / counts are drawn only while they still fit.
+    cell = int(min(80, max(26, 640 // n))) if n <= 24 else max(3, 1200 // n)
+    show_counts, show_names = cell >= 24, cell >= 10
+    if not show_names:
+        names = ["" for _ in names]
     label_w = max(_text_size(small, s)[0] for s in names) + 12
     title_text = title + (f"  -  accuracy {accuracy:.4f} ({total} examples)" if accuracy is not None else "")
 
@@ -71,13 +76,17 @@ def save_confusion_matrix(path, matrix, labels=None, accuracy: float | None = No
     draw.text(((width - _text_size(title_font, title_text)[0]) // 2, 10), title_text, fill=_INK, font=title_font)
 
     row_totals = m.sum(axis=1)
+    fractions = np.divide(m, row_totals[:, None], out=np.zeros(m.shape, dtype=np.float64),
+                          where=row_totals[:, None] > 0)
+    if not show_counts:  # many classes: one pixel per cell, scaled up (drawing 10^6 rectangles is slow)
+        heat = Image.fromarray(_blue_array(fractions), "RGB").resize((grid, grid), Image.NEAREST)
+        img.paste(heat, (left, top))
     count_font = _font(max(9, min(16, cell // 3)))
-    for a in range(n):
+    for a in range(n if show_counts else 0):
         for p in range(n):
-            frac = m[a, p] / row_totals[a] if row_totals[a] else 0.0
-            colour = _blue(frac)
+            frac = fractions[a, p]
             x0, y0 = left + p * cell, top + a * cell
-            draw.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1], fill=colour, outline=_GRID)
+            draw.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1], fill=_blue(frac), outline=_GRID)
             text = str(int(m[a, p]))
             tw, th = _text_size(count_font, text)
             ink = (255, 255, 255) if frac > 0.55 else _INK
@@ -85,9 +94,13 @@ def save_confusion_matrix(path, matrix, labels=None, accuracy: float | None = No
     draw.rectangle([left - 1, top - 1, left + grid, top + grid], outline=_INK)
 
     for a, name in enumerate(names):  # actual classes, right-aligned left of the rows
+        if not name:
+            continue
         tw, th = _text_size(small, name)
         draw.text((left - 8 - tw, top + a * cell + (cell - th) // 2 - 2), name, fill=_INK, font=small)
     for p, name in enumerate(names):  # predicted classes, rotated under the columns
+        if not name:
+            continue
         label = _rotated_text(name, small)
         img.paste(label, (left + p * cell + (cell - label.width) // 2, top + grid + 6))
     _draw_axis_titles(img, draw, font, left, top, grid, label_w)
@@ -105,6 +118,12 @@ def _blue(frac: float) -> tuple[int, int, int]:
     frac = min(1.0, max(0.0, float(frac)))
     light, dark = (247, 251, 255), (8, 69, 148)
     return tuple(int(round(light[i] + (dark[i] - light[i]) * frac)) for i in range(3))
+
+
+def _blue_array(fractions: np.ndarray) -> np.ndarray:
+    light, dark = np.array([247, 251, 255], np.float64), np.array([8, 69, 148], np.float64)
+    f = np.clip(fractions, 0.0, 1.0)[..., None]
+    return np.round(light + (dark - light) * f).astype(np.uint8)
 
 
 def _check_matrix(matrix) -> np.ndarray:

@@ -110,3 +110,10 @@ def test_bad_confusion_input_is_rejected(tmp_path, matrix, labels, message):
 def test_empty_scores_are_rejected(tmp_path):
     with pytest.raises(InvalidArgumentError, match="no scores"):
         plots.save_training_curve(tmp_path / "x.png", [])
+
+
+@pytest.mark.parametrize("n", [25, 200, 1000])
+def test_many_classes_keep_a_sensible_size(tmp_path, n):
+    m = np.random.default_rng(n).integers(0, 50, (n, n))
+    px = _pixels(plots.save_confusion_matrix(tmp_path / "cm.png", m))
+    assert 300 <= px.shape[0] <= 4000 and 300 <= px.shape[1] <= 4000
