@@ -4,7 +4,7 @@ A benchmark script, not a test. Run from the repository root (after `mvn -o -q p
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python tests/bench_engine_vs_torch.py [--quick] [--skip-memory]
 
-Both sides run in this one process, 2 threads each, same shapes (batch 16, 3x224x224, random
+Both sides run in this one process, batches interleaved (engine, torch, engine, ...), 2 threads each, same shapes (batch 16, 3x224x224, random
 weights): the engine through the Python bridge (org.dl4jbridge.bench.ConvNetBench, built from the
 engine's ops), PyTorch 2.13 CPU in its fastest eager setting (eval, inference_mode, channels_last).
 EfficientNet-Lite0 has batch norm folded into the convolutions on BOTH sides (inference form).
@@ -57,8 +57,15 @@ def engine_vgg(iters, warmup=1):
     return json.loads(engine_bench().vgg16(BATCH, warmup, iters))
 
 
-def engine_effnet(iters, warmup=2):
-    return json.loads(engine_bench().efficientNetLite0(BATCH, warmup, iters))
+def engine_runner(network):
+    """A network kept alive in the JVM: one batch per call, so engine and torch batches interleave."""
+    engine_bench()
+    return jvm_cls("org.dl4jbridge.bench.NetRunner")(network, BATCH)
+
+
+def jvm_cls(name):
+    from dl4j_bridge import jvm
+    return jvm.cls(name)
 
 
 def engine_gemm(m, n, k, reps):
@@ -134,8 +141,12 @@ def torch_effnet(torch):
     return Net().eval().to(memory_format=torch.channels_last)
 
 
+def torch_input(torch):
+    return torch.rand(BATCH, 3, 224, 224).contiguous(memory_format=torch.channels_last)
+
+
 def torch_time(torch, model, iters, warmup):
-    x = torch.rand(BATCH, 3, 224, 224).contiguous(memory_format=torch.channels_last)
+    x = torch_input(torch)
     times = []
     with torch.inference_mode():
         for _ in range(warmup):
@@ -145,6 +156,26 @@ def torch_time(torch, model, iters, warmup):
             model(x)
             times.append(time.perf_counter() - t0)
     return {"images_per_s": BATCH * iters / sum(times), "seconds_per_batch": times}
+
+
+def interleaved(torch, network, model, iters, warmup):
+    """Alternates one engine batch and one torch batch, so both see the same machine load."""
+    runner = engine_runner(network)
+    x = torch_input(torch)
+    eng, tor = [], []
+    with torch.inference_mode():
+        for _ in range(warmup):
+            runner.forwardSeconds()
+            model(x)
+        runner.reset()
+        for _ in range(iters):
+            eng.append(runner.forwardSeconds())
+            t0 = time.perf_counter()
+            model(x)
+            tor.append(time.perf_counter() - t0)
+    stats = json.loads(runner.statsJson())
+    stats["seconds_per_batch"] = eng
+    return stats, {"images_per_s": BATCH * iters / sum(tor), "seconds_per_batch": tor}
 
 
 # ---- memory subprocesses -------------------------------------------------------------------
@@ -188,7 +219,7 @@ def main():
         memory_child(args.memory_child)
         return
     only = set(args.only or ["vgg", "effnet", "gemm"])
-    vgg_iters, eff_iters = (1, 3) if args.quick else (3, 10)
+    vgg_iters, eff_iters = (2, 3) if args.quick else (4, 10)
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, {platform.platform()}")
     print(f"threads: {THREADS} per side, batch {BATCH}, 224x224x3, random weights;"
           f" OPENBLAS_THREAD_TIMEOUT={os.environ['OPENBLAS_THREAD_TIMEOUT']}")
@@ -203,23 +234,25 @@ def main():
         print(f"(c) OpenBLAS SGEMM on the largest VGG16 conv GEMM (block4 conv2/3, M=512 N={BATCH}*28*28"
               f" K=4608): {g['gflops_per_s']:.1f} GFLOP/s (runs {[round(v, 1) for v in g['all']]})")
     if "vgg" in only:
-        e = engine_vgg(vgg_iters)
-        t = torch_time(torch, torch_vgg(torch), vgg_iters, 1)
+        e, t = interleaved(torch, "vgg16", torch_vgg(torch), vgg_iters, 1)
         results["vgg"] = {"engine": e, "torch": t}
         print(f"(a) VGG16 to fc2: engine {e['images_per_s']:.2f} img/s, torch {t['images_per_s']:.2f} img/s,"
               f" ratio engine/torch {e['images_per_s'] / t['images_per_s']:.2f}")
+        print(f"    per batch (s): engine {[round(v, 2) for v in e['seconds_per_batch']]},"
+              f" torch {[round(v, 2) for v in t['seconds_per_batch']]}")
         conv_rate = e["conv_gflops_per_s"]
         print(f"(c) VGG16 conv stack (13 convs incl. im2col, bias, ReLU): {conv_rate:.1f} GFLOP/s effective"
               f" = {100 * conv_rate / results['gemm']['gflops_per_s']:.0f}% of the GEMM rate"
               f" ({vgg_conv_gflop_per_image():.2f} GFLOP/image)")
     if "effnet" in only:
-        e = engine_effnet(eff_iters)
-        t = torch_time(torch, torch_effnet(torch), eff_iters, 2)
+        e, t = interleaved(torch, "effnet", torch_effnet(torch), eff_iters, 2)
         results["effnet"] = {"engine": e, "torch": t}
         print(f"(b) EfficientNet-Lite0 to pooled 1280 (BN folded on both sides): engine {e['images_per_s']:.2f}"
               f" img/s, torch {t['images_per_s']:.2f} img/s, ratio {e['images_per_s'] / t['images_per_s']:.2f}")
         print(f"    engine time by step (s over {eff_iters} batches): "
               + ", ".join(f"{k} {v:.2f}" for k, v in sorted(e["profile_seconds"].items(), key=lambda kv: -kv[1])))
+        print(f"    per batch (s): engine {[round(v, 2) for v in e['seconds_per_batch']]},"
+              f" torch {[round(v, 2) for v in t['seconds_per_batch']]}")
     print(f"load average after timing: {load_average()}")
     if not args.skip_memory:
         em, tm = measure_memory("engine"), measure_memory("torch")
