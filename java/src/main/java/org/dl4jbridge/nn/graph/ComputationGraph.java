@@ -158,8 +158,14 @@ public class ComputationGraph {
             for (ParamLayout.Entry e : ParamLayout.of(c)) {
                 IUpdater u = frozen ? new NoOp() : c.getUpdaterByParam(e.key());
                 if (u == null) throw new IllegalStateException("layer '" + names.get(v) + "' has no updater for parameter " + e.key());
+                org.dl4jbridge.nn.conf.GradientNormalization gn = org.dl4jbridge.nn.conf.GradientNormalization.None;
+                double threshold = 1.0;
+                if (ParamLayout.unwrap(c) instanceof org.dl4jbridge.nn.conf.layers.BaseLayer bl && bl.getGradientNormalization() != null) {
+                    gn = bl.getGradientNormalization();
+                    threshold = bl.getGradientNormalizationThreshold();
+                }
                 segs.add(new NetworkUpdater.Segment(names.get(v), e.key(), paramStart[v] + e.offset(), e.length(), u,
-                        frozen ? List.of() : c.getRegularizationByParam(e.key())));
+                        frozen ? List.of() : c.getRegularizationByParam(e.key()), gn, threshold));
             }
         }
         return new NetworkUpdater(segs);

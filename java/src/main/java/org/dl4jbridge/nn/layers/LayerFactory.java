@@ -1,8 +1,6 @@
 package org.dl4jbridge.nn.layers;
 
-import org.dl4jbridge.nn.conf.GradientNormalization;
 import org.dl4jbridge.nn.conf.layers.ActivationLayer;
-import org.dl4jbridge.nn.conf.layers.BaseLayer;
 import org.dl4jbridge.nn.conf.layers.BaseOutputLayer;
 import org.dl4jbridge.nn.conf.layers.BatchNormalization;
 import org.dl4jbridge.nn.conf.layers.ConvolutionLayer;
@@ -20,10 +18,6 @@ public final class LayerFactory {
     private LayerFactory() {}
 
     public static AbstractLayer create(Layer conf) {
-        if (conf instanceof BaseLayer b && b.getGradientNormalization() != null && b.getGradientNormalization() != GradientNormalization.None) {
-            throw new IllegalArgumentException("layer '" + conf.getLayerName() + "': gradientNormalization " + b.getGradientNormalization()
-                    + " is not supported yet (use None)");
-        }
         if (conf instanceof FrozenLayer f) return new FrozenLayerImpl(f, create(f.getLayer()));
         if (conf instanceof BaseOutputLayer o) return new OutputLayerImpl(o);
         if (conf instanceof DenseLayer d) return new DenseLayerImpl(d);
@@ -35,6 +29,7 @@ public final class LayerFactory {
         if (conf instanceof ActivationLayer a) return new ActivationLayerImpl(a);
         if (conf instanceof DropoutLayer d) return new DropoutLayerImpl(d);
         if (conf instanceof Upsampling2D u) return new Upsampling2DImpl(u);
+        if (conf instanceof org.dl4jbridge.nn.conf.layers.ZeroPaddingLayer z) return new ZeroPaddingLayerImpl(z);
         throw new IllegalArgumentException("layer '" + conf.getLayerName() + "': no runtime for " + conf.getClass().getSimpleName());
     }
 }

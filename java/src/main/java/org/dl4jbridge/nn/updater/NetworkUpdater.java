@@ -3,6 +3,7 @@ package org.dl4jbridge.nn.updater;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.dl4jbridge.nn.conf.GradientNormalization;
 import org.dl4jbridge.nn.conf.regularization.Regularization;
 import org.dl4jbridge.ndarray.NDArray;
 
@@ -11,13 +12,19 @@ import org.dl4jbridge.ndarray.NDArray;
  * order, consecutive ones with equal updater configurations merged into blocks, each block owning a
  * contiguous slice of one flat state vector (Nesterovs: v; Adam: m then v; RmsProp: r; Sgd/NoOp: none).
  *
- * <p>One step: gradient / minibatch size, then per block L1/L2 added to the gradient, the updater rule,
- * weight decay added to the update, and {@code theta -= update}. NoOp blocks (frozen layers, batch-norm
+ * <p>One step: gradient / minibatch size, the layer's gradient normalization/clipping, then per block
+ * L1/L2 added to the gradient, the updater rule, weight decay added to the update, and
+ * {@code theta -= update}. NoOp blocks (frozen layers, batch-norm
  * running statistics) leave their parameters untouched.
  */
 public final class NetworkUpdater {
     /** One parameter of one layer and where it lies in the flat parameter vector. */
-    public record Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization) {}
+    public record Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization,
+                          GradientNormalization normalization, double threshold) {
+        public Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization) {
+            this(layer, param, offset, length, updater, regularization, GradientNormalization.None, 1.0);
+        }
+    }
 
     /** A run of segments sharing one updater configuration. */
     public record Block(IUpdater updater, int paramOffset, int length, int stateOffset, int stateLength, List<Segment> segments) {}
@@ -96,13 +103,19 @@ public final class NetworkUpdater {
         FloatBuffer p = params.buffer(), g = grads.buffer(), st = state.buffer();
         int po = params.offset(), go = grads.offset(), so = state.offset();
         float inv = divideByMiniBatch ? 1f / miniBatchSize : 1f;
+        if (inv != 1f) {
+            for (Segment s : segments) {
+                if (s.updater() instanceof NoOp) continue;
+                int gOff = go + s.offset();
+                for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) * inv);
+            }
+        }
+        normalize(g, go);
         for (Block b : blocks) {
             if (b.updater() instanceof NoOp) continue;
             for (Segment s : b.segments()) {
-                int gOff = go + s.offset();
-                if (inv != 1f) for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) * inv);
                 for (Regularization r : s.regularization()) {
-                    if (r.applyStep() == Regularization.ApplyStep.BEFORE_UPDATER) r.apply(p, po + s.offset(), g, gOff, s.length(), 0);
+                    if (r.applyStep() == Regularization.ApplyStep.BEFORE_UPDATER) r.apply(p, po + s.offset(), g, go + s.offset(), s.length(), 0);
                 }
             }
             b.updater().applyUpdater(g, go + b.paramOffset(), b.length(), st, so + b.stateOffset(), iteration, epoch);
@@ -114,6 +127,70 @@ public final class NetworkUpdater {
             }
             int pOff = po + b.paramOffset(), gOff = go + b.paramOffset();
             for (int i = 0; i < b.length(); i++) p.put(pOff + i, p.get(pOff + i) - g.get(gOff + i));
+        }
+    }
+
+    /** DL4J's per-layer gradient normalization/clipping (GradientNormalization), on the averaged gradient. */
+    private void normalize(FloatBuffer g, int go) {
+        int i = 0;
+        while (i < segments.size()) {
+            int j = i;
+            while (j < segments.size() && segments.get(j).layer().equals(segments.get(i).layer())) j++;
+            List<Segment> layer = segments.subList(i, j);
+            Segment first = layer.get(0);
+            GradientNormalization gn = first.normalization();
+            if (gn != null && gn != GradientNormalization.None && !(first.updater() instanceof NoOp)) {
+                double t = first.threshold();
+                switch (gn) {
+                    case ClipElementWiseAbsoluteValue -> {
+                        float c = (float) t;
+                        for (Segment s : layer) {
+                            for (int k = 0; k < s.length(); k++) {
+                                int at = go + s.offset() + k;
+                                g.put(at, Math.max(-c, Math.min(c, g.get(at))));
+                            }
+                        }
+                    }
+                    case RenormalizeL2PerLayer -> scale(g, go, layer, 1.0 / norm(g, go, layer));
+                    case ClipL2PerLayer -> {
+                        double n = norm(g, go, layer);
+                        if (n > t) scale(g, go, layer, t / n);
+                    }
+                    case RenormalizeL2PerParamType -> {
+                        for (Segment s : layer) scale(g, go, List.of(s), 1.0 / norm(g, go, List.of(s)));
+                    }
+                    case ClipL2PerParamType -> {
+                        for (Segment s : layer) {
+                            double n = norm(g, go, List.of(s));
+                            if (n > t) scale(g, go, List.of(s), t / n);
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            i = j;
+        }
+    }
+
+    private static double norm(FloatBuffer g, int go, List<Segment> segs) {
+        double s = 0;
+        for (Segment seg : segs) {
+            for (int k = 0; k < seg.length(); k++) {
+                double v = g.get(go + seg.offset() + k);
+                s += v * v;
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    private static void scale(FloatBuffer g, int go, List<Segment> segs, double f) {
+        if (Double.isInfinite(f) || Double.isNaN(f)) return; // an all-zero gradient stays zero
+        float c = (float) f;
+        for (Segment seg : segs) {
+            for (int k = 0; k < seg.length(); k++) {
+                int at = go + seg.offset() + k;
+                g.put(at, g.get(at) * c);
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ final class TestGraphs {
     private TestGraphs() {}
 
     /**
-     * Every layer and vertex kind: conv (Same) -> BN -> activation, a 1x1 conv branch, element-wise
+     * Every layer and vertex kind: conv (Same) -> BN -> activation, a zero-padding + 3x3 conv branch, element-wise
      * add, depthwise conv, max pooling, upsampling, merge, global pooling, a flatten pre-processor
      * vertex, dense, a feed-forward-to-CNN pre-processor vertex, dropout (retain {@code retain}), output.
      */
@@ -45,7 +45,8 @@ final class TestGraphs {
                 .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).nOut(3).convolutionMode(ConvolutionMode.Same).build(), "in")
                 .addLayer("bn", new BatchNormalization.Builder().build(), "conv1")
                 .addLayer("act", new ActivationLayer.Builder(Activation.SIGMOID).build(), "bn")
-                .addLayer("conv2", new ConvolutionLayer.Builder(1, 1).nOut(3).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("zp", new org.dl4jbridge.nn.conf.layers.ZeroPaddingLayer.Builder(1, 1).build(), "in")
+                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).nOut(3).activation(Activation.IDENTITY).build(), "zp")
                 .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "act", "conv2")
                 .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2).padding(1, 1).build(), "add")
                 .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build(), "dw")

@@ -98,4 +98,38 @@ class NetworkUpdaterTest {
         assertArrayEquals(n.getUpdater().getStateViewArray().toFloatArray(), copy.getUpdater().getStateViewArray().toFloatArray());
         assertThrows(IllegalArgumentException.class, () -> n.getUpdater().setStateViewArray(NDArray.zeros(3)));
     }
+
+    @Test
+    void gradientClippingPerElementAndPerLayer() {
+        for (var gn : new org.dl4jbridge.nn.conf.GradientNormalization[] {
+                org.dl4jbridge.nn.conf.GradientNormalization.ClipElementWiseAbsoluteValue,
+                org.dl4jbridge.nn.conf.GradientNormalization.ClipL2PerLayer}) {
+            double t = 0.01;
+            MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(4).updater(new Sgd(1.0))
+                    .gradientNormalization(gn).gradientNormalizationThreshold(t).activation(Activation.TANH).list()
+                    .layer(new DenseLayer.Builder().nIn(3).nOut(4).build())
+                    .layer(new OutputLayer.Builder().nIn(4).nOut(2).activation(Activation.SOFTMAX).build())
+                    .build();
+            MultiLayerNetwork n = new MultiLayerNetwork(c);
+            n.init();
+            DataSet ds = data();
+            float[] theta = n.params().toFloatArray();
+            n.computeGradientAndScore(ds);
+            float[] g = n.gradient().toFloatArray();
+            n.fit(ds);
+            float[] after = n.params().toFloatArray();
+            int[][] layers = {{0, 16}, {16, 26}};
+            for (int[] l : layers) {
+                double norm = 0;
+                for (int i = l[0]; i < l[1]; i++) norm += (g[i] / 4.0) * (g[i] / 4.0);
+                norm = Math.sqrt(norm);
+                for (int i = l[0]; i < l[1]; i++) {
+                    double gi = g[i] / 4.0;
+                    double expected = gn == org.dl4jbridge.nn.conf.GradientNormalization.ClipElementWiseAbsoluteValue
+                            ? Math.max(-t, Math.min(t, gi)) : (norm > t ? gi * t / norm : gi);
+                    assertEquals(theta[i] - expected, after[i], 1e-6, gn + " param " + i);
+                }
+            }
+        }
+    }
 }

@@ -20,6 +20,7 @@ import org.dl4jbridge.nn.conf.layers.OutputLayer;
 import org.dl4jbridge.nn.conf.layers.PoolingType;
 import org.dl4jbridge.nn.conf.layers.SubsamplingLayer;
 import org.dl4jbridge.nn.conf.layers.Upsampling2D;
+import org.dl4jbridge.nn.conf.layers.ZeroPaddingLayer;
 import org.dl4jbridge.nn.conf.layers.misc.FrozenLayer;
 import org.dl4jbridge.nn.conf.layers.misc.FrozenLayerWithBackprop;
 
@@ -66,6 +67,7 @@ final class LayerJson {
         }
         if (l instanceof ActivationLayer a) o.put("activationFn", ConfigObjectsJson.activation(a.getActivationFn()));
         if (l instanceof Upsampling2D u) o.put("format", u.getFormat().name()).put("size", u.getSize());
+        if (l instanceof ZeroPaddingLayer z) o.put("dataFormat", z.getDataFormat().name()).put("padding", z.getPadding());
         if (l instanceof BatchNormalization bn) {
             o.put("beta", bn.getBeta()).put("cnn2DFormat", bn.getCnn2DFormat().name()).put("cudnnAllowFallback", true)
                     .put("decay", bn.getDecay()).put("eps", bn.getEps()).put("gamma", bn.getGamma())
@@ -107,12 +109,13 @@ final class LayerJson {
             case "ActivationLayer" -> ActivationLayer.blank();
             case "DropoutLayer" -> DropoutLayer.blank();
             case "Upsampling2D" -> Upsampling2D.blank();
+            case "ZeroPaddingLayer" -> ZeroPaddingLayer.blank();
             case "FrozenLayer" -> new FrozenLayer(read(n.get("layer"), where + ".layer"));
             case "FrozenLayerWithBackprop" -> new FrozenLayerWithBackprop(
                     read(Json.has(n, "underlying") ? n.get("underlying") : n.get("layer"), where + ".underlying"));
             default -> throw new InvalidConfigurationException(where + ": unsupported layer class " + cls + " (supported: DenseLayer,"
                     + " OutputLayer, ConvolutionLayer, DepthwiseConvolution2D, SubsamplingLayer, GlobalPoolingLayer, BatchNormalization,"
-                    + " ActivationLayer, DropoutLayer, Upsampling2D, FrozenLayer, FrozenLayerWithBackprop)");
+                    + " ActivationLayer, DropoutLayer, Upsampling2D, ZeroPaddingLayer, FrozenLayer, FrozenLayerWithBackprop)");
         };
         l.setLayerName(Json.str(n, "layerName", null));
         if (l instanceof FrozenLayer) return l;
@@ -160,6 +163,10 @@ final class LayerJson {
         if (l instanceof Upsampling2D u) {
             u.setSize(Json.ints(n, "size", new int[] {2, 2}));
             u.setFormat(format(n, "format", where));
+        }
+        if (l instanceof ZeroPaddingLayer z) {
+            z.setPadding(Json.ints(n, "padding", new int[] {0, 0, 0, 0}));
+            z.setDataFormat(format(n, Json.has(n, "cnn2dDataFormat") ? "cnn2dDataFormat" : "dataFormat", where));
         }
         if (l instanceof BatchNormalization bn) {
             bn.setBeta(Json.dbl(n, "beta", 0.0));
