@@ -43,11 +43,12 @@ class ModelSerializerFixturesTest {
     }
 
     @Test
-    void gradientClippingModelsAreRefusedByName() {
+    void gradientClippingModelsRestoreWithTheirClipping() throws IOException {
+        // nn's updater implements DL4J's gradient normalization modes, so these now restore (changed by nn).
         for (String r : List.of("060", "071")) {
-            ModelFormatException e = assertThrows(ModelFormatException.class,
-                    () -> restore(LegacyConfigUpgraderTest.regression(r, "MLP_2")));
-            assertTrue(e.getMessage().contains("ClipElementWiseAbsoluteValue"), e.getMessage());
+            MultiLayerNetwork net = restore(LegacyConfigUpgraderTest.regression(r, "MLP_2"));
+            var layer = (org.dl4jbridge.nn.conf.layers.BaseLayer) net.getLayerWiseConfigurations().getConf(0).getLayer();
+            assertEquals(org.dl4jbridge.nn.conf.GradientNormalization.ClipElementWiseAbsoluteValue, layer.getGradientNormalization());
         }
     }
 
