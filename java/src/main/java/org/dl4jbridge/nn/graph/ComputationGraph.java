@@ -132,6 +132,20 @@ public class ComputationGraph {
         }
         conf.getDefaultConfiguration().setVariables(variables);
         updater = buildUpdater();
+        if (conf.isValidateOutputLayerConfig()) validateOutputLayers();
+    }
+
+    /** DL4J's output-layer check: softmax over a single output is always 1.0 and cannot learn. */
+    private void validateOutputLayers() {
+        for (String o : conf.getNetworkOutputs()) {
+            if (conf.getVertices().get(o) instanceof LayerVertex lv
+                    && ParamLayout.unwrap(lv.getLayer()) instanceof org.dl4jbridge.nn.conf.layers.BaseOutputLayer out
+                    && out.getActivationFn() != null && out.getActivationFn().getType() == org.dl4jbridge.nn.conf.activations.Activation.SOFTMAX
+                    && out.getNOut() == 1) {
+                throw new IllegalArgumentException("output layer '" + o + "' has softmax activation with nOut=1: its output is always 1.0."
+                        + " Use nOut = number of classes (2 or more), or sigmoid with nOut=1; or set validateOutputLayerConfig(false)");
+            }
+        }
     }
 
     private VertexImpl createVertex(String name, GraphVertex v) {

@@ -206,4 +206,14 @@ class ComputationGraphTest {
         GradientCheck.Result r = GradientCheck.check(g.params(), analytic, p -> g.score(ds, true), GradientCheck.Tolerance.FLOAT32);
         assertEquals(g.numParams(), r.checked());
     }
+
+    @Test
+    void softmaxWithOneOutputIsRefused() {
+        var c = new org.dl4jbridge.nn.conf.NeuralNetConfiguration.Builder().seed(1).graphBuilder().addInputs("in")
+                .addLayer("out", new org.dl4jbridge.nn.conf.layers.OutputLayer.Builder().nIn(3).nOut(1)
+                        .activation(org.dl4jbridge.nn.conf.activations.Activation.SOFTMAX).build(), "in")
+                .setOutputs("out").build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ComputationGraph(c).init());
+        assertTrue(e.getMessage().contains("nOut=1"), e.getMessage());
+    }
 }
