@@ -31,16 +31,22 @@ public final class Adam extends IUpdater {
         this.epsilon = epsilon;
     }
 
+    public Adam(org.dl4jbridge.nn.updater.schedule.ISchedule schedule) {
+        this(DEFAULT_ADAM_LEARNING_RATE);
+        this.learningRate = Double.NaN;
+        this.learningRateSchedule = java.util.Objects.requireNonNull(schedule, "schedule");
+    }
+
     public double getLearningRate() { return learningRate; }
     public double getBeta1() { return beta1; }
     public double getBeta2() { return beta2; }
     public double getEpsilon() { return epsilon; }
     @Override public long stateSize(long n) { return 2 * n; }
-    @Override public double getLearningRate(int iteration, int epoch) { return learningRate; }
+    @Override public double getLearningRate(int iteration, int epoch) { return scheduled(learningRate, iteration, epoch); }
 
     /** {@code sOff} points at this block's m; v follows after {@code n} values. */
     @Override public void applyUpdater(FloatBuffer g, int gOff, int n, FloatBuffer s, int sOff, int it, int ep) {
-        double alphaT = learningRate * Math.sqrt(1 - Math.pow(beta2, it + 1)) / (1 - Math.pow(beta1, it + 1));
+        double alphaT = getLearningRate(it, ep) * Math.sqrt(1 - Math.pow(beta2, it + 1)) / (1 - Math.pow(beta1, it + 1));
         float b1 = (float) beta1, b2 = (float) beta2, a = (float) alphaT, eps = (float) epsilon;
         for (int i = 0; i < n; i++) {
             float gi = g.get(gOff + i);
@@ -54,7 +60,7 @@ public final class Adam extends IUpdater {
 
     @Override public Adam clone() { return (Adam) super.clone(); }
     @Override public boolean equals(Object o) {
-        return o instanceof Adam x && x.learningRate == learningRate && x.beta1 == beta1 && x.beta2 == beta2 && x.epsilon == epsilon;
+        return o instanceof Adam x && Double.compare(x.learningRate, learningRate) == 0 && sameSchedule(x) && x.beta1 == beta1 && x.beta2 == beta2 && x.epsilon == epsilon;
     }
     @Override public int hashCode() { return java.util.Objects.hash(learningRate, beta1, beta2, epsilon); }
     @Override public String toString() { return "Adam(learningRate=" + learningRate + ")"; }

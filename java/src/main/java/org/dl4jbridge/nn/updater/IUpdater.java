@@ -13,6 +13,18 @@ import java.nio.FloatBuffer;
 public abstract class IUpdater implements Cloneable {
     public static final String CONFIG_PACKAGE = "org.nd4j.linalg.learning.config.";
 
+    /** When set, the learning rate comes from it (the fixed value is then NaN, as DL4J stores it). */
+    protected org.dl4jbridge.nn.updater.schedule.ISchedule learningRateSchedule;
+
+    public org.dl4jbridge.nn.updater.schedule.ISchedule getLearningRateSchedule() { return learningRateSchedule; }
+
+    /** The scheduled learning rate, or {@code fixed} when there is no schedule. */
+    protected double scheduled(double fixed, int iteration, int epoch) {
+        return learningRateSchedule == null ? fixed : learningRateSchedule.valueAt(iteration, epoch);
+    }
+
+    protected boolean sameSchedule(IUpdater o) { return java.util.Objects.equals(learningRateSchedule, o.learningRateSchedule); }
+
     /** Number of state values for {@code numParams} parameters. */
     public abstract long stateSize(long numParams);
 

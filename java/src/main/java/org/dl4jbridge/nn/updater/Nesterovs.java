@@ -27,15 +27,22 @@ public final class Nesterovs extends IUpdater {
         this.momentum = momentum;
     }
 
+    /** Learning rate from a schedule (DL4J: new Nesterovs(ISchedule, momentum)). */
+    public Nesterovs(org.dl4jbridge.nn.updater.schedule.ISchedule schedule, double momentum) {
+        this(DEFAULT_NESTEROV_LEARNING_RATE, momentum);
+        this.learningRate = Double.NaN;
+        this.learningRateSchedule = java.util.Objects.requireNonNull(schedule, "schedule");
+    }
+
     public double getLearningRate() { return learningRate; }
     public double getMomentum() { return momentum; }
     public void setLearningRate(double lr) { requireRate("Nesterovs learningRate", lr); this.learningRate = lr; }
     public void setMomentum(double m) { requireRate("Nesterovs momentum", m); this.momentum = m; }
     @Override public long stateSize(long n) { return n; }
-    @Override public double getLearningRate(int iteration, int epoch) { return learningRate; }
+    @Override public double getLearningRate(int iteration, int epoch) { return scheduled(learningRate, iteration, epoch); }
 
     @Override public void applyUpdater(FloatBuffer g, int gOff, int n, FloatBuffer v, int sOff, int it, int ep) {
-        float lr = (float) learningRate, mu = (float) momentum;
+        float lr = (float) getLearningRate(it, ep), mu = (float) momentum;
         for (int i = 0; i < n; i++) {
             float vPrev = v.get(sOff + i);
             float vNew = mu * vPrev - lr * g.get(gOff + i);
@@ -46,7 +53,7 @@ public final class Nesterovs extends IUpdater {
 
     @Override public Nesterovs clone() { return (Nesterovs) super.clone(); }
     @Override public boolean equals(Object o) {
-        return o instanceof Nesterovs x && x.learningRate == learningRate && x.momentum == momentum;
+        return o instanceof Nesterovs x && Double.compare(x.learningRate, learningRate) == 0 && x.momentum == momentum && sameSchedule(x);
     }
     @Override public int hashCode() { return Double.hashCode(learningRate) * 31 + Double.hashCode(momentum); }
     @Override public String toString() { return "Nesterovs(learningRate=" + learningRate + ", momentum=" + momentum + ")"; }

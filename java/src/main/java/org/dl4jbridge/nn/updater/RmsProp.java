@@ -21,13 +21,19 @@ public final class RmsProp extends IUpdater {
         this.epsilon = epsilon;
     }
 
+    public RmsProp(org.dl4jbridge.nn.updater.schedule.ISchedule schedule) {
+        this(DEFAULT_RMSPROP_LEARNING_RATE);
+        this.learningRate = Double.NaN;
+        this.learningRateSchedule = java.util.Objects.requireNonNull(schedule, "schedule");
+    }
+
     public double getLearningRate() { return learningRate; }
     public double getRmsDecay() { return rmsDecay; }
     public double getEpsilon() { return epsilon; }
     @Override public long stateSize(long n) { return n; }
-    @Override public double getLearningRate(int iteration, int epoch) { return learningRate; }
+    @Override public double getLearningRate(int iteration, int epoch) { return scheduled(learningRate, iteration, epoch); }
     @Override public void applyUpdater(FloatBuffer g, int gOff, int n, FloatBuffer s, int sOff, int it, int ep) {
-        float d = (float) rmsDecay, lr = (float) learningRate, eps = (float) epsilon;
+        float d = (float) rmsDecay, lr = (float) getLearningRate(it, ep), eps = (float) epsilon;
         for (int i = 0; i < n; i++) {
             float gi = g.get(gOff + i);
             float r = d * s.get(sOff + i) + (1 - d) * gi * gi;
@@ -37,7 +43,7 @@ public final class RmsProp extends IUpdater {
     }
     @Override public RmsProp clone() { return (RmsProp) super.clone(); }
     @Override public boolean equals(Object o) {
-        return o instanceof RmsProp x && x.learningRate == learningRate && x.rmsDecay == rmsDecay && x.epsilon == epsilon;
+        return o instanceof RmsProp x && Double.compare(x.learningRate, learningRate) == 0 && sameSchedule(x) && x.rmsDecay == rmsDecay && x.epsilon == epsilon;
     }
     @Override public int hashCode() { return java.util.Objects.hash(learningRate, rmsDecay, epsilon, "rms"); }
     @Override public String toString() { return "RmsProp(learningRate=" + learningRate + ", rmsDecay=" + rmsDecay + ")"; }

@@ -132,4 +132,25 @@ class NetworkUpdaterTest {
             }
         }
     }
+
+    @Test
+    void learningRateScheduleDrivesSgdAndRoundTripsInJson() {
+        var schedule = new org.dl4jbridge.nn.updater.schedule.ISchedule.StepSchedule(
+                org.dl4jbridge.nn.updater.schedule.ScheduleType.ITERATION, 0.1, 0.5, 1);
+        MultiLayerNetwork n = net(new Sgd(schedule), 0, 0);
+        String json = n.getLayerWiseConfigurations().toJson();
+        assertTrue(json.contains("\"@class\" : \"org.nd4j.linalg.schedule.StepSchedule\""), json);
+        assertEquals(json, MultiLayerConfiguration.fromJson(json).toJson());
+        assertEquals(new Sgd(schedule), ((org.dl4jbridge.nn.conf.layers.BaseLayer) MultiLayerConfiguration.fromJson(json).getConf(0).getLayer()).getIUpdater());
+        DataSet ds = data();
+        for (int it = 0; it < 3; it++) {
+            float[] theta = n.params().toFloatArray();
+            n.computeGradientAndScore(ds);
+            float[] g = n.gradient().toFloatArray();
+            n.fit(ds);
+            float[] after = n.params().toFloatArray();
+            double lr = 0.1 * Math.pow(0.5, it);
+            for (int i = 0; i < theta.length; i++) assertEquals(theta[i] - lr * g[i] / 4.0, after[i], 1e-6, "iteration " + it + " param " + i);
+        }
+    }
 }

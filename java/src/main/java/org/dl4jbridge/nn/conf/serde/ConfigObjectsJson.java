@@ -95,6 +95,7 @@ final class ConfigObjectsJson {
     static Json.Obj updater(IUpdater u) {
         if (u == null) return null;
         Json.Obj o = new Json.Obj("@class", u.jsonClassName());
+        if (u.getLearningRateSchedule() != null) o.put("learningRateSchedule", ScheduleJson.write(u.getLearningRateSchedule()));
         if (u instanceof Sgd s) o.put("learningRate", s.getLearningRate());
         else if (u instanceof Nesterovs x) o.put("learningRate", x.getLearningRate()).put("momentum", x.getMomentum());
         else if (u instanceof Adam a) o.put("beta1", a.getBeta1()).put("beta2", a.getBeta2()).put("epsilon", a.getEpsilon())
@@ -107,12 +108,22 @@ final class ConfigObjectsJson {
     static IUpdater updater(JsonNode n, String where) {
         if (n == null || n.isNull()) return null;
         String cls = Json.classOf(n, where);
-        for (String sched : new String[] {"learningRateSchedule", "momentumISchedule", "momentumSchedule"}) {
-            if (Json.has(n, sched)) {
-                throw new InvalidConfigurationException(where + ": " + sched + " (learning-rate/momentum schedules) is not supported yet");
+        for (String sched : new String[] {"momentumISchedule", "momentumSchedule"}) {
+            if (Json.has(n, sched) && !(n.get(sched).isObject() && n.get(sched).size() == 0)) {
+                throw new InvalidConfigurationException(where + ": " + sched + " (momentum schedules) is not supported yet");
             }
         }
         String simple = cls.startsWith(IUpdater.CONFIG_PACKAGE) ? cls.substring(IUpdater.CONFIG_PACKAGE.length()) : cls;
+        if (Json.has(n, "learningRateSchedule")) {
+            org.dl4jbridge.nn.updater.schedule.ISchedule sch = ScheduleJson.read(n.get("learningRateSchedule"), where + ".learningRateSchedule");
+            return switch (simple) {
+                case "Sgd" -> new Sgd(sch);
+                case "Nesterovs" -> new Nesterovs(sch, Json.dbl(n, "momentum", Nesterovs.DEFAULT_NESTEROV_MOMENTUM));
+                case "Adam" -> new Adam(sch);
+                case "RmsProp" -> new RmsProp(sch);
+                default -> throw new InvalidConfigurationException(where + ": a learning-rate schedule on " + cls + " is not supported");
+            };
+        }
         return switch (simple) {
             case "Sgd" -> new Sgd(Json.dbl(n, "learningRate", Sgd.DEFAULT_SGD_LR));
             case "Nesterovs" -> new Nesterovs(Json.dbl(n, "learningRate", Nesterovs.DEFAULT_NESTEROV_LEARNING_RATE),
