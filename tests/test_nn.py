@@ -177,3 +177,36 @@ def test_from_java_wraps_the_same_engine_object():
     net = _mlp()
     again = ComputationGraph.from_java(net.java)
     np.testing.assert_array_equal(again.params(), net.params())
+
+
+def test_fit_and_evaluate_engine_iterators(tmp_path):
+    """fit(iterator, epochs) and evaluate(iterator) on the engine's image iterators (solid-colour photos)."""
+    from PIL import Image
+    from dl4j_bridge.datasets import FlowerDataSetIterator
+    classes = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
+    root = tmp_path / "flower_photos"
+    for k, c in enumerate(classes):
+        (root / c).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGB", (10 + i, 8), (40 * k, 200 - 40 * k, 30 + 50 * (k % 2))).save(root / c / f"{i}.png")
+    train, test = FlowerDataSetIterator.setup(batch_size=4, seed=1, preprocessor="efficientnet", data_dir=root,
+                                              progress=False)
+    conf = (NeuralNetConfiguration.Builder().seed(2).updater(Adam(learning_rate=0.1))
+            .graph_builder().add_inputs("in").set_input_types(InputType.convolutional(224, 224, 3))
+            .add_layer("pool", SubsamplingLayer(pooling_type="avg", kernel_size=32, stride=32), "in")
+            .add_layer("gap", GlobalPoolingLayer(pooling_type="avg"), "pool")
+            .add_layer("predictions", OutputLayer(n_out=5, activation=Activation.SOFTMAX,
+                                                  loss=LossFunction.NEGATIVELOGLIKELIHOOD), "gap")
+            .set_outputs("predictions").build())
+    net = ComputationGraph(conf).init()
+    collect = CollectScoresIterationListener(1)
+    net.set_listeners(collect)
+    net.fit(train, epochs=15)
+    assert net.epoch_count == 15 and net.iteration_count == 15 * len(train)
+    scores = [s for _, s in collect.scores()]
+    assert scores[-1] < scores[0]
+    ev = net.evaluate(test)
+    assert ev.num_examples == 4 and ev.labels == classes
+    assert "Accuracy" in ev.stats()
+    for it in (train, test):
+        it.close()
