@@ -56,18 +56,17 @@ public class BatchNormalization extends FeedForwardLayer {
     public CNN2DFormat getCnn2DFormat() { return cnn2DFormat; }
     public void setCnn2DFormat(CNN2DFormat f) { this.cnn2DFormat = f; }
 
-    @Override protected boolean isBiasParam(String p) { return "beta".equals(p); }
-
+    /** gamma and beta use the layer updater (neither counts as a bias); running statistics are never updated by it. */
     @Override
     public IUpdater getUpdaterByParam(String p) {
         if ("mean".equals(p) || "var".equals(p) || "log10stdev".equals(p)) return new NoOp();
-        return super.getUpdaterByParam(p);
+        return iUpdater;
     }
 
+    /** DL4J regularizes only weight and bias parameters; batch-norm parameters are neither. */
     @Override
     public java.util.List<org.dl4jbridge.nn.conf.regularization.Regularization> getRegularizationByParam(String p) {
-        if ("mean".equals(p) || "var".equals(p) || "log10stdev".equals(p)) return java.util.List.of();
-        return super.getRegularizationByParam(p);
+        return java.util.List.of();
     }
 
     @Override
