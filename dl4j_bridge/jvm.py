@@ -100,8 +100,6 @@ def jvm_options() -> list[str]:
     blas = find_blas()
     if blas:
         opts.append(f"-Ddl4jbridge.blas={blas}")
-    if config.get("dl4j_resources_dir"):
-        opts.append(f"-Ddl4j.resources.directory={config.get('dl4j_resources_dir')}")
     opts.extend(config.get("jvm_options"))
     return opts
 
@@ -212,6 +210,12 @@ def cls(name: str):
         raise translate(e) from None
 
 
+def cast(class_name: str, obj):
+    """``obj`` seen as ``class_name`` (pyjnius exposes only the methods of a call's declared return type)."""
+    import jnius
+    return jnius.cast(class_name, obj)
+
+
 def translate(exc: BaseException) -> BaseException:
     """A jnius.JavaException as the matching typed error; other exceptions unchanged."""
     classname = getattr(exc, "classname", None)
@@ -268,5 +272,5 @@ def guarded(fn):
     return wrapper
 
 
-__all__ = ["start", "is_started", "cls", "call", "guarded", "translate", "find_engine_jar", "find_java_home",
+__all__ = ["start", "is_started", "cls", "cast", "call", "guarded", "translate", "find_engine_jar", "find_java_home",
            "find_libjvm", "find_blas", "jvm_options", "started_info", "ConfigError"]

@@ -263,7 +263,8 @@ class FeaturizedDataSetIterator:
     """Featurized minibatches held by the engine; pass it to :meth:`TransferLearningHelper.fit_featurized`."""
 
     def __init__(self, java_iterator):
-        self.java = java_iterator
+        # featurize() is declared to return a DataSetIterator; size()/totalExamples() live on the class.
+        self.java = jvm.cast("org.dl4jbridge.nn.transferlearning.FeaturizedIterator", java_iterator)
 
     def reset(self) -> None:
         self.java.reset()
