@@ -485,7 +485,13 @@ public class ComputationGraph {
     /** DL4J-style table: vertex (type), nIn,nOut, parameter count and shapes, inputs; frozen layers marked. */
     public String summary() {
         requireInit();
-        return GraphSummary.of(this, conf, names, topo, vertices, inputIdx);
+        return GraphSummary.of(conf, names, topo, vertices, inputIdx, false);
+    }
+
+    /** The summary as DL4J's MultiLayerNetwork prints it (layer names, no input row or inputs column). */
+    public String layerSummary() {
+        requireInit();
+        return GraphSummary.of(conf, names, topo, vertices, inputIdx, true);
     }
 
     /** A deep copy: same configuration, copied parameters and updater state. */

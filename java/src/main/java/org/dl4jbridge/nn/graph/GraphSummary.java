@@ -18,14 +18,20 @@ import org.dl4jbridge.ndarray.NDArray;
 final class GraphSummary {
     private GraphSummary() {}
 
-    static String of(ComputationGraph g, ComputationGraphConfiguration conf, List<String> names, int[] topo,
-                     VertexImpl[] vertices, int[][] inputIdx) {
+    /**
+     * {@code layerStyle}: DL4J's MultiLayerNetwork table (LayerName (LayerType), no input row, no
+     * inputs column), else the ComputationGraph table.
+     */
+    static String of(ComputationGraphConfiguration conf, List<String> names, int[] topo, VertexImpl[] vertices,
+                     int[][] inputIdx, boolean layerStyle) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"VertexName (VertexType)", "nIn,nOut", "TotalParams", "ParamsShape", "Vertex Inputs"});
+        rows.add(new String[] {layerStyle ? "LayerName (LayerType)" : "VertexName (VertexType)", "nIn,nOut", "TotalParams",
+                "ParamsShape", "Vertex Inputs"});
         long total = 0, frozen = 0;
         for (int v : topo) {
             String name = names.get(v);
             if (vertices[v] == null) {
+                if (layerStyle) continue;
                 rows.add(new String[] {name + " (InputVertex)", "-,-", "-", "-", "-"});
                 continue;
             }
@@ -54,11 +60,13 @@ final class GraphSummary {
                 for (int i = 0; i < s.length; i++) shapes.append(i > 0 ? "," : "").append(s[i]);
                 shapes.append('}');
             }
-            rows.add(new String[] {name + " (" + type + ")", io, n == 0 ? "-" : String.valueOf(n),
+            String label = layerStyle && c.getLayerName() != null ? c.getLayerName() : name;
+            rows.add(new String[] {label + " (" + type + ")", io, n == 0 ? "-" : String.valueOf(n),
                     shapes.length() == 0 ? "-" : shapes.toString(), ins.toString()});
         }
-        int[] w = new int[5];
-        for (String[] r : rows) for (int i = 0; i < 5; i++) w[i] = Math.max(w[i], r[i].length());
+        int cols = layerStyle ? 4 : 5;
+        int[] w = new int[cols];
+        for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], r[i].length());
         int width = 0;
         for (int x : w) width += x + 3;
         String eq = "=".repeat(width), dash = "-".repeat(width);
@@ -66,7 +74,7 @@ final class GraphSummary {
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);
             StringBuilder line = new StringBuilder();
-            for (int i = 0; i < 5; i++) line.append(String.format("%-" + (w[i] + 3) + "s", row[i]));
+            for (int i = 0; i < cols; i++) line.append(String.format("%-" + (w[i] + 3) + "s", row[i]));
             sb.append(line.toString().stripTrailing()).append('\n');
             if (r == 0) sb.append(eq).append('\n');
         }

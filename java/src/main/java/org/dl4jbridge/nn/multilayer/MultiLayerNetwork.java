@@ -110,7 +110,8 @@ public class MultiLayerNetwork {
 
     public Evaluation evaluate(DataSetIterator it) { return g().evaluate(it); }
 
-    public String summary() { return g().summary(); }
+    /** DL4J's MultiLayerNetwork table: LayerName (LayerType), nIn,nOut, TotalParams, ParamsShape. */
+    public String summary() { return g().layerSummary(); }
 
     /** The graph this network runs on (vertex names "0", "1", ...). */
     public ComputationGraph toComputationGraph() { return g(); }

@@ -153,4 +153,12 @@ class NetworkUpdaterTest {
             for (int i = 0; i < theta.length; i++) assertEquals(theta[i] - lr * g[i] / 4.0, after[i], 1e-6, "iteration " + it + " param " + i);
         }
     }
+
+    @Test
+    void multiLayerSummaryUsesLayerNames() {
+        String s = net(new Sgd(0.1), 0, 0).summary();
+        assertTrue(s.contains("LayerName (LayerType)") && s.contains("layer0 (DenseLayer)") && s.contains("layer1 (OutputLayer)"), s);
+        assertFalse(s.contains("InputVertex"), s);
+        assertTrue(s.contains("Total Parameters:  26"), s);
+    }
 }
