@@ -61,6 +61,7 @@ class MLPMoonTest {
         NDArray expected = Nd4jBinary.read(dir().resolve("predictions/output_1_0.bin"));
         NDArray out = net.output(rows("moon_data_eval.csv", 0, 10).getFeatures());
         assertTrue(maxDiff(out, expected) < 1e-6, "max diff " + maxDiff(out, expected));
+        System.out.printf("MLPMoon: forward max diff %.3g%n", maxDiff(out, expected));
     }
 
     @Test
@@ -70,6 +71,7 @@ class MLPMoonTest {
         NDArray expected = Nd4jBinary.read(dir().resolve("flattenedGradients.bin"));
         double d = maxDiff(net.gradient(), expected);
         assertTrue(d < 1e-6, "max gradient diff " + d);
+        System.out.printf("MLPMoon: summed gradient max diff %.3g%n", d);
     }
 
     @Test
