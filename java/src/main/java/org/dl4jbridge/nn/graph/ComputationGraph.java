@@ -65,6 +65,10 @@ public class ComputationGraph {
     private double score = Double.NaN;
     private int lastMiniBatch;
     private final List<TrainingListener> listeners = new ArrayList<>();
+    /** Activation buffers reused by inference passes (within a batch and across batches). */
+    private final org.dl4jbridge.ndarray.Workspace workspace = new org.dl4jbridge.ndarray.Workspace();
+    /** Inference plans by requested vertices; they refer to the runtime vertices, so rebuilt when those change. */
+    private final Map<List<Integer>, InferencePlan> plans = new HashMap<>();
 
     public ComputationGraph(ComputationGraphConfiguration conf) { this.conf = conf; }
 
@@ -81,6 +85,8 @@ public class ComputationGraph {
      */
     public void init(NDArray params, boolean clone) {
         conf.validate();
+        plans.clear();
+        workspace.clear();
         names = conf.vertexNamesByIndex();
         topo = conf.topologicalOrder();
         int n = names.size();
@@ -203,6 +209,7 @@ public class ComputationGraph {
                 vertices[i] = new LayerVertexImpl(name, f, lv.preProcessor());
             }
         }
+        plans.clear();
         updater = buildUpdater();
     }
 
@@ -287,6 +294,7 @@ public class ComputationGraph {
     public NDArray[] output(NDArray... inputs) { return output(false, inputs); }
 
     public NDArray[] output(boolean train, NDArray... inputs) {
+        if (!train) return output(conf.getNetworkOutputs(), false, inputs);
         NDArray[] acts = forward(inputs, train, true);
         List<String> outs = conf.getNetworkOutputs();
         NDArray[] r = new NDArray[outs.size()];
@@ -295,6 +303,37 @@ public class ComputationGraph {
         return r;
     }
 
+    /**
+     * The activations of the named vertices (any vertex, not only network outputs), in that order
+     * (DL4J: {@code output(List<String> layers, boolean train, INDArray[] features, INDArray[] masks)}).
+     * In inference mode only the vertices they depend on run, intermediate activations go back to a
+     * reused pool as soon as nothing reads them, and conv -> batch norm -> ReLU/ReLU6 chains run as
+     * one convolution with the batch norm folded in (equal up to float rounding).
+     */
+    public NDArray[] output(List<String> vertexNames, boolean train, NDArray... inputs) {
+        requireInit();
+        if (vertexNames == null || vertexNames.isEmpty()) throw new IllegalArgumentException("output: name at least one vertex");
+        int[] idx = new int[vertexNames.size()];
+        for (int k = 0; k < idx.length; k++) idx[k] = indexOf(vertexNames.get(k));
+        if (train) {
+            NDArray[] acts = forward(inputs, true, false);
+            NDArray[] r = new NDArray[idx.length];
+            for (int k = 0; k < r.length; k++) r[k] = acts[idx[k]];
+            return r;
+        }
+        checkInputs(inputs);
+        InferencePlan plan = plans.computeIfAbsent(Arrays.stream(idx).boxed().toList(),
+                k -> new InferencePlan(vertices, inputIdx, topo, conf.getNetworkInputs().size(), idx));
+        try {
+            return plan.run(inputs, workspace);
+        } finally {
+            clearCaches();
+        }
+    }
+
+    /** Lets the garbage collector have the inference pool's buffers (e.g. after featurizing a data set). */
+    public void releaseWorkspace() { workspace.clear(); }
+
     /** The single output of a one-output network. */
     public NDArray outputSingle(NDArray... inputs) {
         NDArray[] o = output(inputs);
@@ -302,8 +341,7 @@ public class ComputationGraph {
         return o[0];
     }
 
-    private NDArray[] forward(NDArray[] inputs, boolean train, boolean releaseEarly) {
-        requireInit();
+    private void checkInputs(NDArray[] inputs) {
         List<String> ins = conf.getNetworkInputs();
         if (inputs == null || inputs.length != ins.size()) {
             throw new IllegalArgumentException("the network takes " + ins.size() + " input array(s) " + ins + ", got "
@@ -314,6 +352,12 @@ public class ComputationGraph {
             if (a.size(0) != mb) throw new IllegalArgumentException("all inputs must have the same minibatch size, got "
                     + a.size(0) + " and " + mb);
         }
+    }
+
+    private NDArray[] forward(NDArray[] inputs, boolean train, boolean releaseEarly) {
+        requireInit();
+        checkInputs(inputs);
+        List<String> ins = conf.getNetworkInputs();
         int n = names.size();
         NDArray[] acts = new NDArray[n];
         int[] remainingUses = new int[n];

@@ -13,6 +13,8 @@ public class ActivationLayerImpl extends AbstractLayer {
         this.act = ActivationFn.of(conf.getActivationFn(), conf.getLayerName());
     }
 
+    public ActivationFn activationFn() { return act; }
+
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         NDArray a = act.op().forward(contiguous(x), NDArray.zeros(x.shape()), act.alpha());

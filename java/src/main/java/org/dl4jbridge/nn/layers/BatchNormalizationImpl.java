@@ -58,6 +58,24 @@ public class BatchNormalizationImpl extends AbstractLayer {
         return out;
     }
 
+    /**
+     * The inference transform as {@code y = x * scale[c] + shift[c]} ({@code {scale, shift}}), with
+     * the running statistics: what a preceding convolution folds into its weights and bias.
+     */
+    public float[][] inferenceScaleShift() {
+        int c = channels();
+        NDArray g = gamma(), b = beta(), m = params.get("mean"), v = runningVar();
+        float[] scale = new float[c], shift = new float[c];
+        for (int i = 0; i < c; i++) {
+            scale[i] = (float) (g.get(i) / Math.sqrt(v.get(i) + bn.getEps()));
+            shift[i] = b.get(i) - m.get(i) * scale[i];
+        }
+        return new float[][] {scale, shift};
+    }
+
+    /** Channels this layer normalizes. */
+    public int numChannels() { return channels(); }
+
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         NDArray dy = contiguous(eps);

@@ -60,4 +60,45 @@ public class ConvolutionLayerImpl extends AbstractLayer {
     }
 
     @Override public void clearCaches() { super.clearCaches(); output = null; }
+
+    // ---- inference with substituted parameters (the graph's fused inference path) ----------------
+
+    /** The layer's own activation (the graph fuses it, or a following one, into the epilogue). */
+    public ActivationFn activationFn() { return act; }
+
+    /** Output channels (for a depthwise layer: nIn * depthMultiplier). */
+    public int outputChannels() { return params.get("W").size(0); }
+
+    /** The output shape for input {@code x}, after checking the input as {@link #activate} does. */
+    public int[] outputShape(NDArray x) {
+        checkInput(x);
+        org.dl4jbridge.ndarray.ops.ConvGeometry g = cfg.geometry(x.size(2), x.size(3));
+        return new int[] {x.size(0), outputChannels(), g.outH(), g.outW()};
+    }
+
+    /** The bias as a vector, or null without one. */
+    public NDArray biasVector() { return bias(); }
+
+    /**
+     * Writes {@code epilogue(conv(x, w) + b)} into {@code out} with weights {@code w} in this layer's
+     * layout (e.g. batch norm folded in): inference only, nothing is kept for backprop.
+     */
+    public void inferInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, NDArray out) {
+        Convolution2D.forward(contiguous(x), w, b, cfg, 1, epilogue, out);
+    }
+
+    /**
+     * Writes the weights scaled per output channel ({@code W[o, ...] * scale[o]}) into {@code dst}
+     * (contiguous, the shape of W): folding an inference batch norm that follows this layer.
+     */
+    public void scaledWeights(float[] scale, NDArray dst) {
+        NDArray w = contiguous(params.get("W"));
+        int len = w.length(), perChannel = len / scale.length;
+        java.nio.FloatBuffer src = w.buffer(), out = dst.buffer();
+        int so = w.offset(), d = dst.offset();
+        for (int i = 0; i < len; i++) out.put(d + i, src.get(so + i) * scale[weightChannel(i, perChannel, scale.length)]);
+    }
+
+    /** The output channel of flat (c-order) weight element {@code i}: W is [nOut, nIn, kH, kW]. */
+    protected int weightChannel(int i, int perChannel, int channels) { return i / perChannel; }
 }

@@ -26,6 +26,18 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
         return out;
     }
 
+    @Override public int outputChannels() { return nIn * multiplier; }
+
+    @Override
+    public void inferInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, NDArray out) {
+        org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(contiguous(x), w,
+                org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, b, cfg, epilogue, out);
+    }
+
+    /** DL4J's depthwise W is [kH, kW, nIn, depthMultiplier]: the output channel is the flat index modulo nIn*m. */
+    @Override
+    protected int weightChannel(int i, int perChannel, int channels) { return i % channels; }
+
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         NDArray dz = act.backward(output, contiguous(eps));

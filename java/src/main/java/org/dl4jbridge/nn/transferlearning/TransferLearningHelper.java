@@ -140,8 +140,8 @@ public class TransferLearningHelper {
     /** The boundary activations of {@code input} (inference mode), labels unchanged. */
     public DataSet featurize(DataSet input) {
         requireSingleBoundary();
-        Map<String, NDArray> acts = original.feedForward(input.getFeatures(), false);
-        NDArray features = acts.get(boundary.get(0)).dup();
+        // Only the frozen part up to the boundary runs; the rest of the graph's activations are pooled and reused.
+        NDArray features = original.output(boundary, false, input.getFeatures())[0].dup();
         DataSet out = new DataSet(features, input.getLabels());
         out.setLabelNames(input.getLabelNamesList());
         return out;
@@ -199,9 +199,13 @@ public class TransferLearningHelper {
 
     private List<DataSet> featurizeAll(DataSetIterator source, ProgressListener listener) {
         List<DataSet> out = new ArrayList<>();
-        while (source.hasNext()) {
-            out.add(featurize(source.next()));
-            if (listener != null) listener.progress(out.size(), -1, "");
+        try {
+            while (source.hasNext()) {
+                out.add(featurize(source.next()));
+                if (listener != null) listener.progress(out.size(), -1, "");
+            }
+        } finally {
+            original.releaseWorkspace();
         }
         return out;
     }

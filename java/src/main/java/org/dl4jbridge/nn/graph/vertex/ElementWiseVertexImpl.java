@@ -15,6 +15,8 @@ public class ElementWiseVertexImpl extends VertexImpl {
         this.op = ElementWise.Op.valueOf(op.name());
     }
 
+    public ElementWise.Op op() { return op; }
+
     @Override
     public NDArray forward(NDArray[] in, boolean training) {
         NDArray[] c = new NDArray[in.length];

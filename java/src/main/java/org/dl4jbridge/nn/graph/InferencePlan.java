@@ -1,0 +1,287 @@
+package org.dl4jbridge.nn.graph;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Workspace;
+import org.dl4jbridge.ndarray.ops.ElementWise;
+import org.dl4jbridge.ndarray.ops.FusedActivation;
+import org.dl4jbridge.nn.graph.vertex.ElementWiseVertexImpl;
+import org.dl4jbridge.nn.graph.vertex.LayerVertexImpl;
+import org.dl4jbridge.nn.graph.vertex.VertexImpl;
+import org.dl4jbridge.nn.layers.AbstractLayer;
+import org.dl4jbridge.nn.layers.ActivationLayerImpl;
+import org.dl4jbridge.nn.layers.BatchNormalizationImpl;
+import org.dl4jbridge.nn.layers.ConvolutionLayerImpl;
+import org.dl4jbridge.nn.layers.FrozenLayerImpl;
+
+/**
+ * An inference-mode forward pass of a graph to a chosen set of vertices.
+ *
+ * <p>Only the ancestors of the requested vertices run. Activations are reference-counted by their
+ * readers and handed back to a {@link Workspace} as soon as the last reader has run, so a deep
+ * network keeps only a few activations alive and, from the second batch of one shape on,
+ * allocates no activation memory at all.
+ *
+ * <p>A convolution followed by a batch normalization and an element-wise activation (ReLU/ReLU6)
+ * runs as one convolution: the batch norm's inference transform is folded into the convolution's
+ * weights and bias and the activation becomes its epilogue. That is done only where nothing else
+ * reads the intermediate outputs. The folded weights are recomputed from the live parameters on
+ * every pass (a few milliseconds for EfficientNet-Lite0, against a second for the batch), so a
+ * parameter change through any route (setParams, fit, a view) can never leave them stale.
+ */
+final class InferencePlan {
+    private final VertexImpl[] vertices;
+    private final int[] outputs;
+    private final int numInputs;
+    private final List<Step> steps = new ArrayList<>();
+    /** Readers of each vertex's activation within the plan (requested outputs count as one more). */
+    private final int[] readers;
+
+    /** One unit of work: computes the activation of {@code target} from those of {@code inputs}. */
+    private abstract static class Step {
+        final int target;
+        final int[] inputs;
+
+        Step(int target, int[] inputs) { this.target = target; this.inputs = inputs; }
+
+        abstract NDArray run(NDArray[] in, Pass pass);
+    }
+
+    InferencePlan(VertexImpl[] vertices, int[][] inputIdx, int[] topo, int numInputs, int[] outputs) {
+        this.vertices = vertices;
+        this.outputs = outputs.clone();
+        this.numInputs = numInputs;
+        int n = vertices.length;
+        boolean[] needed = new boolean[n];
+        for (int o : outputs) needed[o] = true;
+        for (int t = topo.length - 1; t >= 0; t--) {
+            int v = topo[t];
+            if (needed[v] && inputIdx[v] != null) for (int j : inputIdx[v]) needed[j] = true;
+        }
+        boolean[] requested = new boolean[n];
+        for (int o : outputs) requested[o] = true;
+        List<List<Integer>> consumers = new ArrayList<>();
+        for (int i = 0; i < n; i++) consumers.add(new ArrayList<>());
+        for (int v : topo) {
+            if (!needed[v] || inputIdx[v] == null) continue;
+            for (int j : inputIdx[v]) consumers.get(j).add(v);
+        }
+        boolean[] absorbed = new boolean[n];
+        // A fused chain runs at the position of its last vertex: its head's inputs are computed earlier
+        // still, and the absorbed vertices have no other reader that could need them sooner.
+        Map<Integer, Step> fusedAt = new java.util.HashMap<>();
+        for (int v : topo) {
+            if (!needed[v] || v < numInputs || absorbed[v]) continue;
+            Step fused = fuseFrom(v, inputIdx, consumers, requested, absorbed);
+            if (fused != null) fusedAt.put(fused.target, fused);
+        }
+        for (int v : topo) {
+            if (!needed[v] || v < numInputs) continue;
+            if (fusedAt.containsKey(v)) {
+                steps.add(fusedAt.get(v));
+            } else if (!absorbed[v]) {
+                steps.add(single(v, inputIdx[v]));
+            }
+        }
+        readers = new int[n];
+        for (Step s : steps) for (int j : s.inputs) readers[j]++;
+        for (int o : outputs) readers[o]++;
+    }
+
+    private static AbstractLayer unwrap(AbstractLayer l) {
+        return l instanceof FrozenLayerImpl f ? f.inner() : l;
+    }
+
+    /** The layer of a plain layer vertex (no pre-processor), frozen or not, else null. */
+    private AbstractLayer plainLayer(int v) {
+        return vertices[v] instanceof LayerVertexImpl lv && lv.preProcessor() == null ? unwrap(lv.layer()) : null;
+    }
+
+    /** The single reader of {@code v}, when it has exactly one and {@code v} is not itself requested. */
+    private static int onlyReader(int v, List<List<Integer>> consumers, boolean[] requested) {
+        List<Integer> c = consumers.get(v);
+        return !requested[v] && c.size() == 1 ? c.get(0) : -1;
+    }
+
+    private Step fuseFrom(int v, int[][] inputIdx, List<List<Integer>> consumers, boolean[] requested, boolean[] absorbed) {
+        if (!(plainLayer(v) instanceof ConvolutionLayerImpl conv) || inputIdx[v].length != 1) return null;
+        FusedActivation own = conv.activationFn().fused();
+        if (own == null) return null;
+        int bnV = onlyReader(v, consumers, requested);
+        BatchNormalizationImpl bn = null;
+        if (own == FusedActivation.IDENTITY && bnV >= 0 && plainLayer(bnV) instanceof BatchNormalizationImpl b
+                && b.numChannels() == conv.outputChannels()) {
+            bn = b;
+        }
+        if (bn == null) return new ConvStep(v, inputIdx[v], conv, null, own);
+        absorbed[v] = true;
+        int target = bnV;
+        FusedActivation epilogue = FusedActivation.IDENTITY;
+        int actV = onlyReader(bnV, consumers, requested);
+        if (actV >= 0 && plainLayer(actV) instanceof ActivationLayerImpl a && a.activationFn().fused() != null) {
+            absorbed[bnV] = true;
+            target = actV;
+            epilogue = a.activationFn().fused();
+        }
+        return new ConvStep(target, inputIdx[v], conv, bn, epilogue);
+    }
+
+    private Step single(int v, int[] ins) {
+        if (vertices[v] instanceof ElementWiseVertexImpl ew) return new ElementWiseStep(v, ins, ew.op());
+        if (plainLayer(v) instanceof ConvolutionLayerImpl conv && conv.activationFn().fused() != null && ins.length == 1) {
+            return new ConvStep(v, ins, conv, null, conv.activationFn().fused());
+        }
+        VertexImpl vertex = vertices[v];
+        return new Step(v, ins) {
+            @Override NDArray run(NDArray[] in, Pass pass) { return vertex.forward(in, false); }
+        };
+    }
+
+    /** A convolution (optionally with a folded batch norm) with its activation as epilogue, into a pooled buffer. */
+    private static final class ConvStep extends Step {
+        private final ConvolutionLayerImpl conv;
+        private final BatchNormalizationImpl bn;
+        private final FusedActivation epilogue;
+        private NDArray foldedW, foldedB;
+
+        ConvStep(int target, int[] inputs, ConvolutionLayerImpl conv, BatchNormalizationImpl bn, FusedActivation epilogue) {
+            super(target, inputs);
+            this.conv = conv;
+            this.bn = bn;
+            this.epilogue = epilogue;
+        }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray x = in[0];
+            NDArray out = pass.ws.take(conv.outputShape(x));
+            if (bn == null) {
+                conv.inferInto(x, conv.paramTable().get("W"), conv.biasVector(), epilogue, out);
+            } else {
+                fold();
+                conv.inferInto(x, foldedW, foldedB, epilogue, out);
+            }
+            return out;
+        }
+
+        /** W' = W * s and b' = b * s + t per output channel, for the batch norm's y = z * s + t. */
+        private void fold() {
+            float[][] st = bn.inferenceScaleShift();
+            float[] scale = st[0], shift = st[1];
+            NDArray w = conv.paramTable().get("W");
+            if (foldedW == null) {
+                foldedW = NDArray.zeros(w.shape());
+                foldedB = NDArray.zeros(scale.length);
+            }
+            conv.scaledWeights(scale, foldedW);
+            NDArray b = conv.biasVector();
+            FloatBuffer fb = foldedB.buffer();
+            for (int c = 0; c < scale.length; c++) fb.put(c, (b == null ? 0f : b.get(c) * scale[c]) + shift[c]);
+        }
+    }
+
+    /** Element-wise vertex into a pooled buffer, or in place over a first input that no one reads afterwards. */
+    private static final class ElementWiseStep extends Step {
+        private final ElementWise.Op op;
+
+        ElementWiseStep(int target, int[] inputs, ElementWise.Op op) {
+            super(target, inputs);
+            this.op = op;
+        }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray[] c = new NDArray[in.length];
+            for (int k = 0; k < in.length; k++) {
+                if (!Arrays.equals(in[k].shape(), in[0].shape())) {
+                    throw new IllegalArgumentException("ElementWiseVertex (" + op + "): inputs must have one shape, got "
+                            + Arrays.toString(in[0].shape()) + " and " + Arrays.toString(in[k].shape()));
+                }
+                c[k] = in[k].isContiguous() ? in[k] : in[k].dup();
+            }
+            NDArray out = pass.canOverwrite(inputs[0], c[0], inputs) ? c[0] : pass.ws.take(in[0].shape());
+            return ElementWise.forward(op, c, out);
+        }
+    }
+
+    /** The state of one forward pass: activations and how many live ones share each pooled buffer. */
+    private final class Pass {
+        final Workspace ws;
+        final NDArray[] acts;
+        final int[] remaining;
+        final Map<FloatBuffer, Integer> sharers = new IdentityHashMap<>();
+
+        Pass(Workspace ws, NDArray[] acts) {
+            this.ws = ws;
+            this.acts = acts;
+            this.remaining = readers.clone();
+        }
+
+        void hold(NDArray a) {
+            if (ws.owns(a)) sharers.merge(a.buffer(), 1, Integer::sum);
+        }
+
+        void drop(NDArray a) {
+            if (!ws.owns(a)) return;
+            int left = sharers.merge(a.buffer(), -1, Integer::sum);
+            if (left == 0) {
+                sharers.remove(a.buffer());
+                ws.give(a);
+            }
+        }
+
+        /** Whether the step may write into input {@code v}'s activation {@code a}: pooled, unshared, last read, read once. */
+        boolean canOverwrite(int v, NDArray a, int[] stepInputs) {
+            if (remaining[v] != 1 || a != acts[v] || !ws.owns(a) || sharers.getOrDefault(a.buffer(), 0) != 1) return false;
+            int reads = 0;
+            for (int j : stepInputs) if (j == v) reads++;
+            return reads == 1;
+        }
+    }
+
+    /**
+     * Runs the plan on {@code inputs} (network inputs in order) and returns the requested activations
+     * in order; none of them lies in the workspace (pooled ones are copied out).
+     */
+    NDArray[] run(NDArray[] inputs, Workspace ws) {
+        NDArray[] acts = new NDArray[vertices.length];
+        for (int i = 0; i < numInputs; i++) acts[i] = inputs[i];
+        Pass pass = new Pass(ws, acts);
+        try {
+            for (Step s : steps) {
+                NDArray[] in = new NDArray[s.inputs.length];
+                for (int k = 0; k < in.length; k++) in[k] = acts[s.inputs[k]];
+                NDArray out = s.run(in, pass);
+                acts[s.target] = out;
+                pass.hold(out);
+                for (int j : s.inputs) {
+                    if (--pass.remaining[j] == 0) {
+                        pass.drop(acts[j]);
+                        acts[j] = null;
+                    }
+                }
+            }
+            NDArray[] result = new NDArray[outputs.length];
+            for (int k = 0; k < outputs.length; k++) {
+                NDArray a = acts[outputs[k]];
+                result[k] = ws.owns(a) ? a.dup() : a;
+            }
+            for (int o : outputs) {
+                if (--pass.remaining[o] == 0 && acts[o] != null) {
+                    pass.drop(acts[o]);
+                    acts[o] = null;
+                }
+            }
+            return result;
+        } catch (RuntimeException | Error e) {
+            // A failed pass leaves its buffers half-accounted: start the pool afresh rather than risk aliasing.
+            ws.clear();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package org.dl4jbridge.nn.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
+import org.dl4jbridge.nn.conf.ConvolutionMode;
+import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
+import org.dl4jbridge.nn.conf.activations.Activation;
+import org.dl4jbridge.nn.conf.graph.ElementWiseVertex;
+import org.dl4jbridge.nn.conf.inputs.InputType;
+import org.dl4jbridge.nn.conf.layers.ActivationLayer;
+import org.dl4jbridge.nn.conf.layers.BatchNormalization;
+import org.dl4jbridge.nn.conf.layers.ConvolutionLayer;
+import org.dl4jbridge.nn.conf.layers.DepthwiseConvolution2D;
+import org.dl4jbridge.nn.conf.layers.GlobalPoolingLayer;
+import org.dl4jbridge.nn.conf.layers.OutputLayer;
+import org.dl4jbridge.nn.conf.layers.PoolingType;
+import org.dl4jbridge.nn.conf.losses.LossFunctions.LossFunction;
+import org.dl4jbridge.nn.transferlearning.TransferLearningHelper;
+import org.dl4jbridge.nn.updater.Nesterovs;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.zoo.EfficientNetLite0;
+import org.dl4jbridge.datasets.DataSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pooled, BN-folding inference path ({@code output(names, false, x)}) against the plain
+ * vertex-by-vertex forward ({@code feedForward(x, false)}): equal up to float rounding.
+ */
+class PerfPathTest {
+    private static final double TOL = 1e-5;
+
+    /** conv -> BN -> ReLU6, depthwise -> BN -> ReLU, conv with its own ReLU, project conv -> BN, residual add, pooling, output. */
+    private static ComputationGraphConfiguration mbconv() {
+        return new NeuralNetConfiguration.Builder().seed(3).updater(new Nesterovs(0.05, 0.9)).graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(9, 9, 3))
+                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(4).convolutionMode(ConvolutionMode.Same)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("stem_bn", new BatchNormalization.Builder().eps(1e-3).build(), "stem")
+                .addLayer("stem_act", new ActivationLayer.Builder(Activation.RELU6).build(), "stem_bn")
+                .addLayer("expand", new ConvolutionLayer.Builder(1, 1).nOut(8).activation(Activation.RELU).build(), "stem_act")
+                .addLayer("dw", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2).convolutionMode(ConvolutionMode.Same)
+                        .hasBias(false).activation(Activation.IDENTITY).build(), "expand")
+                .addLayer("dw_bn", new BatchNormalization.Builder().build(), "dw")
+                .addLayer("dw_act", new ActivationLayer.Builder(Activation.RELU).build(), "dw_bn")
+                .addLayer("project", new ConvolutionLayer.Builder(1, 1).nOut(4).activation(Activation.IDENTITY).build(), "dw_act")
+                .addLayer("project_bn", new BatchNormalization.Builder().build(), "project")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "project_bn", "stem_act")
+                .addLayer("side", new ConvolutionLayer.Builder(1, 1).nOut(4).activation(Activation.TANH).build(), "add")
+                .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "add", "side")
+                .addLayer("gp", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add2")
+                .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build(), "gp")
+                .setOutputs("out")
+                .build();
+    }
+
+    /** Random parameters, with batch-norm statistics far from the identity so that folding matters. */
+    private static void randomize(ComputationGraph g, long seed) {
+        Random r = new Random(seed);
+        for (Map.Entry<String, NDArray> e : g.paramTable().entrySet()) {
+            NDArray p = e.getValue();
+            String k = e.getKey();
+            for (int i = 0; i < p.length(); i++) {
+                float v;
+                if (k.endsWith("_var") || k.endsWith("_gamma")) v = 0.5f + r.nextFloat();
+                else if (k.endsWith("_mean") || k.endsWith("_beta") || k.endsWith("_b")) v = (float) (0.3 * r.nextGaussian());
+                else v = (float) (0.5 * r.nextGaussian());
+                p.put(i, v);
+            }
+        }
+    }
+
+    private static NDArray random(long seed, int... shape) {
+        Random r = new Random(seed);
+        NDArray x = NDArray.zeros(shape);
+        for (int i = 0; i < x.length(); i++) x.put(i, (float) r.nextGaussian());
+        return x;
+    }
+
+    private static void assertClose(NDArray expected, NDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        float[] e = expected.toFloatArray(), a = actual.toFloatArray();
+        double scale = 0, worst = 0;
+        for (float v : e) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(e[i] - a[i]));
+        assertTrue(scale > 0, what + ": the reference is all zeros, the comparison would prove nothing");
+        assertTrue(worst <= TOL * scale, what + ": max |difference| " + worst + " exceeds " + TOL + " x max |value| " + scale);
+    }
+
+    private static void assertSameAsPlain(ComputationGraph g, NDArray x, List<String> names) {
+        Map<String, NDArray> plain = g.feedForward(x, false);
+        NDArray[] fast = g.output(names, false, x);
+        for (int k = 0; k < names.size(); k++) assertClose(plain.get(names.get(k)), fast[k], names.get(k));
+    }
+
+    @Test
+    void fusedPathMatchesPlainForwardAcrossBatchesAndParameterChanges() {
+        ComputationGraph g = new ComputationGraph(mbconv());
+        g.init();
+        randomize(g, 11);
+        List<String> names = List.of("gp", "out", "add");
+        assertSameAsPlain(g, random(1, 5, 3, 9, 9), names);
+        // The pool now holds the previous batch's values: every buffer must be overwritten.
+        assertSameAsPlain(g, random(2, 5, 3, 9, 9), names);
+        // A smaller last batch takes other buffer sizes.
+        assertSameAsPlain(g, random(3, 2, 3, 9, 9), names);
+        // Asking for an intermediate of a foldable chain keeps that chain unfused.
+        assertSameAsPlain(g, random(4, 3, 3, 9, 9), List.of("dw_bn", "stem", "gp"));
+        // Folded weights must follow the parameters, however they change.
+        randomize(g, 12);
+        assertSameAsPlain(g, random(5, 3, 3, 9, 9), names);
+        NDArray newParams = g.params().dup();
+        randomize(g, 13);
+        g.setParams(newParams);
+        assertSameAsPlain(g, random(6, 3, 3, 9, 9), names);
+        NDArray out = g.outputSingle(random(7, 3, 3, 9, 9));
+        assertClose(g.feedForward(random(7, 3, 3, 9, 9), false).get("out"), out, "outputSingle");
+    }
+
+    @Test
+    void returnedArraysAreNotOverwrittenByLaterPasses() {
+        ComputationGraph g = new ComputationGraph(mbconv());
+        g.init();
+        randomize(g, 21);
+        NDArray x = random(1, 4, 3, 9, 9);
+        NDArray first = g.output(List.of("add"), false, x)[0];
+        float[] kept = first.toFloatArray();
+        g.output(List.of("add"), false, random(2, 4, 3, 9, 9));
+        assertArrayEquals(kept, first.toFloatArray(), 0f);
+    }
+
+    @Test
+    void trainingStillWorksAfterInference() {
+        ComputationGraph g = new ComputationGraph(mbconv());
+        g.init();
+        randomize(g, 31);
+        NDArray x = random(1, 4, 3, 9, 9);
+        NDArray y = NDArray.zeros(4, 3);
+        for (int i = 0; i < 4; i++) y.putAt(1f, i, i % 3);
+        ComputationGraph twin = g.clone();
+        g.output(x);
+        g.fit(new DataSet(x, y));
+        twin.fit(new DataSet(x, y));
+        assertArrayEquals(twin.params().toFloatArray(), g.params().toFloatArray(), 0f);
+        assertSameAsPlain(g, x, List.of("out"));
+    }
+
+    @Test
+    void efficientNetLite0FeaturizeMatchesPlainForward() {
+        ComputationGraph g = new EfficientNetLite0(5, 7L, new Nesterovs(), new int[] {3, 64, 64}).init();
+        randomize(g, 41);
+        // He-scale the conv weights again so 16 blocks neither explode nor vanish.
+        Random r = new Random(42);
+        for (Map.Entry<String, NDArray> e : g.paramTable().entrySet()) {
+            NDArray p = e.getValue();
+            if (!e.getKey().endsWith("_W") || p.rank() != 4) continue;
+            boolean depthwise = e.getKey().contains("_dw_");
+            int fanIn = depthwise ? p.size(0) * p.size(1) : p.size(1) * p.size(2) * p.size(3);
+            for (int i = 0; i < p.length(); i++) p.put(i, (float) (r.nextGaussian() * Math.sqrt(1.0 / fanIn)));
+        }
+        NDArray x = random(8, 2, 3, 64, 64);
+        assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES, EfficientNetLite0.OUTPUT));
+
+        TransferLearningHelper helper = new TransferLearningHelper(g, EfficientNetLite0.FEATURES);
+        NDArray y = NDArray.zeros(2, 5);
+        DataSet features = helper.featurize(new DataSet(x, y));
+        assertClose(g.feedForward(x, false).get(EfficientNetLite0.FEATURES), features.getFeatures(), "featurize");
+        assertEquals(1280, features.getFeatures().size(1));
+    }
+}
