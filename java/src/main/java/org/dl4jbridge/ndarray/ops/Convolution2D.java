@@ -22,8 +22,9 @@ import org.dl4jbridge.ndarray.Parallel;
  * BLAS to reach its rate. Bias and activation are applied while the tile is hot.
  */
 public final class Convolution2D {
-    /** Floats of column matrix per tile: large enough for efficient GEMMs, small enough to stay near cache. */
-    static volatile int columnBudget = Integer.getInteger("dl4jbridge.conv.columnBudget", 4 << 20);
+    /** Floats of column matrix (and of GEMM output) per tile, 32 MB: smaller tiles made VGG16's 512-channel GEMMs
+     *  (N about 2500) measurably slower than one large GEMM; larger ones only add memory. */
+    static volatile int columnBudget = Integer.getInteger("dl4jbridge.conv.columnBudget", 8 << 20);
     /**
      * From this many output positions on, a 1x1 convolution multiplies each image in place instead
      * of batching images through the column buffer. Measured on EfficientNet-Lite0 (2 threads),

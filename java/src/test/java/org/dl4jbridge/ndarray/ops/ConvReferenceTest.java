@@ -35,7 +35,7 @@ class ConvReferenceTest {
      * unfolding; pointwise 1 sends every 1x1 convolution through the in-place GEMM.
      */
     @ParameterizedTest
-    @CsvSource({"4194304,256,2147483647", "4194304,0,1", "700,0,2147483647", "60,0,1", "700,100000,1",
+    @CsvSource({"8388608,256,2147483647", "8388608,0,1", "700,0,2147483647", "60,0,1", "700,100000,1",
                 "60,100000,2147483647"})
     void forwardMatchesTorch(int budget, int shortK, int pointwise) throws Exception {
         Convolution2D.columnBudget = budget;
@@ -53,7 +53,7 @@ class ConvReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {4 << 20, 60})
+    @ValueSource(ints = {8 << 20, 60})
     void backwardMatchesTorchAutograd(int budget) throws Exception {
         Convolution2D.columnBudget = budget;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
