@@ -240,6 +240,7 @@ def main():
               f" ratio engine/torch {e['images_per_s'] / t['images_per_s']:.2f}")
         print(f"    per batch (s): engine {[round(v, 2) for v in e['seconds_per_batch']]},"
               f" torch {[round(v, 2) for v in t['seconds_per_batch']]}")
+        print(f"    engine seconds per conv layer (all batches): {[round(v, 2) for v in e['conv_layer_seconds']]}")
         conv_rate = e["conv_gflops_per_s"]
         print(f"(c) VGG16 conv stack (13 convs incl. im2col, bias, ReLU): {conv_rate:.1f} GFLOP/s effective"
               f" = {100 * conv_rate / results['gemm']['gflops_per_s']:.0f}% of the GEMM rate"

@@ -19,6 +19,7 @@ public final class NetRunner {
     private EfficientNetLite0Bench eff;
     private final NDArray input, features;
     private double seconds, convSeconds, convFlops;
+    private final double[] layerSeconds = new double[13];
     private int batches;
 
     public NetRunner(String name, int batch) {
@@ -44,13 +45,18 @@ public final class NetRunner {
         double dt = (System.nanoTime() - t0) / 1e9;
         seconds += dt;
         batches++;
-        if (vgg != null) { convSeconds += vgg.convSeconds(); convFlops += vgg.convFlops(); }
+        if (vgg != null) {
+            convSeconds += vgg.convSeconds();
+            convFlops += vgg.convFlops();
+            for (int i = 0; i < layerSeconds.length; i++) layerSeconds[i] += vgg.layerSeconds[i];
+        }
         return dt;
     }
 
     /** Forgets the statistics (after warm-up). */
     public void reset() {
         seconds = convSeconds = convFlops = 0;
+        java.util.Arrays.fill(layerSeconds, 0);
         batches = 0;
         if (eff != null) eff.profile.clear();
     }
@@ -61,6 +67,7 @@ public final class NetRunner {
         out.put("images_per_s", batch * batches / seconds);
         if (vgg != null) {
             out.put("conv_seconds", convSeconds).put("conv_gflops_per_s", convFlops / convSeconds / 1e9);
+            out.putPOJO("conv_layer_seconds", layerSeconds);
         } else {
             out.putPOJO("profile_seconds", eff.profile);
         }

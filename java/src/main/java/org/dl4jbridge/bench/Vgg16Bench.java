@@ -30,6 +30,8 @@ final class Vgg16Bench {
     private final NDArray fc1W, fc1B, fc2W, fc2B;
     private final FloatBuffer ping, pong;
     private long convNanos;
+    /** Seconds per convolution layer, summed over passes (where the time goes). */
+    final double[] layerSeconds = new double[13];
     private double convFlops;
 
     Vgg16Bench(int batch, int size, long seed) {
@@ -69,7 +71,9 @@ final class Vgg16Bench {
                 NDArray y = BenchArrays.view(next, batch, cout, h, h);
                 long t0 = System.nanoTime();
                 Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y);
-                convNanos += System.nanoTime() - t0;
+                long dt = System.nanoTime() - t0;
+                convNanos += dt;
+                layerSeconds[layer - 1] += dt / 1e9;
                 convFlops += 2.0 * batch * cout * l.w().size(1) * 9 * h * h;
                 x = y;
                 next = next == ping ? pong : ping;
@@ -92,7 +96,7 @@ final class Vgg16Bench {
         return NDArray.wrap(fc2, 0, batch, 4096);
     }
 
-    void resetConvTiming() { convNanos = 0; convFlops = 0; }
+    void resetConvTiming() { convNanos = 0; convFlops = 0; java.util.Arrays.fill(layerSeconds, 0); }
     double convSeconds() { return convNanos / 1e9; }
     double convFlops() { return convFlops; }
 }
