@@ -21,9 +21,42 @@ def _lesson(args) -> int:
         config.set(offline=True)
     settings = lesson.LessonSettings(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                      seed=args.seed, run_dir=args.run_dir, feature_cache=not args.no_feature_cache,
-                                     quiet=args.quiet, learning_rate=args.learning_rate)
+                                     quiet=args.quiet, learning_rate=args.learning_rate,
+                                     max_examples=args.max_examples)
     metrics = lesson.run(settings)
     print(f"test accuracy {metrics['accuracy']:.4f}")
+    return 0
+
+
+def _predict(args) -> int:
+    from .predict import ImageClassifier
+    clf = ImageClassifier.load(args.model)
+    for path, p in zip(args.images, clf.predict_files(args.images)):
+        top = sorted(p.probabilities.items(), key=lambda kv: -kv[1])[: args.top]
+        print(f"{path}: " + ", ".join(f"{label} {prob:.3f}" for label, prob in top))
+    return 0
+
+
+def _evaluate(args) -> int:
+    """Re-evaluates a lesson's model.zip on the flower test split it was trained against."""
+    from .datasets import FlowerDataSetIterator
+    from .predict import ImageClassifier
+    from .serializer import read_metadata
+    meta = read_metadata(args.model) or {}
+    lesson = meta.get("lesson")
+    if not lesson:
+        print(f"{args.model} has no lesson metadata (not written by `dl4j-bridge lesson`): cannot tell which split "
+              f"it was trained on", file=sys.stderr)
+        return 2
+    clf = ImageClassifier.load(args.model)
+    _, test = FlowerDataSetIterator.setup(batch_size=lesson["batch_size"], train_percent=lesson["train_percent"],
+                                          seed=lesson["seed"], preprocessor=meta["preprocessing"]["preprocessor"],
+                                          max_examples=lesson.get("max_examples", 0), progress=not args.quiet)
+    evaluation = clf.model.evaluate(test)
+    print(evaluation.stats())
+    saved = meta.get("metrics", {}).get("accuracy")
+    print(f"test accuracy {evaluation.accuracy():.4f} (recorded in the zip at training time: "
+          f"{'n/a' if saved is None else f'{saved:.4f}'})")
     return 0
 
 
@@ -45,9 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", default=None, help="where to write the results (default: runs/<model>-<time>)")
     p.add_argument("--no-feature-cache", action="store_true",
                    help="fit the whole graph batch by batch as DL4J's lesson does, instead of featurizing once")
+    p.add_argument("--max-examples", type=int, default=0, help="use only this many photos (a quick trial run)")
     p.add_argument("--offline", action="store_true", help="never touch the network")
     p.add_argument("--quiet", action="store_true", help="no progress bars or stats text")
     p.set_defaults(run=_lesson)
+
+    p = sub.add_parser("predict", help="classify image files with a saved model zip")
+    p.add_argument("--model", required=True, help="a model.zip written by `dl4j-bridge lesson`")
+    p.add_argument("--top", type=int, default=3, help="how many classes to show per image")
+    p.add_argument("images", nargs="+")
+    p.set_defaults(run=_predict)
+
+    p = sub.add_parser("evaluate", help="re-evaluate a lesson's model.zip on its flower test split")
+    p.add_argument("--model", required=True)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(run=_evaluate)
     return parser
 
 

@@ -142,7 +142,10 @@ class EfficientNetLitePreProcessor(_PreProcessor):
 
 
 _NAMED = {"vgg16": VGG16ImagePreProcessor, "efficientnet": EfficientNetLitePreProcessor,
-          "efficientnet-lite0": EfficientNetLitePreProcessor, "efficientnet_lite0": EfficientNetLitePreProcessor}
+          "efficientnet-lite0": EfficientNetLitePreProcessor, "efficientnet_lite0": EfficientNetLitePreProcessor,
+          # DL4J's class names, as model metadata records them
+          "vgg16imagepreprocessor": VGG16ImagePreProcessor,
+          "efficientnetlitepreprocessor": EfficientNetLitePreProcessor}
 
 
 def _resolve_preprocessor(preprocessor):

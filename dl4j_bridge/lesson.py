@@ -38,8 +38,9 @@ class LessonSettings:
     run_dir: Optional[str] = None
     feature_cache: bool = True
     quiet: bool = False
-    learning_rate: Optional[float] = None  # default per model, see _updater_for
+    learning_rate: Optional[float] = None  # default per model, see _BACKBONES
     momentum: Optional[float] = None
+    max_examples: int = 0  # 0: every photo; otherwise a quick run on that many (tests, trials)
 
     def validate(self) -> None:
         from .errors import ConfigError
@@ -173,7 +174,7 @@ def run(settings: LessonSettings) -> dict:
     zoo_model, base = _backbone(settings)
     train, test = FlowerDataSetIterator.setup(batch_size=settings.batch_size, train_percent=settings.train_percent,
                                               seed=settings.seed, preprocessor=zoo_model.preprocessor,
-                                              progress=not settings.quiet)
+                                              max_examples=settings.max_examples, progress=not settings.quiet)
     labels = train.labels
     model = build_transfer_model(base, settings, len(labels))
     _say(settings, model.summary())

@@ -1,0 +1,113 @@
+"""The lesson command end to end on a small slice of the flower photos (the full run is the README's
+command (a)). Runs in subprocesses: each lesson is its own process with its own cache settings."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+QUICK = ["--max-examples", "40", "--epochs", "2", "--batch-size", "8", "--quiet"]
+
+
+def _cli(args, env, timeout=900):
+    r = subprocess.run([sys.executable, "-m", "dl4j_bridge.cli", *args], capture_output=True, text=True,
+                       env=env, cwd=REPO, timeout=timeout)
+    assert r.returncode == 0, f"{args}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def lesson_env(tmp_path_factory, shared_dir):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["DL4J_BRIDGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    env["DL4J_BRIDGE_FLOWERS_URL"] = (shared_dir / "data").as_uri()
+    return env
+
+
+@pytest.fixture(scope="module")
+def two_runs(lesson_env, tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    first = _cli(["lesson", *QUICK, "--run-dir", str(runs / "a")], lesson_env)
+    second = _cli(["lesson", *QUICK, "--run-dir", str(runs / "b")], lesson_env)  # feature cache hit
+    return runs, first, second
+
+
+def test_run_directory_holds_every_artifact(two_runs):
+    runs, first, _ = two_runs
+    for name in ("model.zip", "metrics.json", "history.json", "settings.json", "confusion_matrix.png",
+                 "training_curve.png"):
+        assert (runs / "a" / name).is_file(), name
+    assert not [p for p in (runs / "a").iterdir() if p.name.endswith(".tmp")]
+    metrics = json.loads((runs / "a" / "metrics.json").read_text())
+    assert f"test accuracy {metrics['accuracy']:.4f}" in first
+    history = json.loads((runs / "a" / "history.json").read_text())
+    assert len(history["epoch_test_accuracy"]) == 2
+    assert len(history["iteration_scores"]) == 2 * history["iterations_per_epoch"]
+    settings = json.loads((runs / "a" / "settings.json").read_text())
+    assert settings["lesson"]["seed"] == 12345 and settings["lesson"]["max_examples"] == 40
+
+
+def test_same_seed_gives_the_same_metrics(two_runs):
+    runs, _, _ = two_runs
+    a = json.loads((runs / "a" / "metrics.json").read_text())
+    b = json.loads((runs / "b" / "metrics.json").read_text())
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+    ha = json.loads((runs / "a" / "history.json").read_text())
+    hb = json.loads((runs / "b" / "history.json").read_text())
+    assert ha["iteration_scores"] == hb["iteration_scores"]
+
+
+def test_whole_graph_training_matches_featurized_training(two_runs, lesson_env, tmp_path):
+    """--no-feature-cache fits the full graph batch by batch (DL4J's lesson loop); frozen layers make it
+    the same computation as fitting the head on features."""
+    runs, _, _ = two_runs
+    _cli(["lesson", *QUICK, "--no-feature-cache", "--run-dir", str(tmp_path / "c")], lesson_env)
+    a = json.loads((runs / "a" / "history.json").read_text())
+    c = json.loads((tmp_path / "c" / "history.json").read_text())
+    assert c["epoch_test_accuracy"] == a["epoch_test_accuracy"]
+    assert c["iteration_scores"] == pytest.approx(a["iteration_scores"], rel=1e-5, abs=1e-6)
+
+
+def test_model_zip_is_a_dl4j_graph_with_metadata_readable_without_a_jvm(two_runs):
+    runs, _, _ = two_runs
+    zip_path = runs / "a" / "model.zip"
+    with zipfile.ZipFile(zip_path) as z:
+        names = z.namelist()
+    assert names[:3] == ["configuration.json", "coefficients.bin", "updaterState.bin"]
+    code = f"""
+import json, sys
+from dl4j_bridge.serializer import read_model_info, read_metadata
+from dl4j_bridge import jvm
+info = read_model_info({str(zip_path)!r}); meta = read_metadata({str(zip_path)!r})
+assert not jvm.is_started() and "jnius" not in sys.modules
+print(json.dumps({{"labels": meta["labels"], "params": info.num_params,
+                   "frozen": len(info.frozen_layers)}}))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                       env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["labels"] == ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
+    assert out["params"] == 3419429 and out["frozen"] > 100
+
+
+def test_evaluate_and_predict_reuse_the_saved_model(two_runs, lesson_env, shared_dir):
+    runs, _, _ = two_runs
+    zip_path = runs / "a" / "model.zip"
+    saved = json.loads((runs / "a" / "metrics.json").read_text())["accuracy"]
+    out = _cli(["evaluate", "--model", str(zip_path), "--quiet"], lesson_env)
+    # evaluate re-reads the split recorded in the zip (all test photos of the quick run's slice)
+    assert f"test accuracy {saved:.4f}" in out
+    cache = lesson_env["DL4J_BRIDGE_CACHE_DIR"]
+    daisy = sorted(Path(cache).rglob("daisy/*.jpg"))[:2]
+    out = _cli(["predict", "--model", str(zip_path), *map(str, daisy)], lesson_env)
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 2 and all("daisy" in line for line in lines)
