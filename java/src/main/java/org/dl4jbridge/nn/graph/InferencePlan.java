@@ -18,6 +18,7 @@ import org.dl4jbridge.nn.layers.ActivationLayerImpl;
 import org.dl4jbridge.nn.layers.BatchNormalizationImpl;
 import org.dl4jbridge.nn.layers.ConvolutionLayerImpl;
 import org.dl4jbridge.nn.layers.FrozenLayerImpl;
+import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
 
 /**
  * An inference-mode forward pass of a graph to a chosen set of vertices.
@@ -135,6 +136,15 @@ final class InferencePlan {
         if (vertices[v] instanceof ElementWiseVertexImpl ew) return new ElementWiseStep(v, ins, ew.op());
         if (plainLayer(v) instanceof ConvolutionLayerImpl conv && conv.activationFn().fused() != null && ins.length == 1) {
             return new ConvStep(v, ins, conv, null, conv.activationFn().fused());
+        }
+        if (plainLayer(v) instanceof SubsamplingLayerImpl pool && ins.length == 1) {
+            return new Step(v, ins) {
+                @Override NDArray run(NDArray[] in, Pass pass) {
+                    NDArray out = pass.ws.take(pool.outputShape(in[0]));
+                    pool.inferInto(in[0], out);
+                    return out;
+                }
+            };
         }
         VertexImpl vertex = vertices[v];
         return new Step(v, ins) {

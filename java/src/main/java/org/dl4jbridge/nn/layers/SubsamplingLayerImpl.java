@@ -35,6 +35,18 @@ public class SubsamplingLayerImpl extends AbstractLayer {
         return Pooling2D.forward(contiguous(x), cfg, type, includePad);
     }
 
+    /** The output shape for input {@code x} (the graph's pooled inference path allocates it). */
+    public int[] outputShape(NDArray x) {
+        if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
+        org.dl4jbridge.ndarray.ops.ConvGeometry g = cfg.geometry(x.size(2), x.size(3));
+        return new int[] {x.size(0), x.size(1), g.outH(), g.outW()};
+    }
+
+    /** Inference forward into {@code out} (of {@link #outputShape}); nothing is kept for backprop. */
+    public void inferInto(NDArray x, NDArray out) {
+        Pooling2D.forward(contiguous(x), cfg, type, includePad, out);
+    }
+
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         if (!needInputGradient) return null;

@@ -124,6 +124,18 @@ class PerfPathTest {
     }
 
     @Test
+    void everyVertexKindMatchesPlainForward() {
+        // Sigmoid (not fusable), zero padding, pooling, upsampling, merge, pre-processor vertices, dropout, dense.
+        ComputationGraph g = new ComputationGraph(TestGraphs.everyLayer(5));
+        g.init();
+        randomize(g, 51);
+        List<String> names = List.of("out", "pool", "merge", "act", "add");
+        assertSameAsPlain(g, random(1, 3, 2, 6, 6), names);
+        assertSameAsPlain(g, random(2, 3, 2, 6, 6), names);
+        assertSameAsPlain(g, random(3, 1, 2, 6, 6), List.of("dense", "up"));
+    }
+
+    @Test
     void returnedArraysAreNotOverwrittenByLaterPasses() {
         ComputationGraph g = new ComputationGraph(mbconv());
         g.init();
