@@ -22,6 +22,7 @@ public final class Workspace {
     private final TreeMap<Integer, ArrayDeque<FloatBuffer>> free = new TreeMap<>();
     private final Set<FloatBuffer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private long freeFloats;
+    private long allocatedFloats;
 
     /** A c-order array of {@code shape} on a pooled buffer; its contents are undefined. */
     public NDArray take(int... shape) {
@@ -35,6 +36,7 @@ public final class Workspace {
         } else {
             buf = NDArray.allocate(n);
             owned.add(buf);
+            allocatedFloats += n;
         }
         return NDArray.wrap(buf, 0, shape);
     }
@@ -52,6 +54,9 @@ public final class Workspace {
 
     /** Floats held by buffers waiting for reuse. */
     public long freeFloats() { return freeFloats; }
+
+    /** Floats allocated so far (never decreases): unchanged over a pass means the pass allocated nothing. */
+    public long allocatedFloats() { return allocatedFloats; }
 
     /** Forgets every buffer (the garbage collector frees them once no array refers to them). */
     public void clear() {

@@ -331,6 +331,9 @@ public class ComputationGraph {
         }
     }
 
+    /** The inference pool (tests check that repeated batches reuse it). */
+    org.dl4jbridge.ndarray.Workspace workspace() { return workspace; }
+
     /** Lets the garbage collector have the inference pool's buffers (e.g. after featurizing a data set). */
     public void releaseWorkspace() { workspace.clear(); }
 
