@@ -179,11 +179,11 @@ class PerfPathTest {
         NDArray x = random(8, 2, 3, 64, 64);
         assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES, EfficientNetLite0.OUTPUT));
         // Batches of one shape reuse the pool: after a warm-up pass, a pass allocates no activation memory.
-        List<String> features = List.of(EfficientNetLite0.FEATURES);
-        g.output(features, false, x);
+        List<String> pooled = List.of(EfficientNetLite0.FEATURES);
+        g.output(pooled, false, x);
         long allocated = g.workspace().allocatedFloats();
-        g.output(features, false, random(9, 2, 3, 64, 64));
-        g.output(features, false, random(10, 2, 3, 64, 64));
+        g.output(pooled, false, random(9, 2, 3, 64, 64));
+        g.output(pooled, false, random(10, 2, 3, 64, 64));
         assertEquals(allocated, g.workspace().allocatedFloats(), "floats allocated by passes after the warm-up");
         // Only a few activations are alive at once: the pool is far smaller than all activations together.
         long allActivations = 0;
