@@ -138,6 +138,10 @@ def _start_locked() -> None:
     java_home = find_java_home()
     options = jvm_options()
     os.environ["JAVA_HOME"] = str(java_home)  # pyjnius finds libjvm through JAVA_HOME
+    # OpenBLAS worker threads spin for ~0.1 s after each GEMM by default, taking a core from the
+    # engine's own parallel loops between GEMMs (measured: EfficientNet-Lite0 2.4x slower). OpenBLAS
+    # reads this when it loads, so it must be in the environment before the engine loads it.
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     jnius_config.set_options(*options)
     jnius_config.set_classpath(str(jar))
     try:

@@ -18,7 +18,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RestoreAndPredictTest {
-    private static final Path FIX = Path.of(System.getProperty("dl4jbridge.fixtures", "../../../shared/dl4j-fixtures"));
+    private static final Path FIX = fixtures();
+
+    /** Same search as the engine's tests (testutil.Npz.fixtures): property, $DL4J_BRIDGE_SHARED, /work/shared. */
+    private static Path fixtures() {
+        java.util.List<String> candidates = new java.util.ArrayList<>();
+        String prop = System.getProperty("dl4jbridge.fixtures");
+        if (prop != null && !prop.isBlank() && !prop.contains("${")) candidates.add(prop);
+        String shared = System.getenv("DL4J_BRIDGE_SHARED");
+        if (shared != null && !shared.isBlank()) candidates.add(shared + "/dl4j-fixtures");
+        candidates.add("/work/shared/dl4j-fixtures");
+        for (String c : candidates) {
+            if (java.nio.file.Files.isDirectory(Path.of(c))) return Path.of(c);
+        }
+        throw new IllegalStateException("DL4J fixtures not found (tried " + candidates + "); set DL4J_BRIDGE_SHARED");
+    }
 
     @TempDir
     Path dir;

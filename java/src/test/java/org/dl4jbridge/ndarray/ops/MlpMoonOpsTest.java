@@ -1,7 +1,6 @@
 package org.dl4jbridge.ndarray.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,7 +93,6 @@ class MlpMoonOpsTest {
 
     @Test
     void forwardAndSummedGradientMatchDl4j() throws IOException {
-        assumeTrue(Files.isDirectory(DIR), "DL4J fixtures not found at " + DIR);
         Views v = Views.of(initialParams());
         NDArray[] eval10 = csv(DIR.resolve("moon_data_eval.csv"), 0, 10);
         assertCloseTo("output_1_0", Nd4jBinary.read(DIR.resolve("predictions/output_1_0.bin")), forward(v, eval10[0]).p, 1e-6);
@@ -106,7 +104,6 @@ class MlpMoonOpsTest {
 
     @Test
     void oneEpochReproducesTrainingCurveAndFinalParameters() throws IOException {
-        assumeTrue(Files.isDirectory(DIR), "DL4J fixtures not found at " + DIR);
         String[] curve = Files.readString(DIR.resolve("trainingCurve.csv")).trim().split(",");
         Views v = Views.of(initialParams());
         Views g = Views.of(NDArray.zeros(102));

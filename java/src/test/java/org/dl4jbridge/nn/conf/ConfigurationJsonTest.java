@@ -22,7 +22,6 @@ import org.dl4jbridge.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.dl4jbridge.nn.conf.serde.InvalidConfigurationException;
 import org.dl4jbridge.nn.updater.Nesterovs;
 import org.dl4jbridge.nn.weights.WeightInit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class ConfigurationJsonTest {
@@ -33,10 +32,7 @@ class ConfigurationJsonTest {
     }
 
     static Path fixtures() {
-        String p = System.getProperty("dl4jbridge.fixtures", "/work/shared/dl4j-fixtures");
-        Path d = Path.of(p);
-        Assumptions.assumeTrue(Files.isDirectory(d), "fixtures not found at " + d);
-        return d;
+        return org.dl4jbridge.testutil.Npz.fixtures();
     }
 
     /** The spec's M2.1 example document reads and writes back byte for byte. */

@@ -7,15 +7,13 @@ import java.nio.file.Path;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
 import org.dl4jbridge.nn.layers.AbstractLayer;
 import org.dl4jbridge.util.LegacyConfigUpgrader;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The 0.9.x Keras-imported ResNet50 transfer graph (legacy FrozenLayer wrappers) builds a runtime graph here. */
 class LegacyFrozenTest {
     @Test
     void buildsWithEveryLayerButTheHeadFrozen() throws Exception {
-        Path f = Path.of(System.getProperty("dl4jbridge.fixtures", "/work/shared/dl4j-fixtures")).resolve("legacy_frozen/configuration.json");
-        Assumptions.assumeTrue(Files.isRegularFile(f), "legacy_frozen fixture not found at " + f);
+        Path f = org.dl4jbridge.testutil.Npz.fixtures().resolve("legacy_frozen/configuration.json");
         ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(
                 LegacyConfigUpgrader.upgradeToJson(Files.readString(f), "legacy_frozen"));
         ComputationGraph g = new ComputationGraph(c);

@@ -12,14 +12,12 @@ import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.util.ModelFiles;
 import org.dl4jbridge.util.ModelZip;
 import org.dl4jbridge.util.Nd4jBinary;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** DL4J beta7's LenetMnist: conv/pool/dense configuration, pre-processors, parameter and gradient layouts (DL4J_SPEC 9.2). */
 class LenetMnistTest {
     static Path dir() {
-        Path d = Path.of(System.getProperty("dl4jbridge.fixtures", "/work/shared/dl4j-fixtures")).resolve("LenetMnist");
-        Assumptions.assumeTrue(Files.isDirectory(d), "LenetMnist fixture not found at " + d);
+        Path d = org.dl4jbridge.testutil.Npz.fixtures().resolve("LenetMnist");
         return d;
     }
 

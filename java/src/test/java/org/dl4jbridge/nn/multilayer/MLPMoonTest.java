@@ -13,14 +13,12 @@ import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.util.ModelFiles;
 import org.dl4jbridge.util.ModelZip;
 import org.dl4jbridge.util.Nd4jBinary;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** DL4J beta7's MLPMoon integration fixture: forward, summed gradient, one epoch of training (DL4J_SPEC 9.1, 9.2). */
 class MLPMoonTest {
     static Path dir() {
-        Path d = Path.of(System.getProperty("dl4jbridge.fixtures", "/work/shared/dl4j-fixtures")).resolve("MLPMoon");
-        Assumptions.assumeTrue(Files.isDirectory(d), "MLPMoon fixture not found at " + d);
+        Path d = org.dl4jbridge.testutil.Npz.fixtures().resolve("MLPMoon");
         return d;
     }
 

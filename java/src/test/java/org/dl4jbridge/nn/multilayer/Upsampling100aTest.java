@@ -12,7 +12,6 @@ import org.dl4jbridge.util.LegacyConfigUpgrader;
 import org.dl4jbridge.util.ModelFiles;
 import org.dl4jbridge.util.ModelZip;
 import org.dl4jbridge.util.Nd4jBinary;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,8 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class Upsampling100aTest {
     static Path dir() {
-        Path d = Path.of(System.getProperty("dl4jbridge.fixtures", "/work/shared/dl4j-fixtures")).resolve("upsampling_100a");
-        Assumptions.assumeTrue(Files.isDirectory(d), "upsampling_100a fixture not found at " + d);
+        Path d = org.dl4jbridge.testutil.Npz.fixtures().resolve("upsampling_100a");
         return d;
     }
 
