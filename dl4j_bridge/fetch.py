@@ -33,6 +33,7 @@ from typing import Iterable, Optional
 
 from . import config
 from .errors import ConfigError, DownloadError
+from .progress import Progress
 
 CHUNK = 1 << 20
 MARKER_NAME = ".dl4j-bridge-extracted"
@@ -118,60 +119,6 @@ def read_checksum_url(url: str, timeout: float = 30.0) -> Optional[str]:
     return token if len(token) == 64 and all(c in "0123456789abcdef" for c in token) else None
 
 
-# ---- progress -----------------------------------------------------------------------------------
-
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} GB"
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
-        else f"{seconds // 60}:{seconds % 60:02d}"
-
-
-class Progress:
-    """One updating line on stderr: bytes done/total, rate and ETA (no dependency on tqdm)."""
-
-    def __init__(self, label: str, total: Optional[int], enabled: bool = True, stream=None):
-        self.label, self.total, self.enabled = label, total, enabled
-        self.stream = stream or sys.stderr
-        self.done = 0
-        self.start = time.monotonic()
-        self._last = 0.0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        now = time.monotonic()
-        if self.enabled and now - self._last >= 0.2:
-            self._last = now
-            self._draw(now)
-
-    def _draw(self, now: float, final: bool = False) -> None:
-        elapsed = max(now - self.start, 1e-9)
-        rate = self.done / elapsed
-        if self.total:
-            pct = 100.0 * self.done / self.total
-            eta = (self.total - self.done) / rate if rate > 0 else 0
-            tail = f"in {_clock(elapsed)}" if final else f"ETA {_clock(eta)}"
-            text = (f"{self.label}: {pct:5.1f}% {_human_bytes(self.done)}/{_human_bytes(self.total)} "
-                    f"{_human_bytes(rate)}/s {tail}")
-        else:
-            text = f"{self.label}: {_human_bytes(self.done)} {_human_bytes(rate)}/s {_clock(elapsed)}"
-        self.stream.write("\r" + text.ljust(78))
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._draw(time.monotonic(), final=True)
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 # ---- fetch --------------------------------------------------------------------------------------
 
 def _by_hand(url: str, dest: Path, check: _Checksum) -> str:
@@ -209,7 +156,7 @@ def _download(url: str, dest: Path, check: _Checksum, progress: bool, timeout: f
         with os.fdopen(fd, "wb") as out:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 length = response.headers.get("Content-Length") if response.headers else None
-                bar = Progress(dest.name, int(length) if length and length.isdigit() else None, progress)
+                bar = Progress(dest.name, int(length) if length and length.isdigit() else None, unit="B", enabled=progress)
                 for chunk in iter(lambda: response.read(CHUNK), b""):
                     out.write(chunk)
                     check.update(chunk)
