@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from . import arrays, jvm
+from .files import write_atomic
 from .errors import InvalidArgumentError
 
 _JAVA = "org.dl4jbridge.eval.Evaluation"
@@ -187,28 +187,13 @@ class Evaluation:
 
     def write_metrics_json(self, path) -> Path:
         """Writes :meth:`to_json` to ``path`` atomically (temp file + rename)."""
-        return _write_atomically(Path(path), (self.to_json() + "\n").encode("utf-8"))
+        return write_atomic(Path(path), (self.to_json() + "\n").encode("utf-8"))
 
     def __str__(self) -> str:
         return self.stats()
 
     def __repr__(self) -> str:
         return f"Evaluation(num_classes={self.num_classes}, num_examples={self.num_examples})"
-
-
-def _write_atomically(path: Path, data: bytes) -> Path:
-    """A reader sees the old file or the whole new one, never half a file (temp in the same dir + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a run directory's outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 __all__ = ["Evaluation"]

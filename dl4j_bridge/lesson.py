@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import platform
 import time
 from pathlib import Path
 from typing import Optional
 
 from . import __version__, config
+from .files import write_json_atomic
 from .progress import Progress, clock
 
 MODELS = ("efficientnet-lite0", "vgg16")
@@ -62,12 +62,6 @@ _BACKBONES = {
     "efficientnet-lite0": {"boundary": "global_pool", "n_in": 1280, "learning_rate": 1e-2, "momentum": 0.9},
     "vgg16": {"boundary": "fc2", "n_in": 4096, "learning_rate": 0.1, "momentum": 5e-5},
 }
-
-
-def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
 
 
 def _say(settings: LessonSettings, text: str) -> None:
@@ -168,7 +162,7 @@ def run(settings: LessonSettings) -> dict:
     jvm.start()
     record = {"lesson": dataclasses.asdict(settings), "config": config.describe(), "versions": _versions(),
               "jvm_options": jvm.jvm_options(), "run_dir": str(run_dir)}
-    _write_json(run_dir / "settings.json", record)
+    write_json_atomic(run_dir / "settings.json", record)
 
     _say(settings, f"Loading {settings.model} pretrained on ImageNet...")
     zoo_model, base = _backbone(settings)
@@ -225,8 +219,8 @@ def run(settings: LessonSettings) -> dict:
     _say(settings, "Eval stats AFTER fit.....\n" + final.stats() + "\n")
     metrics = final.to_dict()
     metrics["seconds"] = round(time.monotonic() - started, 1)
-    _write_json(run_dir / "metrics.json", metrics)
-    _write_json(run_dir / "history.json", history)
+    write_json_atomic(run_dir / "metrics.json", metrics)
+    write_json_atomic(run_dir / "history.json", history)
     plots.save_confusion_matrix(run_dir / "confusion_matrix.png", final.confusion_matrix(), labels=labels,
                                 accuracy=final.accuracy(), title=f"{settings.model} on flower_photos (test)")
     plots.save_training_curve(run_dir / "training_curve.png", history["iteration_scores"],
@@ -240,7 +234,7 @@ def run(settings: LessonSettings) -> dict:
                 "lesson": dataclasses.asdict(settings)}
     ModelSerializer.write_model(model, run_dir / "model.zip", save_updater=True, metadata=metadata)
     metrics["seconds"] = round(time.monotonic() - started, 1)
-    _write_json(run_dir / "metrics.json", metrics)
+    write_json_atomic(run_dir / "metrics.json", metrics)
     _say(settings, f"Wrote {run_dir}/: model.zip metrics.json history.json settings.json confusion_matrix.png "
                    f"training_curve.png (total {clock(metrics['seconds'])})")
     return metrics

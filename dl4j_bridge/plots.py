@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from . import files
 from .errors import InvalidArgumentError
 
 _WHO = "dl4j_bridge.plots"
@@ -277,21 +276,10 @@ def _rotated_text(text: str, font) -> Image.Image:
 
 
 def _save_png(img: Image.Image, path) -> Path:
-    """Encodes in memory, then temp file in the target's folder + rename (atomic on one filesystem)."""
-    path = Path(path)
+    """Encodes in memory, then writes atomically (temp file in the target's folder + rename)."""
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a run directory's outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return files.write_atomic(path, buf.getvalue())
 
 
 __all__ = ["save_confusion_matrix", "save_training_curve"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dl4j_bridge import plots
+from dl4j_bridge import files, plots
 from dl4j_bridge.errors import InvalidArgumentError
 
 FLOWERS = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
@@ -89,7 +89,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(plots.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="simulated"):
         plots.save_confusion_matrix(target, MATRIX * 2, FLOWERS)
     assert target.read_bytes() == before
