@@ -241,16 +241,6 @@ def _java_model(model):
     return handle if handle is not None else model
 
 
-def _wrap(cls, handle):
-    """The dl4j_bridge.nn wrapper around an engine network (its constructor builds a new one from a configuration)."""
-    from_java = getattr(cls, "from_java", None)
-    if from_java is not None:
-        return from_java(handle)
-    obj = cls.__new__(cls)
-    obj.java = handle  # dl4j_bridge.nn wrappers hold exactly one engine object in .java
-    return obj
-
-
 def _java_metadata(metadata):
     if metadata is None:
         return None
@@ -289,14 +279,14 @@ class ModelSerializer:
         """Restores a ComputationGraph zip (any DL4J release) as a :class:`dl4j_bridge.nn.ComputationGraph`."""
         handle = jvm.call(jvm.cls(_JAVA).restoreComputationGraph, _path(path), bool(load_updater))
         from .nn import ComputationGraph
-        return _wrap(ComputationGraph, handle)
+        return ComputationGraph.from_java(handle)
 
     @staticmethod
     def restore_multi_layer_network(path, load_updater: bool = True):
         """Restores a MultiLayerNetwork zip (any DL4J release) as a :class:`dl4j_bridge.nn.MultiLayerNetwork`."""
         handle = jvm.call(jvm.cls(_JAVA).restoreMultiLayerNetwork, _path(path), bool(load_updater))
         from .nn import MultiLayerNetwork
-        return _wrap(MultiLayerNetwork, handle)
+        return MultiLayerNetwork.from_java(handle)
 
     @staticmethod
     def detect_kind(path) -> str:

@@ -76,24 +76,14 @@ def _enum(java_class: str, value, what: str):
     return klass.valueOf(matches[0])
 
 
-def _wrap(kind: str, handle):
-    """The dl4j_bridge.nn wrapper (ComputationGraph / MultiLayerNetwork) around an engine network."""
-    from . import nn
-    cls = getattr(nn, kind)
-    from_java = getattr(cls, "from_java", None)
-    if from_java is not None:
-        return from_java(handle)
-    obj = cls.__new__(cls)  # the wrappers hold exactly one engine object, under .java
-    obj.java = handle
-    return obj
-
-
 def _graph(handle):
-    return _wrap("ComputationGraph", handle)
+    from .nn import ComputationGraph
+    return ComputationGraph.from_java(handle)
 
 
 def _multilayer(handle):
-    return _wrap("MultiLayerNetwork", handle)
+    from .nn import MultiLayerNetwork
+    return MultiLayerNetwork.from_java(handle)
 
 
 def _names(names, call: str) -> list[str]:

@@ -216,9 +216,4 @@ def weights_file() -> Path | None:
 
 def _wrap(java_graph):
     from .nn import ComputationGraph
-    from_java = getattr(ComputationGraph, "from_java", None)
-    if from_java is not None:
-        return from_java(java_graph)
-    graph = ComputationGraph.__new__(ComputationGraph)   # the wrappers hold exactly one engine object, under .java
-    graph.java = java_graph
-    return graph
+    return ComputationGraph.from_java(java_graph)
