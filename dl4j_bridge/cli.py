@@ -97,8 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    import os
+    from .errors import Dl4jBridgeError
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (Dl4jBridgeError, OSError) as e:
+        # Typed errors (and missing files) carry the problem and the fix; a traceback adds nothing for a command-line
+        # user. DL4J_BRIDGE_DEBUG=1 shows it (and the Java stack) anyway.
+        if os.environ.get("DL4J_BRIDGE_DEBUG"):
+            raise
+        print(f"dl4j-bridge {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"dl4j-bridge {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -21,3 +21,11 @@ def test_doctor_flags_the_pure_java_fallback():
                    env={"DL4J_BRIDGE_BLAS_PATH": "java"})
     assert r.returncode == 1
     assert "pure-Java" in r.stdout
+
+
+def test_typed_errors_end_the_command_with_the_message_not_a_traceback(tmp_path):
+    r = run_python("import sys; from dl4j_bridge.cli import main; "
+                   "sys.exit(main(['predict', '--model', sys.argv[1] if len(sys.argv) > 1 else 'x', 'missing.jpg']))",
+                   env={})
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "dl4j-bridge predict:" in r.stderr
