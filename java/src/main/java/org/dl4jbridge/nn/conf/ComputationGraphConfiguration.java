@@ -20,7 +20,7 @@ import org.dl4jbridge.nn.conf.serde.ConfigurationJson;
  * network inputs first, then {@code vertices} in insertion order; parameters are laid out in
  * {@link #topologicalOrder()} (DL4J_SPEC 2.7, 5.8).
  */
-public class ComputationGraphConfiguration implements Cloneable {
+public class ComputationGraphConfiguration extends NetworkSettings implements Cloneable {
     private LinkedHashMap<String, GraphVertex> vertices = new LinkedHashMap<>();
     private LinkedHashMap<String, List<String>> vertexInputs = new LinkedHashMap<>();
     private List<String> networkInputs = new ArrayList<>();
@@ -28,16 +28,6 @@ public class ComputationGraphConfiguration implements Cloneable {
     private NeuralNetConfiguration defaultConfiguration = new NeuralNetConfiguration();
     private int[] topologicalOrder;
     private List<String> topologicalOrderStr;
-    private String backpropType = "Standard";
-    private int tbpttFwdLength = 20;
-    private int tbpttBackLength = 20;
-    private String trainingWorkspaceMode = "ENABLED";
-    private String inferenceWorkspaceMode = "ENABLED";
-    private String cacheMode = "NONE";
-    private String dataType = "FLOAT";
-    private boolean validateOutputLayerConfig = true;
-    private int iterationCount;
-    private int epochCount;
 
     public ComputationGraphConfiguration() {}
 
@@ -49,26 +39,6 @@ public class ComputationGraphConfiguration implements Cloneable {
     public void setNetworkOutputs(List<String> v) { this.networkOutputs = new ArrayList<>(v); }
     public NeuralNetConfiguration getDefaultConfiguration() { return defaultConfiguration; }
     public void setDefaultConfiguration(NeuralNetConfiguration c) { this.defaultConfiguration = c; }
-    public String getBackpropType() { return backpropType; }
-    public void setBackpropType(String t) { this.backpropType = t; }
-    public int getTbpttFwdLength() { return tbpttFwdLength; }
-    public void setTbpttFwdLength(int v) { this.tbpttFwdLength = v; }
-    public int getTbpttBackLength() { return tbpttBackLength; }
-    public void setTbpttBackLength(int v) { this.tbpttBackLength = v; }
-    public String getTrainingWorkspaceMode() { return trainingWorkspaceMode; }
-    public void setTrainingWorkspaceMode(String m) { this.trainingWorkspaceMode = m; }
-    public String getInferenceWorkspaceMode() { return inferenceWorkspaceMode; }
-    public void setInferenceWorkspaceMode(String m) { this.inferenceWorkspaceMode = m; }
-    public String getCacheMode() { return cacheMode; }
-    public void setCacheMode(String m) { this.cacheMode = m; }
-    public String getDataType() { return dataType; }
-    public void setDataType(String t) { this.dataType = t; }
-    public boolean isValidateOutputLayerConfig() { return validateOutputLayerConfig; }
-    public void setValidateOutputLayerConfig(boolean v) { this.validateOutputLayerConfig = v; }
-    public int getIterationCount() { return iterationCount; }
-    public void setIterationCount(int v) { this.iterationCount = v; }
-    public int getEpochCount() { return epochCount; }
-    public void setEpochCount(int v) { this.epochCount = v; }
 
     /** Stored order, or null when none was stored/computed yet. */
     public int[] getTopologicalOrder() { return topologicalOrder == null ? null : topologicalOrder.clone(); }
@@ -345,12 +315,12 @@ public class ComputationGraphConfiguration implements Cloneable {
             c.networkInputs = new ArrayList<>(networkInputs);
             c.networkOutputs = new ArrayList<>(networkOutputs);
             c.defaultConfiguration = global.build();
-            c.validateOutputLayerConfig = validateOutputLayerConfig;
-            c.backpropType = backpropType;
-            c.trainingWorkspaceMode = global.getTrainingWorkspaceMode();
-            c.inferenceWorkspaceMode = global.getInferenceWorkspaceMode();
-            c.cacheMode = global.getCacheMode();
-            c.dataType = global.getDataType();
+            c.setValidateOutputLayerConfig(validateOutputLayerConfig);
+            c.setBackpropType(backpropType);
+            c.setTrainingWorkspaceMode(global.getTrainingWorkspaceMode());
+            c.setInferenceWorkspaceMode(global.getInferenceWorkspaceMode());
+            c.setCacheMode(global.getCacheMode());
+            c.setDataType(global.getDataType());
             c.validate();
             if (inputTypes != null) c.inferTypes(inputTypes, true);
             c.requireSizesKnown();

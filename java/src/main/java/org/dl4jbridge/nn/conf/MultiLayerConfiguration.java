@@ -9,19 +9,9 @@ import org.dl4jbridge.nn.conf.layers.Layer;
 import org.dl4jbridge.nn.conf.serde.ConfigurationJson;
 
 /** A stack of layer configurations (DL4J: MultiLayerConfiguration). */
-public class MultiLayerConfiguration implements Cloneable {
+public class MultiLayerConfiguration extends NetworkSettings implements Cloneable {
     private List<NeuralNetConfiguration> confs;
     private Map<Integer, InputPreProcessor> inputPreProcessors;
-    private String backpropType = "Standard";
-    private int tbpttFwdLength = 20;
-    private int tbpttBackLength = 20;
-    private String trainingWorkspaceMode = "ENABLED";
-    private String inferenceWorkspaceMode = "ENABLED";
-    private String cacheMode = "NONE";
-    private String dataType = "FLOAT";
-    private boolean validateOutputLayerConfig = true;
-    private int iterationCount;
-    private int epochCount;
 
     public MultiLayerConfiguration(List<NeuralNetConfiguration> confs, Map<Integer, InputPreProcessor> inputPreProcessors) {
         this.confs = new ArrayList<>(confs);
@@ -32,26 +22,6 @@ public class MultiLayerConfiguration implements Cloneable {
     public NeuralNetConfiguration getConf(int i) { return confs.get(i); }
     public Map<Integer, InputPreProcessor> getInputPreProcessors() { return inputPreProcessors; }
     public InputPreProcessor getInputPreProcess(int i) { return inputPreProcessors.get(i); }
-    public String getBackpropType() { return backpropType; }
-    public void setBackpropType(String t) { this.backpropType = t; }
-    public int getTbpttFwdLength() { return tbpttFwdLength; }
-    public void setTbpttFwdLength(int v) { this.tbpttFwdLength = v; }
-    public int getTbpttBackLength() { return tbpttBackLength; }
-    public void setTbpttBackLength(int v) { this.tbpttBackLength = v; }
-    public String getTrainingWorkspaceMode() { return trainingWorkspaceMode; }
-    public void setTrainingWorkspaceMode(String m) { this.trainingWorkspaceMode = m; }
-    public String getInferenceWorkspaceMode() { return inferenceWorkspaceMode; }
-    public void setInferenceWorkspaceMode(String m) { this.inferenceWorkspaceMode = m; }
-    public String getCacheMode() { return cacheMode; }
-    public void setCacheMode(String m) { this.cacheMode = m; }
-    public String getDataType() { return dataType; }
-    public void setDataType(String t) { this.dataType = t; }
-    public boolean isValidateOutputLayerConfig() { return validateOutputLayerConfig; }
-    public void setValidateOutputLayerConfig(boolean v) { this.validateOutputLayerConfig = v; }
-    public int getIterationCount() { return iterationCount; }
-    public void setIterationCount(int v) { this.iterationCount = v; }
-    public int getEpochCount() { return epochCount; }
-    public void setEpochCount(int v) { this.epochCount = v; }
 
     /** Checks that every feed-forward layer knows its sizes. */
     public void validate() {

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
 import org.dl4jbridge.nn.conf.InputPreProcessor;
 import org.dl4jbridge.nn.conf.MultiLayerConfiguration;
+import org.dl4jbridge.nn.conf.NetworkSettings;
 import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
 import org.dl4jbridge.nn.conf.graph.ElementWiseVertex;
 import org.dl4jbridge.nn.conf.graph.FrozenVertex;
@@ -126,6 +127,12 @@ public final class ConfigurationJson {
             }
         }
         MultiLayerConfiguration c = new MultiLayerConfiguration(confs, pre);
+        readNetworkSettings(root, c);
+        return c;
+    }
+
+    /** The network-level fields both configuration kinds share, with DL4J's defaults when absent. */
+    private static void readNetworkSettings(JsonNode root, NetworkSettings c) {
         c.setBackpropType(Json.str(root, "backpropType", "Standard"));
         c.setCacheMode(Json.str(root, "cacheMode", "NONE"));
         c.setDataType(Json.str(root, "dataType", "FLOAT"));
@@ -136,7 +143,6 @@ public final class ConfigurationJson {
         c.setTbpttBackLength(Json.integer(root, "tbpttBackLength", 20));
         c.setTbpttFwdLength(Json.integer(root, "tbpttFwdLength", 20));
         c.setValidateOutputLayerConfig(Json.bool(root, "validateOutputLayerConfig", true));
-        return c;
     }
 
     public static ComputationGraphConfiguration graphFromJson(String json) {
@@ -167,16 +173,7 @@ public final class ConfigurationJson {
         }
         for (String name : c.getVertices().keySet()) c.getVertexInputs().putIfAbsent(name, new ArrayList<>());
         if (Json.has(root, "defaultConfiguration")) c.setDefaultConfiguration(readNnc(root.get("defaultConfiguration"), "defaultConfiguration"));
-        c.setBackpropType(Json.str(root, "backpropType", "Standard"));
-        c.setCacheMode(Json.str(root, "cacheMode", "NONE"));
-        c.setDataType(Json.str(root, "dataType", "FLOAT"));
-        c.setEpochCount(Json.integer(root, "epochCount", 0));
-        c.setIterationCount(Json.integer(root, "iterationCount", 0));
-        c.setInferenceWorkspaceMode(Json.str(root, "inferenceWorkspaceMode", "ENABLED"));
-        c.setTrainingWorkspaceMode(Json.str(root, "trainingWorkspaceMode", "ENABLED"));
-        c.setTbpttBackLength(Json.integer(root, "tbpttBackLength", 20));
-        c.setTbpttFwdLength(Json.integer(root, "tbpttFwdLength", 20));
-        c.setValidateOutputLayerConfig(Json.bool(root, "validateOutputLayerConfig", true));
+        readNetworkSettings(root, c);
         if (Json.has(root, "topologicalOrder")) {
             c.setTopologicalOrder(Json.ints(root, "topologicalOrder", null),
                     Json.has(root, "topologicalOrderStr") ? strings(root.get("topologicalOrderStr")) : null);
