@@ -65,25 +65,21 @@ public class EfficientNetLite0 extends ZooModel {
     static final double BN_EPS = 1e-3;
     static final double BN_DECAY = 0.99;
 
-    private final int numClasses;
-    private final long seed;
-    private final IUpdater updater;
-    private final int[] inputShape;
 
     public EfficientNetLite0() {
         this(1000, 1234L, new Nesterovs(), new int[] {3, 224, 224});
     }
 
     public EfficientNetLite0(int numClasses, long seed, IUpdater updater, int[] inputShape) {
-        if (numClasses < 1) throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
+        super(numClasses, seed, updater, checkedShape(inputShape));
+    }
+
+    private static int[] checkedShape(int[] inputShape) {
         if (inputShape == null || inputShape.length != 3 || inputShape[0] != 3 || inputShape[1] < 1 || inputShape[2] < 1) {
             throw new IllegalArgumentException("inputShape must be [3, height, width] (RGB, NCHW), got "
                     + java.util.Arrays.toString(inputShape));
         }
-        this.numClasses = numClasses;
-        this.seed = seed;
-        this.updater = updater;
-        this.inputShape = inputShape.clone();
+        return inputShape;
     }
 
     public static Builder builder() {
@@ -91,10 +87,8 @@ public class EfficientNetLite0 extends ZooModel {
     }
 
     @Override public String modelName() { return "efficientnet-lite0"; }
-    @Override public int[] inputShape() { return inputShape.clone(); }
     @Override public ChannelOrder channelOrder() { return ChannelOrder.RGB; }
     @Override public DataSetPreProcessor preProcessor() { return new EfficientNetLitePreProcessor(); }
-    public int numClasses() { return numClasses; }
 
     @Override
     public ComputationGraphConfiguration conf() {

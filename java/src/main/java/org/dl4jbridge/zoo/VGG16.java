@@ -34,26 +34,22 @@ public class VGG16 extends ZooModel {
     /** Convolutions per block and their channels. */
     private static final int[][] BLOCKS = {{2, 64}, {2, 128}, {3, 256}, {3, 512}, {3, 512}};
 
-    private final int numClasses;
-    private final long seed;
-    private final IUpdater updater;
-    private final int[] inputShape;
 
     public VGG16() {
         this(1000, 1234L, new Nesterovs(), new int[] {3, 224, 224});
     }
 
     public VGG16(int numClasses, long seed, IUpdater updater, int[] inputShape) {
-        if (numClasses < 1) throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
+        super(numClasses, seed, updater, checkedShape(inputShape));
+    }
+
+    private static int[] checkedShape(int[] inputShape) {
         if (inputShape == null || inputShape.length != 3 || inputShape[0] < 1 || inputShape[1] % 32 != 0
                 || inputShape[2] % 32 != 0 || inputShape[1] < 32 || inputShape[2] < 32) {
             throw new IllegalArgumentException("inputShape must be [channels, height, width] with height and width "
                     + "positive multiples of 32 (five 2x2 poolings), got " + java.util.Arrays.toString(inputShape));
         }
-        this.numClasses = numClasses;
-        this.seed = seed;
-        this.updater = updater;
-        this.inputShape = inputShape.clone();
+        return inputShape;
     }
 
     public static Builder builder() {
@@ -61,10 +57,8 @@ public class VGG16 extends ZooModel {
     }
 
     @Override public String modelName() { return "vgg16"; }
-    @Override public int[] inputShape() { return inputShape.clone(); }
     @Override public ChannelOrder channelOrder() { return ChannelOrder.BGR; }
     @Override public DataSetPreProcessor preProcessor() { return new VGG16ImagePreProcessor(); }
-    public int numClasses() { return numClasses; }
 
     @Override
     public String pretrainedUrl(PretrainedType type) {

@@ -7,6 +7,7 @@ import org.dl4jbridge.datasets.ChannelOrder;
 import org.dl4jbridge.datasets.DataSetPreProcessor;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
 import org.dl4jbridge.nn.graph.ComputationGraph;
+import org.dl4jbridge.nn.updater.IUpdater;
 import org.dl4jbridge.util.ModelSerializer;
 
 /**
@@ -15,6 +16,19 @@ import org.dl4jbridge.util.ModelSerializer;
  * order and pre-processor); this class owns the download, cache, checksum and restore (DL4J_SPEC 4.1).
  */
 public abstract class ZooModel {
+    protected final int numClasses;
+    protected final long seed;
+    protected final IUpdater updater;
+    protected final int[] inputShape;
+
+    /** The settings every zoo model's builder takes; each model checks {@code inputShape} itself first. */
+    protected ZooModel(int numClasses, long seed, IUpdater updater, int[] inputShape) {
+        if (numClasses < 1) throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
+        this.numClasses = numClasses;
+        this.seed = seed;
+        this.updater = updater;
+        this.inputShape = inputShape.clone();
+    }
 
     /** Folder name under {@code <resources dir>/models/}, e.g. "vgg16". */
     public abstract String modelName();
@@ -30,7 +44,10 @@ public abstract class ZooModel {
     }
 
     /** Input shape [channels, height, width] of one example. */
-    public abstract int[] inputShape();
+    public int[] inputShape() { return inputShape.clone(); }
+
+    /** Classes of the output layer. */
+    public int numClasses() { return numClasses; }
 
     /** The plane order the image loader must produce for this model. */
     public abstract ChannelOrder channelOrder();
