@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
-import org.dl4jbridge.nn.conf.GradientNormalization;
 import org.dl4jbridge.nn.conf.GraphNames;
 import org.dl4jbridge.nn.conf.InputPreProcessor;
 import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
@@ -249,18 +248,7 @@ final class GraphEdits {
         if (lv.getLayer() instanceof FrozenLayer) {
             throw new IllegalArgumentException("cannot change the size of '" + name + "': it is frozen in the original graph");
         }
-        FeedForwardLayer layer = (FeedForwardLayer) lv.getLayer();
-        layer.setIUpdater(null);
-        layer.setBiasUpdater(null);
-        layer.setBiasInit(Double.NaN);
-        layer.setGainInit(Double.NaN);
-        layer.setRegularization(null);
-        layer.setRegularizationBias(null);
-        layer.setGradientNormalization(GradientNormalization.None);
-        if (scheme != null) layer.setWeightInitFn(scheme);
-        // The cleared fields come back from the fine-tune (global) configuration, as for an added layer.
-        layer.applyGlobalDefaults(globalBuilder());
-        return layer;
+        return SizeChange.resetLayer((FeedForwardLayer) lv.getLayer(), scheme, globalBuilder());
     }
 
     private void requireNotRemoved(String call, String name) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.dl4jbridge.nn.conf.GradientNormalization;
 import org.dl4jbridge.nn.conf.InputPreProcessor;
 import org.dl4jbridge.nn.conf.MultiLayerConfiguration;
 import org.dl4jbridge.nn.conf.NeuralNetConfiguration;
@@ -188,17 +187,7 @@ final class MultiLayerEdits {
         if (nnc.getLayer() instanceof FrozenLayer) {
             throw new IllegalArgumentException("cannot change the size of the frozen layer " + nnc.getLayer().getLayerName());
         }
-        FeedForwardLayer l = (FeedForwardLayer) nnc.getLayer();
-        l.setIUpdater(null);
-        l.setBiasUpdater(null);
-        l.setBiasInit(Double.NaN);
-        l.setGainInit(Double.NaN);
-        l.setRegularization(null);
-        l.setRegularizationBias(null);
-        l.setGradientNormalization(GradientNormalization.None);
-        if (scheme != null) l.setWeightInitFn(scheme);
-        l.applyGlobalDefaults(globalBuilder());
-        return l;
+        return SizeChange.resetLayer((FeedForwardLayer) nnc.getLayer(), scheme, globalBuilder());
     }
 
     NeuralNetConfiguration.Builder globalBuilder() {
