@@ -37,11 +37,15 @@ final class EfficientNetLite0Bench {
     private final FloatBuffer[] buffers = new FloatBuffer[4];
     /** Seconds per step kind, summed over forward passes: where the time goes. */
     final java.util.Map<String, Double> profile = new java.util.TreeMap<>();
+    /** Seconds per individual layer (block index, kind and shape), for per-layer tuning. */
+    final java.util.Map<String, Double> layerProfile = new java.util.TreeMap<>();
     private long mark;
+    private String layer = "";
 
     private void lap(String what) {
         long now = System.nanoTime();
         profile.merge(what, (now - mark) / 1e9, Double::sum);
+        layerProfile.merge(layer + what, (now - mark) / 1e9, Double::sum);
         mark = now;
     }
 
@@ -79,7 +83,9 @@ final class EfficientNetLite0Bench {
         Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x);
         lap("stem");
         int cur = 0;
-        for (Block b : blocks) {
+        for (int bi = 0; bi < blocks.size(); bi++) {
+            Block b = blocks.get(bi);
+            layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);
             NDArray expanded = x;
             if (b.expW() != null) {
@@ -101,6 +107,7 @@ final class EfficientNetLite0Bench {
             cur = free[2];
             h = ho;
         }
+        layer = "";
         NDArray head = BenchArrays.view(buffers[freeBuffers(cur)[0]], batch, 1280, h, h);
         Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head);
         lap("head1x1");

@@ -18,7 +18,6 @@ public final class ConvWorkspace {
 
     private final FloatBuffer[] direct = new FloatBuffer[SLOTS];
     private final float[][] heap = new float[HEAP_SLOTS][];
-    private double[] heapDouble;
 
     private ConvWorkspace() {}
 
@@ -36,12 +35,6 @@ public final class ConvWorkspace {
             direct[slot] = b;
         }
         return b;
-    }
-
-    /** Heap scratch of at least {@code n} doubles (accumulators); contents are undefined. */
-    double[] heapDouble(int n) {
-        if (heapDouble == null || heapDouble.length < n) heapDouble = new double[Math.max(n, 64)];
-        return heapDouble;
     }
 
     /** Heap scratch of at least {@code n} floats; contents are undefined. */

@@ -9,11 +9,10 @@ import org.dl4jbridge.ndarray.Parallel;
  * Depthwise 2-D convolution: each input channel {@code c} is convolved with its own
  * {@code depthMultiplier} filters, giving output channels {@code c * depthMultiplier + j}.
  *
- * <p>There is too little arithmetic per value for GEMM to help, so this runs as direct loops,
- * parallel over (image, channel) planes. Each plane is copied once into a zero-padded heap plane,
- * split by column phase when the stride is above 1, so every kernel tap is a contiguous
- * multiply-add over an output row (loops the JIT vectorises), and no padded copy of the whole
- * tensor is ever made.
+ * <p>There is too little arithmetic per value for GEMM to help, so this runs as direct loops
+ * ({@link DepthwiseForward} for the forward pass). The backward pass works per (image, channel)
+ * plane: each plane is copied once into a zero-padded heap plane, split by column phase when the
+ * stride is above 1, so every kernel tap is a contiguous run over an output row.
  */
 public final class DepthwiseConvolution2D {
 
@@ -98,54 +97,8 @@ public final class DepthwiseConvolution2D {
 
     static void forwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray b, ConvGeometry g,
                               FusedActivation act, NDArray out) {
-        int n = x.size(0), cin = x.size(1), cout = cin * m;
-        Conv2DConfig c = g.cfg();
-        int kk = c.kH() * c.kW();
-        float[] taps = canonicalTaps(w, layout, cout, kk);
-        float[] bias = b == null ? null : b.toFloatArray();
-        Padded pd = Padded.of(g);
-        int ho = g.outH(), wo = g.outW(), p = ho * wo, grid = ho * pd.wq();
-        int[] tapBase = new int[kk];
-        for (int ky = 0; ky < c.kH(); ky++)
-            for (int kx = 0; kx < c.kW(); kx++) tapBase[ky * c.kW() + kx] = pd.tapBase(ky * c.dH(), kx * c.dW());
-        FloatBuffer xb = x.buffer(), ob = out.buffer();
-        Parallel.range(n * cin, (lo, hi) -> {
-            ConvWorkspace ws = ConvWorkspace.get();
-            float[] pad = ws.heap(0, pd.size());
-            float[] row = ws.heap(1, Math.max(pd.wp(), g.inW()));
-            double[] acc = ws.heapDouble(grid);
-            float[] res = ws.heap(3, p);
-            for (int t = lo; t < hi; t++) {
-                int img = t / cin, ch = t % cin;
-                loadPadded(xb, x.offset() + t * g.inPlane(), g, pd, pad, row);
-                for (int j = 0; j < m; j++) {
-                    int o = ch * m + j;
-                    plane(pad, acc, res, tapBase, taps, o * kk, grid, bias == null ? 0f : bias[o], ho, wo, pd.wq(), act);
-                    Buffers.store(res, 0, ob, out.offset() + (img * cout + o) * p, p);
-                }
-            }
-        });
-    }
-
-    /**
-     * One output plane. The accumulator is a double[]: the JIT (JDK 25) does not vectorise a
-     * float[] += float[] loop whose read offset is unknown, as it cannot rule out that both are
-     * the same array; arrays of different types cannot alias, so this loop vectorises.
-     */
-    private static void plane(float[] pad, double[] acc, float[] res, int[] tapBase, float[] taps, int tapOff,
-                              int grid, float bias, int ho, int wo, int wq, FusedActivation act) {
-        Arrays.fill(acc, 0, grid, bias);
-        for (int k = 0; k < tapBase.length; k++) axpy(acc, pad, tapBase[k], grid, taps[tapOff + k]);
-        for (int oy = 0; oy < ho; oy++) narrow(acc, oy * wq, res, oy * wo, wo);
-        act.applyInPlace(res, 0, ho * wo, 0f);
-    }
-
-    private static void axpy(double[] acc, float[] src, int srcOff, int n, float a) {
-        for (int i = 0; i < n; i++) acc[i] += a * src[srcOff + i];
-    }
-
-    private static void narrow(double[] src, int srcOff, float[] dst, int dstOff, int n) {
-        for (int i = 0; i < n; i++) dst[dstOff + i] = (float) src[srcOff + i];
+        float[] taps = canonicalTaps(w, layout, x.size(1) * m, g.cfg().kH() * g.cfg().kW());
+        DepthwiseForward.run(x, taps, b == null ? null : b.toFloatArray(), m, g, act, out);
     }
 
     /** Weights as [output channel][tap] whatever the stored layout. */

@@ -1,0 +1,97 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.util.Arrays;
+
+/**
+ * The zero-padded input of one channel for several images at once, as {@link DepthwiseForward}
+ * reads it: the images' planes stacked vertically, each {@code period} rows below the previous,
+ * sharing their padding rows, and every row {@code width} columns wide with the padding columns
+ * shared between the right edge of a row and the left edge of the next (a tap that runs past a
+ * row's end reads the next row's left padding, which is zero). Then every output of every image
+ * of the stack is one entry of a single grid of width {@code wq}, and a kernel tap is one shift of
+ * that whole grid; a few grid rows between images (and a few columns) are computed and dropped.
+ *
+ * <p>Stacking is what keeps the vector loops long on small planes: one 7x7 plane padded on its
+ * own gives loops of 77 iterations, mostly run by the JIT's scalar remainder loop; 16 images
+ * stacked give one loop of 1296.
+ *
+ * <p>With a stride above 1 the stack is split by phase as in the backward pass of {@link DepthwiseConvolution2D}:
+ * virtual row {@code Y} and column {@code X} live in phase plane {@code (Y % sH, X % sW)} at
+ * {@code (Y / sH, X / sW)}.
+ *
+ * @param images images per stack (the last stack of a batch may hold fewer)
+ * @param period virtual rows from one image's first padded row to the next's (a multiple of sH)
+ * @param width  virtual columns per row (a multiple of sW)
+ * @param hq     rows per phase plane for a full stack
+ * @param wq     columns per phase plane, the output grid's width
+ */
+record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH, int sW, int hq, int wq) {
+
+    /** Floats of stacked input aimed for per stack (it stays in L2); tests set it low to stack one image at a time. */
+    static volatile int stackFloats = 16384;
+
+    static DepthwiseStack of(ConvGeometry g, int batch) {
+        Conv2DConfig c = g.cfg();
+        int sH = c.sH(), sW = c.sW();
+        int hp = (g.outH() - 1) * sH + (c.kH() - 1) * c.dH() + 1; // padded rows one image's outputs read
+        int wp = (g.outW() - 1) * sW + (c.kW() - 1) * c.dW() + 1;
+        // Rows: an image's reads [b*P, b*P + hp) must miss the data rows [P + padTop, P + padTop + h) of
+        // its neighbours, and its grid rows (P/sH of them) must hold its outH output rows.
+        int period = roundUp(Math.max(Math.max(g.padTop() + g.inH(), hp - g.padTop()), g.outH() * sH), sH);
+        // Columns: data [padLeft, padLeft + w) fits in a row; reads past the row end ([width, wp)) land in
+        // the next row's left padding; the grid row (width/sW) holds outW outputs.
+        int width = roundUp(Math.max(Math.max(g.padLeft() + g.inW(), wp - g.padLeft()), g.outW() * sW), sW);
+        int images = Math.max(1, Math.min(batch, stackFloats / (period * width)));
+        // The last image's data rows may run past its last read row (Truncate drops them) but are still written.
+        int rows = (images - 1) * period + Math.max(hp, g.padTop() + g.inH());
+        return new DepthwiseStack(g, images, period, width, sH, sW, (rows + sH - 1) / sH, width / sW);
+    }
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    /** Floats of the stacked array, with a row of slack for the last grid row's dropped columns. */
+    int size() { return sH * sW * hq * wq + wq + 8; }
+
+    /** Grid rows per image. */
+    int gridPeriod() { return period / sH; }
+
+    /** Grid rows holding outputs of the first {@code n} images of the stack (later rows are not computed). */
+    int gridRows(int n) { return (n - 1) * gridPeriod() + g.outH(); }
+
+    /** Index of virtual (row, column). */
+    int at(int y, int x) {
+        return ((y % sH) * sW + x % sW) * hq * wq + (y / sH) * wq + x / sW;
+    }
+
+    /** Element read by grid entry 0 for the tap at virtual offset (kyd, kxd). */
+    int tapBase(int kyd, int kxd) { return at(kyd, kxd); }
+
+    /** Zeroes {@code stack} (padding) ahead of {@link #place}. */
+    void clear(float[] stack) {
+        Arrays.fill(stack, 0, size(), 0f);
+    }
+
+    /** Writes image {@code b}'s plane (at {@code planeOff} in {@code in}) into the cleared stack. */
+    void place(float[] in, int planeOff, int b, float[] stack) {
+        int h = g.inH(), w = g.inW(), padLeft = g.padLeft();
+        for (int iy = 0; iy < h; iy++) {
+            int y = b * period + g.padTop() + iy, src = planeOff + iy * w;
+            if (sW == 1) {
+                System.arraycopy(in, src, stack, at(y, padLeft), w);
+            } else if (sW == 2) {
+                // Input column ix lands in column phase (ix + padLeft) % 2 at (ix + padLeft) / 2.
+                int first = padLeft & 1; // first input column of the even phase
+                everyOther(in, src + first, stack, at(y, padLeft + first), (w - first + 1) / 2);
+                everyOther(in, src + 1 - first, stack, at(y, padLeft + 1 - first), (w - (1 - first) + 1) / 2);
+            } else {
+                for (int ix = 0; ix < w; ix++) stack[at(y, ix + padLeft)] = in[src + ix];
+            }
+        }
+    }
+
+    private static void everyOther(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int q = 0; q < n; q++) dst[dstOff + q] = src[srcOff + 2 * q];
+    }
+}

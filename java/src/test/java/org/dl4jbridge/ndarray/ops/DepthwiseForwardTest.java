@@ -1,0 +1,50 @@
+package org.dl4jbridge.ndarray.ops;
+
+import static org.dl4jbridge.ndarray.ops.ConvReference.array;
+import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
+
+import java.util.List;
+import java.util.Map;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.testutil.Npz;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Depthwise forward against float64 PyTorch (tests/reference/make_depthwise_reference.py), with the
+ * stacking and row-block sizes varied so one image per stack, many images per stack, one grid row
+ * per block and blocks that end mid-image all run.
+ */
+class DepthwiseForwardTest {
+    private static final FusedActivation[] ACTS = FusedActivation.values();
+    private final int defaultBlock = DepthwiseForward.blockFloats;
+    private final int defaultStack = DepthwiseStack.stackFloats;
+
+    @AfterEach
+    void restoreTuning() {
+        DepthwiseForward.blockFloats = defaultBlock;
+        DepthwiseStack.stackFloats = defaultStack;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2048,16384", "1,16384", "40,1", "2048,1", "13,300"})
+    void forwardMatchesTorch(int blockFloats, int stackFloats) throws Exception {
+        DepthwiseForward.blockFloats = blockFloats;
+        DepthwiseStack.stackFloats = stackFloats;
+        List<Map<String, Npz.Array>> cases = ConvReference.cases("depthwise_forward.npz");
+        for (int i = 0; i < cases.size(); i++) {
+            Map<String, Npz.Array> c = cases.get(i);
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            NDArray x = array(c.get("x")), w = array(c.get("w"));
+            NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
+            int m = w.size(0) / x.size(1);
+            String what = "case " + i + " (block " + blockFloats + ", stack " + stackFloats + ")";
+            NDArray y = DepthwiseConvolution2D.forward(x, w, DepthwiseConvolution2D.Layout.TORCH, m, b,
+                    ConvReference.config(cfg), ACTS[cfg[10]]);
+            assertClose(what, c.get("y"), y, 1e-5);
+            NDArray grouped = Convolution2D.forward(x, w, b, ConvReference.config(cfg), cfg[9], ACTS[cfg[10]]);
+            assertClose(what + " through Convolution2D", c.get("y"), grouped, 1e-5);
+        }
+    }
+}
