@@ -49,7 +49,8 @@ def load_average():
 
 def engine_bench():
     from dl4j_bridge import config, jvm
-    config.set(threads=THREADS, heap="2g", direct_memory="3g")
+    extra = os.environ.get("BENCH_JVM_OPTIONS", "").split()  # tuning runs: -Ddl4jbridge.conv...=...
+    config.set(threads=THREADS, heap="2g", direct_memory="3g", jvm_options=extra)
     return jvm.cls("org.dl4jbridge.bench.ConvNetBench")
 
 

@@ -5,8 +5,8 @@ runtime dependency):
 
     /work/main/.venv/bin/python tests/reference/make_conv_reference.py
 
-Outputs (small, committed): java/src/test/resources/reference/conv_forward_backward.npz and
-conv_pooling.npz. Inputs are float32 values (what the engine receives); the expected outputs and
+Outputs (small, committed): java/src/test/resources/reference/conv_forward_backward.npz,
+conv_pooling.npz, conv_global_pooling.npz and conv_winograd.npz. Inputs are float32 values (what the engine receives); the expected outputs and
 gradients are computed from those same values in float64.
 
 DL4J semantics emulated here:
@@ -148,6 +148,16 @@ def main():
     save("conv_pooling.npz", pool)
     save("conv_global_pooling.npz", [global_case(2, 3, 5, 4, "avg"), global_case(2, 3, 5, 4, "max"),
                                      global_case(1, 4, 7, 7, "avg")])
+    # 3x3 stride-1 layers with >= 16 input channels: the engine runs these through Winograd F(2x2, 3x3).
+    winograd = [
+        conv_case(1, 16, 8, 7, 9, (3, 3), (1, 1), mode="Same", act="relu"),          # odd sizes: partial tiles
+        conv_case(2, 32, 16, 8, 8, (3, 3), (1, 1), (1, 1), act="relu6"),             # explicit padding 1
+        conv_case(2, 24, 8, 5, 6, (3, 3), (1, 1), bias=False),                       # no padding, 3x4 output
+        conv_case(1, 40, 24, 10, 10, (3, 3), (1, 1), mode="Same", act="relu"),       # deeper sums
+        conv_case(1, 16, 4, 6, 7, (3, 3), (1, 1), (2, 0)),                           # padding 2 rows, 0 columns
+        conv_case(3, 16, 4, 4, 4, (3, 3), (1, 1)),                                   # 2x2 output: one tile
+    ]
+    save("conv_winograd.npz", winograd)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,14 @@ public interface Backend {
     int threads();
 
     /**
+     * Runs {@code work} with each GEMM confined to the thread that calls it, so the engine's own
+     * threads can run independent cache-sized GEMMs side by side (Winograd's per-thread blocks)
+     * instead of sharing one pool. The default fits backends whose GEMM already runs inline when
+     * called from an engine worker thread, as the pure-Java one does.
+     */
+    default void singleThreaded(Runnable work) { work.run(); }
+
+    /**
      * Row-major SGEMM: {@code C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C}, where the
      * buffers are direct and each matrix starts at its offset (in floats) with its leading
      * dimension (row stride of the stored, untransposed matrix).

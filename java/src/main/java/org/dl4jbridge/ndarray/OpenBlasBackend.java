@@ -20,6 +20,7 @@ final class OpenBlasBackend implements Backend {
     private final String path;
     private final String prefix;
     private final String config;
+    private final Function setThreads, getThreads;
 
     /** Direct-mapped natives; registered once against the library the first backend loads. */
     static final class Native32 {
@@ -45,7 +46,8 @@ final class OpenBlasBackend implements Backend {
                 registered = true;
             }
         }
-        Function setThreads = optional(probe, prefix + "openblas_set_num_threads");
+        this.setThreads = optional(probe, prefix + "openblas_set_num_threads");
+        this.getThreads = optional(probe, prefix + "openblas_get_num_threads");
         if (setThreads != null && threads > 0) setThreads.invokeVoid(new Object[] {threads});
         Function getConfig = optional(probe, prefix + "openblas_get_config");
         this.config = getConfig == null ? "unknown build" : getConfig.invokeString(new Object[0], false).trim();
@@ -67,8 +69,27 @@ final class OpenBlasBackend implements Backend {
 
     @Override
     public int threads() {
-        Function f = optional(NativeLibrary.getInstance(path), prefix + "openblas_get_num_threads");
-        return f == null ? -1 : f.invokeInt(new Object[0]);
+        return getThreads == null ? -1 : getThreads.invokeInt(new Object[0]);
+    }
+
+    /**
+     * OpenBLAS's thread count is process-wide: set to 1 for the duration (each caller's GEMM then
+     * runs in the caller, concurrently with the others) and restored after. Synchronized so that
+     * overlapping calls cannot restore each other's setting.
+     */
+    @Override
+    public synchronized void singleThreaded(Runnable work) {
+        int before = threads();
+        if (setThreads == null || before <= 1) {
+            work.run();
+            return;
+        }
+        setThreads.invokeVoid(new Object[] {1});
+        try {
+            work.run();
+        } finally {
+            setThreads.invokeVoid(new Object[] {before});
+        }
     }
 
     @Override

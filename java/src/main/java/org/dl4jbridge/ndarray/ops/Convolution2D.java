@@ -15,7 +15,8 @@ import org.dl4jbridge.ndarray.Parallel;
  * same as PyTorch's), bias {@code [nOut]} or null. {@code groups == nIn} with one input channel
  * per group is a depthwise convolution and runs in {@link DepthwiseConvolution2D}.
  *
- * <p>Forward strategy: a 1x1 stride-1 convolution on a large image multiplies the weights with
+ * <p>Forward strategy: a 3x3 stride-1 undilated convolution with at least 16 input channels runs
+ * as Winograd F(2x2, 3x3) ({@link Winograd2x2}: 2.25x fewer GEMM flops, same accuracy bound). A 1x1 stride-1 convolution on a large image multiplies the weights with
  * the input in place (no copy). Otherwise a column matrix is built per tile ({@link Im2col}):
  * with stride 1 along the height only the kernel columns are unfolded and each kernel row is one
  * GEMM on a shifted view; small images are batched into one tile so each GEMM is large enough for
@@ -74,6 +75,10 @@ public final class Convolution2D {
         if (b != null) b = Buffers.contiguous(b);
         if (isDepthwise(cin, groups, w)) {
             DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out);
+            return;
+        }
+        if (Winograd2x2.applies(g, cin / groups, groups)) {
+            Winograd2x2.forward(x, w, b, g, act, out);
             return;
         }
         new ForwardPlan(x, w, b, g, groups, act, out).run();
