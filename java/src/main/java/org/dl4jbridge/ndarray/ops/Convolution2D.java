@@ -16,8 +16,9 @@ import org.dl4jbridge.ndarray.Parallel;
  * per group is a depthwise convolution and runs in {@link DepthwiseConvolution2D}.
  *
  * <p>Forward strategy: a 3x3 stride-1 undilated convolution with at least 16 input channels runs
- * as Winograd F(2x2, 3x3) ({@link Winograd2x2}: 2.25x fewer GEMM flops, same accuracy bound). A 1x1 stride-1 convolution on a large image multiplies the weights with
- * the input in place (no copy). Otherwise a column matrix is built per tile ({@link Im2col}):
+ * as Winograd F(2x2, 3x3) ({@link Winograd2x2}: 2.25x fewer GEMM flops, same accuracy bound).
+ * A 1x1 stride-1 convolution on a large image multiplies the weights with the input in place
+ * (no copy). Otherwise a column matrix is built per tile ({@link Im2col}):
  * with stride 1 along the height only the kernel columns are unfolded and each kernel row is one
  * GEMM on a shifted view; small images are batched into one tile so each GEMM is large enough for
  * BLAS to reach its rate. Bias and activation are applied while the tile is hot.
