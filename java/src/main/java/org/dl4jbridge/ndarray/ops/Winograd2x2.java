@@ -32,8 +32,8 @@ final class Winograd2x2 {
     static volatile int blockBudget = Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20);
     /** Layers with at most this many input and output channels use per-thread blocks. */
     static volatile int perThreadMaxChannels = Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128);
-    /** Floats of transformed input plus GEMM output per per-thread block: about a core's L2. */
-    static volatile int perThreadBudget = Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 256 << 10);
+    /** Floats of transformed input plus GEMM output per per-thread block (2 MB, a core has 2.5 MB of L2). */
+    static volatile int perThreadBudget = Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10);
 
     private Winograd2x2() {}
 
