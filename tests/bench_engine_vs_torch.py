@@ -10,6 +10,8 @@ engine's ops), PyTorch 2.13 CPU in its fastest eager setting (eval, inference_mo
 EfficientNet-Lite0 has batch norm folded into the convolutions on BOTH sides (inference form).
 Peak resident memory (VmHWM) is measured for each side's VGG16 run in its own subprocess.
 Only same-run ratios mean anything on a shared machine; the script prints the load average.
+For tuning, BENCH_JVM_OPTIONS passes system properties to the engine's JVM, e.g.
+BENCH_JVM_OPTIONS=-Ddl4jbridge.conv.noWinograd=true times VGG16 with im2col+GEMM only.
 """
 import argparse
 import json
