@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.ops.Convolution2D;
 
 /**
  * Same-JVM A/B timing of EfficientNet-Lite0 under kernel variants chosen by system properties:
@@ -37,17 +38,21 @@ public final class EfficientNetAB {
         NDArray input = net.randomInput(7), features = NDArray.zeros(16, 1280);
         List<Map<String, Double>> layers = new ArrayList<>();
         double[] total = new double[names.size()];
+        double[][] phases = new double[names.size()][3];
         for (int v = 0; v < names.size(); v++) layers.add(new TreeMap<>());
         for (int round = -2; round < batches; round++) {
             for (int v = 0; v < names.size(); v++) {
                 settings.get(v).forEach(System::setProperty);
                 net.layerProfile.clear();
+                Convolution2D.phaseSeconds(true);
                 long t0 = System.nanoTime();
                 net.forward(input, features);
                 double dt = (System.nanoTime() - t0) / 1e9;
+                double[] ph = Convolution2D.phaseSeconds(true);
                 settings.get(v).keySet().forEach(System::clearProperty);
                 if (round < 0) continue;
                 total[v] += dt;
+                for (int i = 0; i < 3; i++) phases[v][i] += ph[i];
                 final int vv = v;
                 net.layerProfile.forEach((k, s) -> layers.get(vv).merge(k, s, Double::sum));
             }
@@ -70,6 +75,12 @@ public final class EfficientNetAB {
         for (Map.Entry<String, double[]> e : kinds.entrySet()) {
             sb = new StringBuilder(String.format("%-34s", "TOTAL " + e.getKey()));
             for (double d : e.getValue()) sb.append(String.format("%10.3f", d));
+            System.out.println(sb);
+        }
+        String[] phaseNames = {"GEMM convs: columns", "GEMM convs: GEMM", "GEMM convs: epilogue"};
+        for (int i = 0; i < 3; i++) {
+            sb = new StringBuilder(String.format("%-34s", phaseNames[i]));
+            for (double[] ph : phases) sb.append(String.format("%10.3f", ph[i]));
             System.out.println(sb);
         }
         sb = new StringBuilder(String.format("%-34s", "images/s"));

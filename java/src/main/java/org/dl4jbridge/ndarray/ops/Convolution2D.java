@@ -91,7 +91,7 @@ public final class Convolution2D {
 
     /** The state of one forward call; holds no memory of its own beyond the workspace's. */
     private static final class ForwardPlan {
-        final NDArray x, b, out;
+        final NDArray x, w, b, out;
         final ConvGeometry g;
         final Conv2DConfig c;
         final FusedActivation act;
@@ -104,7 +104,7 @@ public final class Convolution2D {
         final ConvWorkspace ws = ConvWorkspace.get();
 
         ForwardPlan(NDArray x, NDArray w, NDArray b, ConvGeometry g, int groups, FusedActivation act, NDArray out) {
-            this.x = x; this.b = b; this.out = out; this.g = g; this.c = g.cfg(); this.act = act;
+            this.x = x; this.w = w; this.b = b; this.out = out; this.g = g; this.c = g.cfg(); this.act = act;
             this.n = x.size(0); this.cin = x.size(1); this.cout = w.size(0); this.groups = groups;
             this.cinG = cin / groups; this.coutG = cout / groups;
             this.ho = g.outH(); this.wo = g.outW(); this.p = ho * wo;
@@ -130,6 +130,10 @@ public final class Convolution2D {
         }
 
         void run() {
+            if (PointwiseConvolution.applies(g, groups, n, cout)) {
+                PointwiseConvolution.forward(x, w, b, act, out);
+                return;
+            }
             if (g.isPointwise() && p >= pointwiseDirectMin) {
                 runPointwiseInPlace();
                 return;
