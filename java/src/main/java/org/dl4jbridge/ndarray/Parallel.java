@@ -18,6 +18,18 @@ public final class Parallel {
 
     public static int threads() { return THREADS; }
 
+    /**
+     * Runs {@code body} for every index in [0, n), each thread taking the next unclaimed index
+     * when it finishes one. For many similar work items when a core may be busy with other work:
+     * the fixed split of {@link #range} then waits for the slowest half, this does not.
+     */
+    public static void dynamic(int n, java.util.function.IntConsumer body) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        range(Math.min(THREADS, n), (lo, hi) -> {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) body.accept(i);
+        });
+    }
+
     /** A body over the half-open index range [lo, hi). */
     @FunctionalInterface
     public interface RangeBody { void run(int lo, int hi); }

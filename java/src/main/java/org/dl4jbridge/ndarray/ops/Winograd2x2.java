@@ -24,6 +24,8 @@ import org.dl4jbridge.ndarray.Parallel;
 final class Winograd2x2 {
     /** Tile positions of a 4x4 input tile. */
     private static final int XI = 16;
+    /** Channels per work item of the shared-block transforms (threads take items as they finish). */
+    private static final int CHANNEL_GROUP = 16;
     /** Tuning and test switch: off makes every convolution take the im2col path. */
     static volatile boolean enabled = !Boolean.getBoolean("dl4jbridge.conv.noWinograd");
     /** Below this many input channels the GEMMs are too short for BLAS (VGG16's 3-channel first layer). */
@@ -83,23 +85,21 @@ final class Winograd2x2 {
             int tileRows = n * tilesH;
             int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, perThreadBudget / ((long) XI * (cin + cout) * tilesW)));
             int blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock;
-            blas.singleThreaded(() -> Parallel.range(blocks, (lo, hi) -> {
+            blas.singleThreaded(() -> Parallel.dynamic(blocks, blk -> {
                 ConvWorkspace local = ConvWorkspace.get();
-                for (int blk = lo; blk < hi; blk++) {
-                    int r0 = blk * rowsPerBlock, r1 = Math.min(tileRows, r0 + rowsPerBlock);
-                    int tiles = (r1 - r0) * tilesW;
-                    FloatBuffer v = local.direct(ConvWorkspace.COLUMNS, XI * cin * tiles);
-                    FloatBuffer m = local.direct(ConvWorkspace.GEMM_OUT, XI * cout * tiles);
-                    long t0 = System.nanoTime();
-                    transformInput(0, cin, r0, r1, tiles, v);
-                    long t1 = System.nanoTime();
-                    gemms(v, m, tiles);
-                    long t2 = System.nanoTime();
-                    transformOutput(0, cout, r0, r1, tiles, m);
-                    Convolution2D.COLUMN_NANOS.add(t1 - t0);
-                    Convolution2D.GEMM_NANOS.add(t2 - t1);
-                    Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
-                }
+                int r0 = blk * rowsPerBlock, r1 = Math.min(tileRows, r0 + rowsPerBlock);
+                int tiles = (r1 - r0) * tilesW;
+                FloatBuffer v = local.direct(ConvWorkspace.COLUMNS, XI * cin * tiles);
+                FloatBuffer m = local.direct(ConvWorkspace.GEMM_OUT, XI * cout * tiles);
+                long t0 = System.nanoTime();
+                transformInput(0, cin, r0, r1, tiles, v);
+                long t1 = System.nanoTime();
+                gemms(v, m, tiles);
+                long t2 = System.nanoTime();
+                transformOutput(0, cout, r0, r1, tiles, m);
+                Convolution2D.COLUMN_NANOS.add(t1 - t0);
+                Convolution2D.GEMM_NANOS.add(t2 - t1);
+                Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
             }));
         }
 
@@ -119,15 +119,17 @@ final class Winograd2x2 {
             FloatBuffer v = ws.direct(ConvWorkspace.COLUMNS, XI * cin * tiles);
             FloatBuffer m = ws.direct(ConvWorkspace.GEMM_OUT, XI * cout * tiles);
             long t0 = System.nanoTime();
-            Parallel.range(cin, (lo, hi) -> transformInput(lo, hi, r0, r1, tiles, v));
+            Parallel.dynamic(groupsOf(cin), i -> transformInput(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
             long t1 = System.nanoTime();
             gemms(v, m, tiles);
             long t2 = System.nanoTime();
-            Parallel.range(cout, (lo, hi) -> transformOutput(lo, hi, r0, r1, tiles, m));
+            Parallel.dynamic(groupsOf(cout), i -> transformOutput(i * CHANNEL_GROUP, Math.min(cout, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, m));
             Convolution2D.COLUMN_NANOS.add(t1 - t0);
             Convolution2D.GEMM_NANOS.add(t2 - t1);
             Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
         }
+
+        private int groupsOf(int channels) { return (channels + CHANNEL_GROUP - 1) / CHANNEL_GROUP; }
 
         /** M[ξ] = U[ξ] · V[ξ] for the 16 tile positions. */
         void gemms(FloatBuffer v, FloatBuffer m, int tiles) {
