@@ -19,7 +19,7 @@ import org.dl4jbridge.ndarray.Parallel;
  * <p>Work is parallel over (channel, stack of images) ({@link DepthwiseStack}): the images of a
  * stack share the channel's taps and make one long grid. Grid rows are processed in blocks of about
  * {@link #blockFloats} floats so the accumulator and the copies stay in the first-level cache;
- * bias and activation are applied on the block before its rows are kept.
+ * the bias starts each block's sums and the activation runs over the kept outputs of the stack.
  */
 final class DepthwiseForward {
     /** Floats of accumulator per row block; tests set it low to run the multi-block path on small planes. */
@@ -55,9 +55,11 @@ final class DepthwiseForward {
             float[] acc = ws.heap(2, blockRows * wq);
             float[] even = ws.heap(3, copyLen);
             float[] odd = ws.heap(4, copyLen);
+            // Every stack of this call puts its data at the same places, so the padding, zeroed once
+            // here, stays zero (a smaller last stack leaves stale images behind, which no kept output reads).
+            st.clear(stack);
             for (int t = lo; t < hi; t++) {
                 int ch = t / stacks, img0 = (t % stacks) * st.images(), nb = Math.min(st.images(), n - img0);
-                st.clear(stack);
                 for (int b = 0; b < nb; b++) {
                     Buffers.load(xb, x.offset() + ((img0 + b) * cin + ch) * inPlane, in, 0, inPlane);
                     st.place(in, 0, b, stack);
@@ -78,13 +80,14 @@ final class DepthwiseForward {
                                 axpy(acc, even, len, taps[o * kk + k]);
                             }
                         }
-                        act.applyInPlace(acc, 0, len, 0f);
                         for (int r = 0; r < rows; r++) {
                             int b = (r0 + r) / gp, oy = (r0 + r) % gp;
                             if (oy < ho) System.arraycopy(acc, r * wq, res, (b * m + j) * p + oy * wo, wo);
                         }
                     }
                 }
+                // Only kept outputs are activated (the grid also holds dropped rows and columns).
+                act.applyInPlace(res, 0, nb * m * p, 0f);
                 for (int b = 0; b < nb; b++) {
                     Buffers.store(res, b * m * p, ob, out.offset() + ((img0 + b) * cout + ch * m) * p, m * p);
                 }

@@ -68,7 +68,7 @@ record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH,
     /** Element read by grid entry 0 for the tap at virtual offset (kyd, kxd). */
     int tapBase(int kyd, int kxd) { return at(kyd, kxd); }
 
-    /** Zeroes {@code stack} (padding) ahead of {@link #place}. */
+    /** Zeroes {@code stack} (the padding) ahead of {@link #place}, which writes the same places for every stack. */
     void clear(float[] stack) {
         Arrays.fill(stack, 0, size(), 0f);
     }

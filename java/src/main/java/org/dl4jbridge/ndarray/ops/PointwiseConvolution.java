@@ -57,9 +57,13 @@ final class PointwiseConvolution {
             for (int t = lo; t < hi; t++) {
                 int img = t / tiles, j0 = (t % tiles) * cols, len = Math.min(cols, p - j0);
                 int outOff = out.offset() + img * cout * p + j0;
+                long t0 = System.nanoTime();
                 blas.sgemm(false, false, cout, len, cin, 1f, wb, w.offset(), cin,
                         xb, x.offset() + img * cin * p + j0, p, 0f, ob, outOff, p);
+                long t1 = System.nanoTime();
                 if (epilogue) epilogue(ob, outOff, cout, len, p, bias, act);
+                Convolution2D.GEMM_NANOS.add(t1 - t0);
+                Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t1);
             }
         }));
     }
