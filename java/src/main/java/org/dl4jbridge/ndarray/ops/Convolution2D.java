@@ -16,7 +16,8 @@ import org.dl4jbridge.ndarray.Parallel;
  * per group is a depthwise convolution and runs in {@link DepthwiseConvolution2D}.
  *
  * <p>Forward strategy: a 3x3 stride-1 undilated convolution with at least 16 input channels runs
- * as Winograd F(2x2, 3x3) ({@link Winograd2x2}: 2.25x fewer GEMM flops, same accuracy bound).
+ * as Winograd F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 3.24x or 2.25x fewer GEMM flops,
+ * within the same accuracy bound).
  * A 1x1 stride-1 convolution on a large image multiplies the weights with the input in place
  * (no copy). Otherwise a column matrix is built per tile ({@link Im2col}):
  * with stride 1 along the height only the kernel columns are unfolded and each kernel row is one
@@ -78,8 +79,8 @@ public final class Convolution2D {
             DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out);
             return;
         }
-        if (Winograd2x2.applies(g, cin / groups, groups)) {
-            Winograd2x2.forward(x, w, b, g, act, out);
+        if (Winograd.applies(g, cin / groups, groups)) {
+            Winograd.forward(x, w, b, g, act, out);
             return;
         }
         new ForwardPlan(x, w, b, g, groups, act, out).run();

@@ -2,6 +2,7 @@ package org.dl4jbridge.ndarray.ops;
 
 import static org.dl4jbridge.ndarray.ops.ConvReference.array;
 import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,39 +13,54 @@ import org.dl4jbridge.testutil.Npz;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The Winograd F(2x2, 3x3) path against float64 PyTorch (conv_winograd.npz from
- * tests/reference/make_conv_reference.py): odd sizes with partial tiles, explicit and Same
- * padding, batch 1 and 3, with every block size from one tile row to the whole batch.
+ * The Winograd paths, F(2x2, 3x3) and F(3x3, 3x3), against float64 PyTorch (conv_winograd.npz
+ * from tests/reference/make_conv_reference.py): odd sizes with partial tiles, explicit and Same
+ * padding, batch 1 and 3, with every block size from one tile row to the whole batch, in both
+ * the per-thread and the shared block schemes.
  */
 class WinogradTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
-    private final int defaultBudget = Winograd2x2.blockBudget;
+    private final int defaultBudget = Winograd.blockBudget;
+
+    private final int defaultPerThreadBudget = Winograd.perThreadBudget;
+    private final int defaultPerThreadMax = Winograd.perThreadMaxChannels;
 
     @AfterEach
     void restore() {
-        Winograd2x2.blockBudget = defaultBudget;
-        Winograd2x2.enabled = true;
+        Winograd.blockBudget = defaultBudget;
+        Winograd.perThreadBudget = defaultPerThreadBudget;
+        Winograd.perThreadMaxChannels = defaultPerThreadMax;
+        Winograd.forcedTile = null;
+        Winograd.enabled = true;
     }
 
-    /** Budget 1 makes every tile row its own block; 5000 splits images between blocks. */
+    /**
+     * Budget 1 makes every tile row its own block; 5000 splits images between blocks. Per-thread
+     * max 0 sends every layer through shared blocks, 100000 through per-thread blocks.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {8 << 20, 5000, 1})
-    void forwardMatchesTorch(int budget) throws Exception {
-        Winograd2x2.blockBudget = budget;
+    @CsvSource({"F2,8388608,0", "F2,5000,100000", "F2,1,0", "F2,1,100000",
+                "F3,8388608,0", "F3,5000,100000", "F3,1,0", "F3,1,100000"})
+    void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax) throws Exception {
+        Winograd.forcedTile = tile;
+        Winograd.blockBudget = budget;
+        Winograd.perThreadBudget = budget;
+        Winograd.perThreadMaxChannels = perThreadMax;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_winograd.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
             int[] cfg = ConvReference.ints(c.get("cfg"));
             NDArray x = array(c.get("x")), w = array(c.get("w"));
             Conv2DConfig conf = ConvReference.config(cfg);
-            assertTrue(Winograd2x2.applies(conf.geometry(x.size(2), x.size(3)), x.size(1), cfg[9]),
+            assertTrue(Winograd.applies(conf.geometry(x.size(2), x.size(3)), x.size(1), cfg[9]),
                     "case " + i + " should take the Winograd path");
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             NDArray y = Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]]);
-            assertClose("winograd case " + i + " (budget " + budget + ")", c.get("y"), y, 1e-5);
+            assertClose("winograd " + tile + " case " + i + " (budget " + budget + ", per-thread max " + perThreadMax + ")",
+                    c.get("y"), y, 1e-5);
         }
     }
 
@@ -71,13 +87,23 @@ class WinogradTest {
         ConvGeometry fiveByFive = Conv2DConfig.of(5, 1, ConvolutionMode.Same).geometry(8, 8);
         ConvGeometry dilated = new Conv2DConfig(3, 3, 1, 1, 0, 0, 2, 2, ConvolutionMode.Truncate).geometry(9, 9);
         ConvGeometry plain = Conv2DConfig.of(3, 1, ConvolutionMode.Same).geometry(8, 8);
-        assertFalse(Winograd2x2.applies(strided, 64, 1));
-        assertFalse(Winograd2x2.applies(fiveByFive, 64, 1));
-        assertFalse(Winograd2x2.applies(dilated, 64, 1));
-        assertFalse(Winograd2x2.applies(plain, 3, 1), "3 input channels: GEMMs too short");
-        assertFalse(Winograd2x2.applies(plain, 64, 2), "grouped");
-        assertTrue(Winograd2x2.applies(plain, 64, 1));
-        Winograd2x2.enabled = false;
-        assertFalse(Winograd2x2.applies(plain, 64, 1));
+        assertFalse(Winograd.applies(strided, 64, 1));
+        assertFalse(Winograd.applies(fiveByFive, 64, 1));
+        assertFalse(Winograd.applies(dilated, 64, 1));
+        assertFalse(Winograd.applies(plain, 3, 1), "3 input channels: GEMMs too short");
+        assertFalse(Winograd.applies(plain, 64, 2), "grouped");
+        assertTrue(Winograd.applies(plain, 64, 1));
+        Winograd.enabled = false;
+        assertFalse(Winograd.applies(plain, 64, 1));
+    }
+
+    /** The cheaper tile per map size (edge tiles count whole), and F(2x2) past F(3x3)'s accuracy range. */
+    @Test
+    void choosesTheTileWithFewerGemmFlops() {
+        Conv2DConfig same = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(224, 224), 64));   // 25*75² < 16*112²
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(14, 14), 512));    // 25*5² < 16*7²
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(4, 4), 64));       // 25*2² > 16*2²
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(224, 224), 2048)); // accuracy
     }
 }

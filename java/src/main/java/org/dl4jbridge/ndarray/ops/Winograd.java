@@ -1,0 +1,447 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.nio.FloatBuffer;
+import org.dl4jbridge.ndarray.Backend;
+import org.dl4jbridge.ndarray.Backends;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
+
+/**
+ * 3x3 stride-1 convolution by Winograd's minimal filtering algorithm F(m x m, 3x3): an m x m
+ * block of outputs costs (m+2)² multiplications per channel pair instead of 9m², so VGG16's
+ * convolutions do 2.25x (m = 2) or 3.24x (m = 3) fewer GEMM flops than im2col+GEMM.
+ *
+ * <p>With the transforms {@code V = Bᵀ d B} ((m+2)² input tile), {@code U = G g Gᵀ} (3x3 filter)
+ * and {@code Y = Aᵀ M A}, the sum over input channels of {@code U ⊙ V} is, for each of the (m+2)²
+ * tile positions ξ, a GEMM {@code M[ξ] (nOut x tiles) = U[ξ] (nOut x nIn) · V[ξ] (nIn x tiles)}.
+ *
+ * <p>Accuracy decides the tile sizes offered. With interpolation points 0, ±1 (m = 2) and
+ * 0, ±1, 2 (m = 3), float32 results stay within about 1e-6 and 5e-6 of float64 at 512 input
+ * channels (relative to the largest output), inside the engine's 1e-5 bound; F(4x4, 3x3)'s
+ * points ±1/2 or ±2 reach about 2e-5, so it is not used. Each layer takes the tile size with
+ * fewer GEMM flops for its map size (partial edge tiles count as whole ones).
+ */
+final class Winograd {
+    /** A tile size with its transforms, written out (constant coefficients the JIT keeps in registers). */
+    enum Tile {
+        F2(2), F3(3);
+
+        final int m, alpha, positions;
+        /** G (alpha x 3): the filter transform, exact rationals applied in double. */
+        final double[][] g;
+
+        Tile(int m) {
+            this.m = m;
+            this.alpha = m + 2;
+            this.positions = alpha * alpha;
+            this.g = m == 2
+                    ? new double[][] {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}}
+                    : new double[][] {{.5, 0, 0}, {-.5, -.5, -.5}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+                                      {1 / 6.0, 2 / 6.0, 4 / 6.0}, {0, 0, 1}};
+        }
+
+        /** Tiles needed to cover {@code size} outputs. */
+        int count(int size) { return (size + m - 1) / m; }
+
+        /** GEMM multiply-adds per channel pair for an outH x outW map. */
+        long cost(int outH, int outW) { return (long) positions * count(outH) * count(outW); }
+    }
+
+    /** Channels per work item of the shared-block transforms (threads take items as they finish). */
+    private static final int CHANNEL_GROUP = 16;
+    /** Tuning and test switch: off makes every convolution take the im2col path. */
+    static volatile boolean enabled = !Boolean.getBoolean("dl4jbridge.conv.noWinograd");
+    /** Test and tuning switch: the tile size to use for every layer instead of the cheaper one. */
+    static volatile Tile forcedTile = System.getProperty("dl4jbridge.conv.winogradTile") == null ? null
+            : Tile.valueOf(System.getProperty("dl4jbridge.conv.winogradTile"));
+    /** Below this many input channels the GEMMs are too short for BLAS (VGG16's 3-channel first layer). */
+    static volatile int minInputChannels = 16;
+    /** F(3x3)'s rounding grows with the channels summed; above this many it gives way to F(2x2). */
+    static final int F3_MAX_INPUT_CHANNELS = 1024;
+    /** Floats of the larger of the transformed-input and GEMM-output blocks (shared blocks). */
+    static volatile int blockBudget = Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20);
+    /** Layers with at most this many input and output channels use per-thread blocks. */
+    static volatile int perThreadMaxChannels = Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128);
+    /** Floats of transformed input plus GEMM output per per-thread block (2 MB, a core has 2.5 MB of L2). */
+    static volatile int perThreadBudget = Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10);
+
+    private Winograd() {}
+
+    /** Whether Winograd computes this convolution (same sums, reordered). */
+    static boolean applies(ConvGeometry g, int cinG, int groups) {
+        Conv2DConfig c = g.cfg();
+        return enabled && groups == 1 && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1
+                && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2;
+    }
+
+    /** The tile size for a layer: the one with fewer GEMM flops, within the accuracy bound. */
+    static Tile tileFor(ConvGeometry g, int cin) {
+        if (forcedTile != null) return forcedTile;
+        if (cin > F3_MAX_INPUT_CHANNELS) return Tile.F2;
+        return Tile.F3.cost(g.outH(), g.outW()) < Tile.F2.cost(g.outH(), g.outW()) ? Tile.F3 : Tile.F2;
+    }
+
+    /** {@code out = act(conv(x, w) + b)}; all arrays contiguous, shapes validated by the caller. */
+    static void forward(NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
+        new Plan(x, w, b, g, tileFor(g, x.size(1)), act, out).run();
+    }
+
+    private static final class Plan {
+        final NDArray x, out;
+        final ConvGeometry g;
+        final Tile tile;
+        final int m, alpha, xi;
+        final FusedActivation act;
+        final float[] bias;
+        final int n, cin, cout, ho, wo, tilesH, tilesW;
+        final Backend blas = Backends.get();
+        final ConvWorkspace ws = ConvWorkspace.get();
+        final FloatBuffer u;
+
+        Plan(NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out) {
+            this.x = x; this.out = out; this.g = g; this.act = act;
+            this.tile = tile; this.m = tile.m; this.alpha = tile.alpha; this.xi = tile.positions;
+            this.bias = b == null ? null : b.toFloatArray();
+            this.n = x.size(0); this.cin = x.size(1); this.cout = w.size(0);
+            this.ho = g.outH(); this.wo = g.outW();
+            this.tilesH = tile.count(ho); this.tilesW = tile.count(wo);
+            this.u = transformWeights(w, tile, cout, cin, ws);
+        }
+
+        void run() {
+            if (Math.max(cin, cout) <= perThreadMaxChannels) runPerThreadBlocks();
+            else runSharedBlocks();
+        }
+
+        /**
+         * Few channels, large maps (VGG16's first blocks): the transformed blocks are several times
+         * the activations, so each thread takes its own blocks, small enough to stay in its core's
+         * cache from input transform through GEMM to output transform, with single-threaded GEMMs
+         * side by side.
+         */
+        void runPerThreadBlocks() {
+            int tileRows = n * tilesH;
+            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, perThreadBudget / ((long) xi * (cin + cout) * tilesW)));
+            int blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock;
+            blas.singleThreaded(() -> Parallel.dynamic(blocks, blk -> {
+                ConvWorkspace local = ConvWorkspace.get();
+                int r0 = blk * rowsPerBlock, r1 = Math.min(tileRows, r0 + rowsPerBlock);
+                int tiles = (r1 - r0) * tilesW;
+                FloatBuffer v = local.direct(ConvWorkspace.COLUMNS, xi * cin * tiles);
+                FloatBuffer mm = local.direct(ConvWorkspace.GEMM_OUT, xi * cout * tiles);
+                long t0 = System.nanoTime();
+                transformInput(0, cin, r0, r1, tiles, v);
+                long t1 = System.nanoTime();
+                gemms(v, mm, tiles);
+                long t2 = System.nanoTime();
+                transformOutput(0, cout, r0, r1, tiles, mm);
+                Convolution2D.COLUMN_NANOS.add(t1 - t0);
+                Convolution2D.GEMM_NANOS.add(t2 - t1);
+                Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
+            }));
+        }
+
+        /** Many channels (VGG16's deep blocks): large blocks, transforms and GEMMs each on all cores. */
+        void runSharedBlocks() {
+            int tileRows = n * tilesH;
+            long perTileRow = (long) xi * Math.max(cin, cout) * tilesW;
+            int maxRows = (int) Math.max(1, Math.min(tileRows, blockBudget / perTileRow));
+            int blocks = (tileRows + maxRows - 1) / maxRows;
+            int rowsPerBlock = (tileRows + blocks - 1) / blocks; // equal blocks: no short last GEMM
+            for (int r0 = 0; r0 < tileRows; r0 += rowsPerBlock) runSharedBlock(r0, Math.min(tileRows, r0 + rowsPerBlock));
+        }
+
+        /** Tile rows [r0, r1), numbered image by image, top to bottom. */
+        void runSharedBlock(int r0, int r1) {
+            int tiles = (r1 - r0) * tilesW;
+            FloatBuffer v = ws.direct(ConvWorkspace.COLUMNS, xi * cin * tiles);
+            FloatBuffer mm = ws.direct(ConvWorkspace.GEMM_OUT, xi * cout * tiles);
+            long t0 = System.nanoTime();
+            Parallel.dynamic(groupsOf(cin), i -> transformInput(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
+            long t1 = System.nanoTime();
+            gemms(v, mm, tiles);
+            long t2 = System.nanoTime();
+            Parallel.dynamic(groupsOf(cout), i -> transformOutput(i * CHANNEL_GROUP, Math.min(cout, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, mm));
+            Convolution2D.COLUMN_NANOS.add(t1 - t0);
+            Convolution2D.GEMM_NANOS.add(t2 - t1);
+            Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
+        }
+
+        private int groupsOf(int channels) { return (channels + CHANNEL_GROUP - 1) / CHANNEL_GROUP; }
+
+        /** M[ξ] = U[ξ] · V[ξ] for every tile position. */
+        void gemms(FloatBuffer v, FloatBuffer mm, int tiles) {
+            for (int p = 0; p < xi; p++) {
+                blas.sgemm(false, false, cout, tiles, cin, 1f, u, p * cout * cin, cin,
+                        v, p * cin * tiles, tiles, 0f, mm, p * cout * tiles, tiles);
+            }
+        }
+
+        /**
+         * V[ξ][c][t] = (Bᵀ d B)[ξ] for input channels [c0, c1) and the block's tiles. Each input row
+         * is column-transformed once and kept while the next tile row (m rows down) still needs it;
+         * results gather in heap stripes written to V in a few large copies, because a small copy
+         * into off-heap memory costs as much as the transform of a row.
+         */
+        void transformInput(int c0, int c1, int r0, int r1, int tiles, FloatBuffer v) {
+            Scratch s = Scratch.get(tile, tilesW, tiles);
+            int rowLen = m * tilesW + 2;
+            float[][][] cm = s.columnMixed;
+            int chunk = Math.max(1, s.stage[0].length / tiles);
+            for (int cc = c0; cc < c1; cc += chunk) {
+                int cEnd = Math.min(c1, cc + chunk);
+                for (int c = cc; c < cEnd; c++) {
+                    int prevImg = -1, prevTy = -2;
+                    for (int r = r0; r < r1; r++) {
+                        int img = r / tilesH, ty = r % tilesH;
+                        int plane = x.offset() + (img * cin + c) * g.inPlane();
+                        int first = 0;
+                        if (img == prevImg && ty == prevTy + 1) { // the last tile's bottom two rows are this one's top two
+                            float[][] t0 = cm[0], t1 = cm[1];
+                            cm[0] = cm[m]; cm[1] = cm[m + 1]; cm[m] = t0; cm[m + 1] = t1;
+                            first = 2;
+                        }
+                        for (int i = first; i < alpha; i++) {
+                            loadPaddedRow(x.buffer(), plane, m * ty - g.padTop() + i, g.inH(), g.inW(), g.padLeft(),
+                                    s.row, rowLen);
+                            columnMix(tile, s.row, cm[i], tilesW);
+                        }
+                        prevImg = img;
+                        prevTy = ty;
+                        int at = (c - cc) * tiles + (r - r0) * tilesW;
+                        for (int j = 0; j < alpha; j++) rowMix(tile, cm, j, s.tmp, tilesW);
+                        for (int p = 0; p < xi; p++) System.arraycopy(s.tmp[p], 0, s.stage[p], at, tilesW);
+                    }
+                }
+                int len = (cEnd - cc) * tiles;
+                for (int p = 0; p < xi; p++) Buffers.store(s.stage[p], 0, v, (p * cin + cc) * tiles, len);
+            }
+        }
+
+        /** out = act(Aᵀ M A + b) for output channels [k0, k1) and the block's tiles. */
+        void transformOutput(int k0, int k1, int r0, int r1, int tiles, FloatBuffer mm) {
+            Scratch s = Scratch.get(tile, tilesW, tiles);
+            float[][] mt = s.tmp;
+            int chunk = Math.max(1, s.stage[0].length / tiles);
+            for (int kk = k0; kk < k1; kk += chunk) {
+                int kEnd = Math.min(k1, kk + chunk);
+                for (int p = 0; p < xi; p++) Buffers.load(mm, (p * cout + kk) * tiles, s.stage[p], 0, (kEnd - kk) * tiles);
+                for (int k = kk; k < kEnd; k++) {
+                    float bk = bias == null ? 0f : bias[k];
+                    for (int r = r0; r < r1; r++) {
+                        int img = r / tilesH, ty = r % tilesH;
+                        int at = (k - kk) * tiles + (r - r0) * tilesW;
+                        for (int p = 0; p < xi; p++) System.arraycopy(s.stage[p], at, mt[p], 0, tilesW);
+                        // Aᵀ M down each column of the tile, then A along each resulting row.
+                        for (int j = 0; j < alpha; j++) outputMix(tile, mt, j, alpha, s.half, j * m, 1, tilesW);
+                        int plane = out.offset() + (img * cout + k) * ho * wo;
+                        for (int i = 0; i < m && m * ty + i < ho; i++) {
+                            outputMix(tile, s.half, i, m, s.outTiles, 0, 1, tilesW);
+                            interleave(s.outTiles, m, s.outRow, tilesW);
+                            act.applyInPlace(s.outRow, 0, wo, bk);
+                            Buffers.store(s.outRow, 0, out.buffer(), plane + (m * ty + i) * wo, wo);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** U[ξ][k][c] = (G g Gᵀ)[ξ] for every filter, in double then rounded once. */
+    private static FloatBuffer transformWeights(NDArray w, Tile tile, int cout, int cin, ConvWorkspace callerWs) {
+        int a = tile.alpha, xi = tile.positions;
+        double[][] gm = tile.g;
+        FloatBuffer u = callerWs.direct(ConvWorkspace.PACKED_WEIGHTS, xi * cout * cin);
+        FloatBuffer wb = w.buffer();
+        int wOff = w.offset();
+        Parallel.range(cout, (lo, hi) -> {
+            float[] filters = ConvWorkspace.get().heap(4, cin * 9);
+            float[] packed = ConvWorkspace.get().heap(5, xi * cin);
+            double[] gg = new double[a * 3];
+            for (int k = lo; k < hi; k++) {
+                Buffers.load(wb, wOff + k * cin * 9, filters, 0, cin * 9);
+                for (int c = 0; c < cin; c++) {
+                    int f = c * 9;
+                    for (int i = 0; i < a; i++) { // G g
+                        for (int col = 0; col < 3; col++) {
+                            gg[i * 3 + col] = gm[i][0] * filters[f + col] + gm[i][1] * filters[f + 3 + col]
+                                    + gm[i][2] * filters[f + 6 + col];
+                        }
+                    }
+                    for (int i = 0; i < a; i++) { // (G g) Gᵀ
+                        for (int j = 0; j < a; j++) {
+                            double v = gm[j][0] * gg[i * 3] + gm[j][1] * gg[i * 3 + 1] + gm[j][2] * gg[i * 3 + 2];
+                            packed[(i * a + j) * cin + c] = (float) v;
+                        }
+                    }
+                }
+                for (int p = 0; p < xi; p++) Buffers.store(packed, p * cin, u, (p * cout + k) * cin, cin);
+            }
+        });
+        return u;
+    }
+
+    /** Input row {@code iy} shifted right by the left padding, zeros outside the image. */
+    private static void loadPaddedRow(FloatBuffer xb, int plane, int iy, int h, int w, int padLeft, float[] dst, int len) {
+        java.util.Arrays.fill(dst, 0, len, 0f);
+        if (iy < 0 || iy >= h) return;
+        int from = Math.max(0, -padLeft), to = Math.min(w, len - padLeft);
+        if (to > from) Buffers.load(xb, plane + iy * w + from, dst, from + padLeft, to - from);
+    }
+
+    // The transforms below are small methods over distinct arrays, all indexed from 0: the shape
+    // the JIT vectorises (it will not when two float[] accesses may alias at unknown offsets).
+    // Bᵀ for points 0, ±1 (m = 2) and 0, ±1, 2 (m = 3); Aᵀ likewise.
+
+    /** B along a row for every tile (tile t covers padded columns m*t .. m*t+alpha-1): out[j][t]. */
+    private static void columnMix(Tile tile, float[] q, float[][] out, int tiles) {
+        if (tile == Tile.F2) {
+            float[] v0 = out[0], v1 = out[1], v2 = out[2], v3 = out[3];
+            for (int t = 0; t < tiles; t++) {
+                float a = q[2 * t], b = q[2 * t + 1], c = q[2 * t + 2], d = q[2 * t + 3];
+                v0[t] = a - c;
+                v1[t] = b + c;
+                v2[t] = c - b;
+                v3[t] = b - d;
+            }
+        } else {
+            float[] v0 = out[0], v1 = out[1], v2 = out[2], v3 = out[3], v4 = out[4];
+            for (int t = 0; t < tiles; t++) {
+                float a = q[3 * t], b = q[3 * t + 1], c = q[3 * t + 2], d = q[3 * t + 3], e = q[3 * t + 4];
+                v0[t] = 2 * (a - c) - b + d;
+                v1[t] = d - c - 2 * b;
+                v2[t] = d + 2 * b - 3 * c;
+                v3[t] = d - b;
+                v4[t] = e + 2 * (b - d) - c;
+            }
+        }
+    }
+
+    /** Bᵀ down column j of the tile: rows cm[0..alpha)[j] -> tmp[i*alpha + j]. */
+    private static void rowMix(Tile tile, float[][][] cm, int j, float[][] tmp, int n) {
+        if (tile == Tile.F2) {
+            rowMix2(cm[0][j], cm[1][j], cm[2][j], cm[3][j], tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j], n);
+        } else {
+            rowMix3(cm[0][j], cm[1][j], cm[2][j], cm[3][j], cm[4][j], tmp[j], tmp[5 + j], tmp[10 + j], tmp[15 + j],
+                    tmp[20 + j], n);
+        }
+    }
+
+    private static void rowMix2(float[] d0, float[] d1, float[] d2, float[] d3,
+                                float[] q0, float[] q1, float[] q2, float[] q3, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = d0[i], b = d1[i], c = d2[i], d = d3[i];
+            q0[i] = a - c;
+            q1[i] = b + c;
+            q2[i] = c - b;
+            q3[i] = b - d;
+        }
+    }
+
+    private static void rowMix3(float[] d0, float[] d1, float[] d2, float[] d3, float[] d4,
+                                float[] q0, float[] q1, float[] q2, float[] q3, float[] q4, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = d0[i], b = d1[i], c = d2[i], d = d3[i], e = d4[i];
+            q0[i] = 2 * (a - c) - b + d;
+            q1[i] = d - c - 2 * b;
+            q2[i] = d + 2 * b - 3 * c;
+            q3[i] = d - b;
+            q4[i] = e + 2 * (b - d) - c;
+        }
+    }
+
+    /**
+     * Aᵀ over alpha values src[first + k*stride] (k = 0..alpha) giving m outputs in
+     * dst[dstFirst + i*dstStride]; the arrays are distinct, so the loops vectorise.
+     */
+    private static void outputMix(Tile tile, float[][] src, int first, int stride, float[][] dst, int dstFirst,
+                                  int dstStride, int n) {
+        if (tile == Tile.F2) {
+            outputMix2(src[first], src[first + stride], src[first + 2 * stride], src[first + 3 * stride],
+                    dst[dstFirst], dst[dstFirst + dstStride], n);
+        } else {
+            outputMix3(src[first], src[first + stride], src[first + 2 * stride], src[first + 3 * stride],
+                    src[first + 4 * stride], dst[dstFirst], dst[dstFirst + dstStride], dst[dstFirst + 2 * dstStride], n);
+        }
+    }
+
+    private static void outputMix2(float[] m0, float[] m1, float[] m2, float[] m3, float[] y0, float[] y1, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = m0[i], b = m1[i], c = m2[i], d = m3[i];
+            y0[i] = a + b + c;
+            y1[i] = b - c - d;
+        }
+    }
+
+    private static void outputMix3(float[] m0, float[] m1, float[] m2, float[] m3, float[] m4,
+                                   float[] y0, float[] y1, float[] y2, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = m0[i], b = m1[i], c = m2[i], d = m3[i], e = m4[i];
+            y0[i] = a + b + c + d;
+            y1[i] = b - c + 2 * d;
+            y2[i] = b + c + 4 * d + e;
+        }
+    }
+
+    /** One output row from the m per-tile columns: dst[m*t + i] = cols[i][t]. */
+    private static void interleave(float[][] cols, int m, float[] dst, int n) {
+        if (m == 2) {
+            float[] a = cols[0], b = cols[1];
+            for (int t = 0; t < n; t++) {
+                dst[2 * t] = a[t];
+                dst[2 * t + 1] = b[t];
+            }
+        } else {
+            float[] a = cols[0], b = cols[1], c = cols[2];
+            for (int t = 0; t < n; t++) {
+                dst[3 * t] = a[t];
+                dst[3 * t + 1] = b[t];
+                dst[3 * t + 2] = c[t];
+            }
+        }
+    }
+
+    /** Per-thread rows, each its own array (see the note on vectorisation above). */
+    private static final class Scratch {
+        /** Floats per heap stripe: large enough that copies to and from off-heap memory are few. */
+        private static final int STAGE = 4096;
+        /** One per tile size, so that layers alternating between them do not reallocate. */
+        private static final ThreadLocal<Scratch[]> LOCAL = ThreadLocal.withInitial(() -> new Scratch[Tile.values().length]);
+        final int capacity, stageCapacity;
+        final float[] row, outRow;
+        /** columnMixed[input row of the tile][tile column j][tile]. */
+        final float[][][] columnMixed;
+        /** tmp[ξ] per tile; half[j*m + i]: Aᵀ M for tile column j, output row i; outTiles[i]. */
+        final float[][] tmp, stage, half, outTiles;
+
+        private Scratch(Tile tile, int tilesW, int tiles) {
+            capacity = tilesW;
+            stageCapacity = Math.max(STAGE, tiles);
+            int a = tile.alpha;
+            row = new float[tile.m * tilesW + 2];
+            outRow = new float[tile.m * tilesW];
+            columnMixed = new float[a][][];
+            for (int i = 0; i < a; i++) columnMixed[i] = rows(a, tilesW);
+            tmp = rows(tile.positions, tilesW);
+            stage = rows(tile.positions, stageCapacity);
+            half = rows(a * tile.m, tilesW);
+            outTiles = rows(tile.m, tilesW);
+        }
+
+        static Scratch get(Tile tile, int tilesW, int tiles) {
+            Scratch[] perTile = LOCAL.get();
+            Scratch s = perTile[tile.ordinal()];
+            if (s == null || s.capacity < tilesW || s.stageCapacity < tiles) {
+                s = new Scratch(tile, Math.max(tilesW, s == null ? 0 : s.capacity), Math.max(tiles, s == null ? 0 : s.stageCapacity));
+                perTile[tile.ordinal()] = s;
+            }
+            return s;
+        }
+
+        private static float[][] rows(int count, int len) {
+            float[][] r = new float[count][];
+            for (int i = 0; i < count; i++) r[i] = new float[len];
+            return r;
+        }
+    }
+}
