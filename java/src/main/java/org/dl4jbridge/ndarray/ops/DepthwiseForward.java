@@ -77,7 +77,7 @@ final class DepthwiseForward {
                         } else {
                             for (int k = 0; k < kk; k++) {
                                 System.arraycopy(stack, base[k] + shift, even, 0, len);
-                                axpy(acc, even, len, taps[o * kk + k]);
+                                DepthwiseTaps.axpy(acc, even, len, taps[o * kk + k]);
                             }
                         }
                         for (int r = 0; r < rows; r++) {
@@ -100,37 +100,14 @@ final class DepthwiseForward {
                                   float[] taps, int w, float[] even, float[] odd) {
         if (sW == 1) {
             System.arraycopy(pad, base[ky] + shift, even, 0, len + kW - 1);
-            if (kW == 3) taps3(acc, even, len, taps[w], taps[w + 1], taps[w + 2]);
-            else taps5(acc, even, len, taps[w], taps[w + 1], taps[w + 2], taps[w + 3], taps[w + 4]);
+            if (kW == 3) DepthwiseTaps.taps3(acc, even, len, taps[w], taps[w + 1], taps[w + 2]);
+            else DepthwiseTaps.taps5(acc, even, len, taps[w], taps[w + 1], taps[w + 2], taps[w + 3], taps[w + 4]);
             return;
         }
         // Stride 2: tap kx reads column phase kx % 2 shifted by kx / 2.
         System.arraycopy(pad, base[2 * ky] + shift, even, 0, len + kW / 2);
         System.arraycopy(pad, base[2 * ky + 1] + shift, odd, 0, len + kW / 2 - 1);
-        if (kW == 3) taps3s2(acc, even, odd, len, taps[w], taps[w + 1], taps[w + 2]);
-        else taps5s2(acc, even, odd, len, taps[w], taps[w + 1], taps[w + 2], taps[w + 3], taps[w + 4]);
-    }
-
-    // ---- kernels: zero-offset arrays and constant shifts only, so C2 vectorises them ---------------
-
-    private static void axpy(float[] acc, float[] s, int n, float a) {
-        for (int i = 0; i < n; i++) acc[i] += a * s[i];
-    }
-
-    private static void taps3(float[] acc, float[] s, int n, float a, float b, float c) {
-        for (int i = 0; i < n; i++) acc[i] += a * s[i] + b * s[i + 1] + c * s[i + 2];
-    }
-
-    private static void taps5(float[] acc, float[] s, int n, float a, float b, float c, float d, float e) {
-        for (int i = 0; i < n; i++) acc[i] += a * s[i] + b * s[i + 1] + c * s[i + 2] + d * s[i + 3] + e * s[i + 4];
-    }
-
-    private static void taps3s2(float[] acc, float[] ev, float[] od, int n, float a, float b, float c) {
-        for (int i = 0; i < n; i++) acc[i] += a * ev[i] + b * od[i] + c * ev[i + 1];
-    }
-
-    private static void taps5s2(float[] acc, float[] ev, float[] od, int n, float a, float b, float c, float d,
-                                float e) {
-        for (int i = 0; i < n; i++) acc[i] += a * ev[i] + b * od[i] + c * ev[i + 1] + d * od[i + 1] + e * ev[i + 2];
+        if (kW == 3) DepthwiseTaps.taps3s2(acc, even, odd, len, taps[w], taps[w + 1], taps[w + 2]);
+        else DepthwiseTaps.taps5s2(acc, even, odd, len, taps[w], taps[w + 1], taps[w + 2], taps[w + 3], taps[w + 4]);
     }
 }

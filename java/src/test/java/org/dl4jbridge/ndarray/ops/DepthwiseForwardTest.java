@@ -14,24 +14,28 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Depthwise forward against float64 PyTorch (tests/reference/make_depthwise_reference.py), with the
  * stacking and row-block sizes varied so one image per stack, many images per stack, one grid row
- * per block and blocks that end mid-image all run.
+ * per block and blocks that end mid-image all run, with the fused multiply-add kernels and the plain ones.
  */
 class DepthwiseForwardTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
     private final int defaultBlock = DepthwiseForward.blockFloats;
     private final int defaultStack = DepthwiseStack.stackFloats;
+    private final boolean defaultFused = DepthwiseTaps.fused;
 
     @AfterEach
     void restoreTuning() {
         DepthwiseForward.blockFloats = defaultBlock;
         DepthwiseStack.stackFloats = defaultStack;
+        DepthwiseTaps.fused = defaultFused;
     }
 
     @ParameterizedTest
-    @CsvSource({"2048,16384", "1,16384", "40,1", "2048,1", "13,300"})
-    void forwardMatchesTorch(int blockFloats, int stackFloats) throws Exception {
+    @CsvSource({"2048,16384,true", "1,16384,true", "40,1,true", "2048,1,true", "13,300,true", "2048,16384,false",
+                "40,300,false"})
+    void forwardMatchesTorch(int blockFloats, int stackFloats, boolean fusedMultiplyAdd) throws Exception {
         DepthwiseForward.blockFloats = blockFloats;
         DepthwiseStack.stackFloats = stackFloats;
+        DepthwiseTaps.fused = fusedMultiplyAdd;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("depthwise_forward.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
@@ -39,7 +43,7 @@ class DepthwiseForwardTest {
             NDArray x = array(c.get("x")), w = array(c.get("w"));
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             int m = w.size(0) / x.size(1);
-            String what = "case " + i + " (block " + blockFloats + ", stack " + stackFloats + ")";
+            String what = "case " + i + " (block " + blockFloats + ", stack " + stackFloats + ", fma " + fusedMultiplyAdd + ")";
             NDArray y = DepthwiseConvolution2D.forward(x, w, DepthwiseConvolution2D.Layout.TORCH, m, b,
                     ConvReference.config(cfg), ACTS[cfg[10]]);
             assertClose(what, c.get("y"), y, 1e-5);
