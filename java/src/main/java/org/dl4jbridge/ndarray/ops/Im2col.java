@@ -76,10 +76,21 @@ final class Im2col {
             if (sW == 1) {
                 Buffers.copy(x, srcRow + oxLo + colShift, r, d + oxLo, oxHi - oxLo);
             } else {
-                for (int ox = oxLo; ox < oxHi; ox++) r.put(d + ox, x.get(srcRow + ox * sW + colShift));
+                // Strided: one bulk read of the row's span, the gather on the heap, one bulk write
+                // (element-wise buffer gets and puts cost several times more).
+                int n = oxHi - oxLo, span = (n - 1) * sW + 1;
+                ConvWorkspace ws = ConvWorkspace.get();
+                float[] src = ws.heap(4, span), picked = ws.heap(5, n);
+                Buffers.load(x, srcRow + oxLo * sW + colShift, src, 0, span);
+                everyNth(src, sW, picked, n);
+                Buffers.store(picked, 0, r, d + oxLo, n);
             }
             if (oxHi < wo) Buffers.zero(r, d + oxHi, wo - oxHi);
         }
+    }
+
+    private static void everyNth(float[] src, int step, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = src[i * step];
     }
 
     /**
