@@ -60,6 +60,13 @@ final class Winograd {
     static final int F3_MAX_INPUT_CHANNELS = 1024;
     /** Floats of the larger of the transformed-input and GEMM-output blocks (shared blocks). */
     static volatile int blockBudget = Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20);
+    /**
+     * Shared blocks: the tile positions' GEMMs go to whichever thread is free, each GEMM on one
+     * thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). Measured on
+     * 2 cores shared with other jobs: BLAS's fixed split of every GEMM waited on a descheduled
+     * thread, up to 3x slower in VGG16's deep layers; on a quiet machine the two were even.
+     */
+    static volatile boolean gemmPerThread = !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads");
     /** Layers with at most this many input and output channels use per-thread blocks. */
     static volatile int perThreadMaxChannels = Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128);
     /** Floats of transformed input plus GEMM output per per-thread block (2 MB, a core has 2.5 MB of L2). */
@@ -159,7 +166,11 @@ final class Winograd {
             long t0 = System.nanoTime();
             Parallel.dynamic(groupsOf(cin), i -> transformInput(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
             long t1 = System.nanoTime();
-            gemms(v, mm, tiles);
+            if (gemmPerThread && xi >= 4 * Parallel.threads()) {
+                blas.singleThreaded(() -> Parallel.dynamic(xi, p -> gemm(p, v, mm, tiles)));
+            } else {
+                gemms(v, mm, tiles);
+            }
             long t2 = System.nanoTime();
             Parallel.dynamic(groupsOf(cout), i -> transformOutput(i * CHANNEL_GROUP, Math.min(cout, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, mm));
             Convolution2D.COLUMN_NANOS.add(t1 - t0);
@@ -171,10 +182,12 @@ final class Winograd {
 
         /** M[ξ] = U[ξ] · V[ξ] for every tile position. */
         void gemms(FloatBuffer v, FloatBuffer mm, int tiles) {
-            for (int p = 0; p < xi; p++) {
-                blas.sgemm(false, false, cout, tiles, cin, 1f, u, p * cout * cin, cin,
-                        v, p * cin * tiles, tiles, 0f, mm, p * cout * tiles, tiles);
-            }
+            for (int p = 0; p < xi; p++) gemm(p, v, mm, tiles);
+        }
+
+        void gemm(int p, FloatBuffer v, FloatBuffer mm, int tiles) {
+            blas.sgemm(false, false, cout, tiles, cin, 1f, u, p * cout * cin, cin,
+                    v, p * cin * tiles, tiles, 0f, mm, p * cout * tiles, tiles);
         }
 
         /**

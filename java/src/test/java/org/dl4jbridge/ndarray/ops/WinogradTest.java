@@ -34,18 +34,21 @@ class WinogradTest {
         Winograd.perThreadBudget = defaultPerThreadBudget;
         Winograd.perThreadMaxChannels = defaultPerThreadMax;
         Winograd.forcedTile = null;
+        Winograd.gemmPerThread = true;
         Winograd.enabled = true;
     }
 
     /**
      * Budget 1 makes every tile row its own block; 5000 splits images between blocks. Per-thread
-     * max 0 sends every layer through shared blocks, 100000 through per-thread blocks.
+     * max 0 sends every layer through shared blocks, 100000 through per-thread blocks; shared
+     * blocks run their GEMMs one per thread, or each on all BLAS threads.
      */
     @ParameterizedTest
-    @CsvSource({"F2,8388608,0", "F2,5000,100000", "F2,1,0", "F2,1,100000",
-                "F3,8388608,0", "F3,5000,100000", "F3,1,0", "F3,1,100000"})
-    void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax) throws Exception {
+    @CsvSource({"F2,8388608,0,true", "F2,8388608,0,false", "F2,5000,100000,true", "F2,1,0,true", "F2,1,100000,true",
+                "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true"})
+    void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax, boolean gemmPerThread) throws Exception {
         Winograd.forcedTile = tile;
+        Winograd.gemmPerThread = gemmPerThread;
         Winograd.blockBudget = budget;
         Winograd.perThreadBudget = budget;
         Winograd.perThreadMaxChannels = perThreadMax;
