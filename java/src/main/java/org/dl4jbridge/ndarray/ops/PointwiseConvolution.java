@@ -50,7 +50,11 @@ final class PointwiseConvolution {
         int n = x.size(0), cin = x.size(1), cout = w.size(0), p = x.size(2) * x.size(3);
         int cols = tileColumns(p, cout), tiles = (p + cols - 1) / cols;
         float[] bias = b == null ? null : b.toFloatArray();
-        boolean epilogue = bias != null || act != FusedActivation.IDENTITY;
+        // A bias alone is added by the BLAS as a rank-1 update (bias column times a row of ones): one
+        // native pass over the tile instead of a copy to the heap and back.
+        boolean rankOneBias = bias != null && act == FusedActivation.IDENTITY;
+        boolean epilogue = !rankOneBias && (bias != null || act != FusedActivation.IDENTITY);
+        FloatBuffer ones = rankOneBias ? ones(cols) : null;
         Backend blas = Backends.get();
         FloatBuffer xb = x.buffer(), wb = w.buffer(), ob = out.buffer();
         blas.singleThreaded(() -> Parallel.range(n * tiles, (lo, hi) -> {
@@ -60,12 +64,29 @@ final class PointwiseConvolution {
                 long t0 = System.nanoTime();
                 blas.sgemm(false, false, cout, len, cin, 1f, wb, w.offset(), cin,
                         xb, x.offset() + img * cin * p + j0, p, 0f, ob, outOff, p);
+                if (rankOneBias) blas.sgemm(false, false, cout, len, 1, 1f, b.buffer(), b.offset(), 1, ones, 0, len, 1f, ob, outOff, p);
                 long t1 = System.nanoTime();
                 if (epilogue) epilogue(ob, outOff, cout, len, p, bias, act);
                 Convolution2D.GEMM_NANOS.add(t1 - t0);
                 Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t1);
             }
         }));
+    }
+
+    private static volatile FloatBuffer ones = NDArray.allocate(0);
+
+    /** At least {@code n} ones, shared read-only by every thread. */
+    private static FloatBuffer ones(int n) {
+        FloatBuffer o = ones;
+        if (o.capacity() >= n) return o;
+        synchronized (PointwiseConvolution.class) {
+            if (ones.capacity() < n) {
+                FloatBuffer grown = NDArray.allocate(n);
+                for (int i = 0; i < n; i++) grown.put(i, 1f);
+                ones = grown;
+            }
+            return ones;
+        }
     }
 
     /** act(z + bias[co]) over a [cout, len] block of rows {@code ld} apart, in place. */
