@@ -15,14 +15,16 @@ import org.dl4jbridge.ndarray.Parallel;
  * and {@code Y = Aᵀ M A}, the sum over input channels of {@code U ⊙ V} is, for each of the (m+2)²
  * tile positions ξ, a GEMM {@code M[ξ] (nOut x tiles) = U[ξ] (nOut x nIn) · V[ξ] (nIn x tiles)}.
  *
- * <p>Accuracy decides the tile sizes offered. With interpolation points 0, ±1 (m = 2) and
- * 0, ±1, 2 (m = 3), float32 results stay within about 1e-6 and 5e-6 of float64 at 512 input
- * channels (relative to the largest output), inside the engine's 1e-5 bound; F(4x4, 3x3)'s
- * points ±1/2 or ±2 reach about 2e-5, so it is not used. Each layer takes the tile size with
- * fewer GEMM flops for its map size (partial edge tiles count as whole ones).
+ * <p>Accuracy decides the tile sizes offered (tests/reference/winograd_accuracy.py simulates
+ * them): with interpolation points 0, ±1 (m = 2) and 0, ±1, 2 (m = 3), float32 results stay
+ * within 8.6e-7 and 6.2e-6 of float64 at 512 input channels (relative to the largest output),
+ * inside the engine's 1e-5 bound; F(4x4, 3x3) with points ±2 or ±1/2 reaches 1.4e-5 to 1.6e-5,
+ * so it is not used. Each layer takes the tile size with fewer GEMM flops for its map size
+ * (partial edge tiles count as whole ones). Through all of VGG16 the fc2 output differs from
+ * im2col's by 1.5e-6 of its largest value.
  */
 final class Winograd {
-    /** A tile size with its transforms, written out (constant coefficients the JIT keeps in registers). */
+    /** A tile size: m outputs per side from alpha = m + 2 inputs; its transforms are written out below. */
     enum Tile {
         F2(2), F3(3);
 
@@ -56,15 +58,15 @@ final class Winograd {
             : Tile.valueOf(System.getProperty("dl4jbridge.conv.winogradTile"));
     /** Below this many input channels the GEMMs are too short for BLAS (VGG16's 3-channel first layer). */
     static volatile int minInputChannels = 16;
-    /** F(3x3)'s rounding grows with the channels summed; above this many it gives way to F(2x2). */
-    static final int F3_MAX_INPUT_CHANNELS = 1024;
+    /** F(3x3)'s rounding grows with the channels summed: measured within bound up to 512. */
+    static final int F3_MAX_INPUT_CHANNELS = 512;
     /** Floats of the larger of the transformed-input and GEMM-output blocks (shared blocks). */
     static volatile int blockBudget = Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20);
     /**
      * Shared blocks: the tile positions' GEMMs go to whichever thread is free, each GEMM on one
      * thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). Measured on
      * 2 cores shared with other jobs: BLAS's fixed split of every GEMM waited on a descheduled
-     * thread, up to 3x slower in VGG16's deep layers; on a quiet machine the two were even.
+     * thread, up to 3x slower in VGG16's deep layers; at lower load the two were within 4 %.
      */
     static volatile boolean gemmPerThread = !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads");
     /** Layers with at most this many input and output channels use per-thread blocks. */
