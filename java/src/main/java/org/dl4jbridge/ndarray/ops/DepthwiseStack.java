@@ -81,17 +81,21 @@ record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH,
             if (sW == 1) {
                 System.arraycopy(in, src, stack, at(y, padLeft), w);
             } else if (sW == 2) {
-                // Input column ix lands in column phase (ix + padLeft) % 2 at (ix + padLeft) / 2.
-                int first = padLeft & 1; // first input column of the even phase
-                everyOther(in, src + first, stack, at(y, padLeft + first), (w - first + 1) / 2);
-                everyOther(in, src + 1 - first, stack, at(y, padLeft + 1 - first), (w - (1 - first) + 1) / 2);
+                // Input columns 2q and 2q + 1 land in the two column phases, each at the q-th place after
+                // where columns 0 and 1 land: one pass over the row fills both.
+                int pairs = w / 2, d0 = at(y, padLeft), d1 = at(y, padLeft + 1);
+                deinterleave(in, src, stack, d0, d1, pairs);
+                if ((w & 1) == 1) stack[d0 + pairs] = in[src + w - 1];
             } else {
                 for (int ix = 0; ix < w; ix++) stack[at(y, ix + padLeft)] = in[src + ix];
             }
         }
     }
 
-    private static void everyOther(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        for (int q = 0; q < n; q++) dst[dstOff + q] = src[srcOff + 2 * q];
+    private static void deinterleave(float[] src, int srcOff, float[] dst, int dst0, int dst1, int pairs) {
+        for (int q = 0; q < pairs; q++) {
+            dst[dst0 + q] = src[srcOff + 2 * q];
+            dst[dst1 + q] = src[srcOff + 2 * q + 1];
+        }
     }
 }
