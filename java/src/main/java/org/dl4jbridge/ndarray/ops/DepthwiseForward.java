@@ -80,9 +80,12 @@ final class DepthwiseForward {
                                 DepthwiseTaps.axpy(acc, even, len, taps[o * kk + k]);
                             }
                         }
-                        for (int r = 0; r < rows; r++) {
-                            int b = (r0 + r) / gp, oy = (r0 + r) % gp;
+                        for (int r = 0, b = r0 / gp, oy = r0 % gp; r < rows; r++) {
                             if (oy < ho) System.arraycopy(acc, r * wq, res, (b * m + j) * p + oy * wo, wo);
+                            if (++oy == gp) {
+                                oy = 0;
+                                b++;
+                            }
                         }
                     }
                 }

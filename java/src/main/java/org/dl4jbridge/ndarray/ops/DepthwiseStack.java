@@ -75,19 +75,27 @@ record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH,
 
     /** Writes image {@code b}'s plane (at {@code planeOff} in {@code in}) into the cleared stack. */
     void place(float[] in, int planeOff, int b, float[] stack) {
-        int h = g.inH(), w = g.inW(), padLeft = g.padLeft();
-        for (int iy = 0; iy < h; iy++) {
-            int y = b * period + g.padTop() + iy, src = planeOff + iy * w;
+        int h = g.inH(), w = g.inW(), padLeft = g.padLeft(), plane = hq * wq;
+        // Row positions are stepped, not computed by at() per row: its divisions cost more than
+        // copying a short row.
+        int y = b * period + g.padTop(), py = y % sH, qy = y / sH;
+        int col0 = (padLeft % sW) * plane + padLeft / sW, col1 = ((padLeft + 1) % sW) * plane + (padLeft + 1) / sW;
+        for (int iy = 0; iy < h; iy++, y++) {
+            int row = py * sW * plane + qy * wq, src = planeOff + iy * w;
             if (sW == 1) {
-                System.arraycopy(in, src, stack, at(y, padLeft), w);
+                System.arraycopy(in, src, stack, row + col0, w);
             } else if (sW == 2) {
                 // Input columns 2q and 2q + 1 land in the two column phases, each at the q-th place after
                 // where columns 0 and 1 land: one pass over the row fills both.
-                int pairs = w / 2, d0 = at(y, padLeft), d1 = at(y, padLeft + 1);
-                deinterleave(in, src, stack, d0, d1, pairs);
-                if ((w & 1) == 1) stack[d0 + pairs] = in[src + w - 1];
+                int pairs = w / 2;
+                deinterleave(in, src, stack, row + col0, row + col1, pairs);
+                if ((w & 1) == 1) stack[row + col0 + pairs] = in[src + w - 1];
             } else {
                 for (int ix = 0; ix < w; ix++) stack[at(y, ix + padLeft)] = in[src + ix];
+            }
+            if (++py == sH) {
+                py = 0;
+                qy++;
             }
         }
     }
