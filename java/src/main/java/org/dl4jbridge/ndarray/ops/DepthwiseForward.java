@@ -2,6 +2,7 @@ package org.dl4jbridge.ndarray.ops;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Parallel;
 
@@ -47,7 +48,11 @@ final class DepthwiseForward {
         int stacks = (n + st.images() - 1) / st.images();
         int copyLen = blockRows * wq + kW;
         FloatBuffer xb = x.buffer(), ob = out.buffer();
-        Parallel.range(cin * stacks, (lo, hi) -> {
+        int units = cin * stacks;
+        // Units are handed out one at a time, not split in fixed halves: when another process holds a
+        // core, the other thread takes over the rest instead of waiting.
+        AtomicInteger next = new AtomicInteger();
+        Parallel.range(Math.min(units, Parallel.threads()), (first, last) -> {
             ConvWorkspace ws = ConvWorkspace.get();
             float[] stack = ws.heap(0, st.size());
             float[] in = ws.heap(1, inPlane);
@@ -58,7 +63,7 @@ final class DepthwiseForward {
             // Every stack of this call puts its data at the same places, so the padding, zeroed once
             // here, stays zero (a smaller last stack leaves stale images behind, which no kept output reads).
             st.clear(stack);
-            for (int t = lo; t < hi; t++) {
+            for (int t = next.getAndIncrement(); t < units; t = next.getAndIncrement()) {
                 int ch = t / stacks, img0 = (t % stacks) * st.images(), nb = Math.min(st.images(), n - img0);
                 for (int b = 0; b < nb; b++) {
                     Buffers.load(xb, x.offset() + ((img0 + b) * cin + ch) * inPlane, in, 0, inPlane);

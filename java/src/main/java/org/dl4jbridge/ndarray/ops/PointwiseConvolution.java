@@ -1,6 +1,7 @@
 package org.dl4jbridge.ndarray.ops;
 
 import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.Backend;
 import org.dl4jbridge.ndarray.Backends;
 import org.dl4jbridge.ndarray.NDArray;
@@ -57,8 +58,10 @@ final class PointwiseConvolution {
         FloatBuffer ones = rankOneBias ? ones(cols) : null;
         Backend blas = Backends.get();
         FloatBuffer xb = x.buffer(), wb = w.buffer(), ob = out.buffer();
-        blas.singleThreaded(() -> Parallel.range(n * tiles, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
+        int units = n * tiles;
+        AtomicInteger next = new AtomicInteger(); // tiles handed out one at a time (see DepthwiseForward)
+        blas.singleThreaded(() -> Parallel.range(Math.min(units, Parallel.threads()), (first, last) -> {
+            for (int t = next.getAndIncrement(); t < units; t = next.getAndIncrement()) {
                 int img = t / tiles, j0 = (t % tiles) * cols, len = Math.min(cols, p - j0);
                 int outOff = out.offset() + img * cout * p + j0;
                 long t0 = System.nanoTime();
