@@ -135,6 +135,10 @@ public final class Convolution2D {
                 PointwiseConvolution.forward(x, w, b, act, out);
                 return;
             }
+            if (StridedConvolution.applies(g, groups, n, cin, cout)) {
+                StridedConvolution.forward(x, w, b, g, act, out);
+                return;
+            }
             if (g.isPointwise() && p >= pointwiseDirectMin) {
                 runPointwiseInPlace();
                 return;

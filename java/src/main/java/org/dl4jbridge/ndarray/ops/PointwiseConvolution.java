@@ -79,7 +79,7 @@ final class PointwiseConvolution {
     private static volatile FloatBuffer ones = NDArray.allocate(0);
 
     /** At least {@code n} ones, shared read-only by every thread. */
-    private static FloatBuffer ones(int n) {
+    static FloatBuffer ones(int n) {
         FloatBuffer o = ones;
         if (o.capacity() >= n) return o;
         synchronized (PointwiseConvolution.class) {
@@ -93,7 +93,7 @@ final class PointwiseConvolution {
     }
 
     /** act(z + bias[co]) over a [cout, len] block of rows {@code ld} apart, in place. */
-    private static void epilogue(FloatBuffer ob, int off, int cout, int len, int ld, float[] bias, FusedActivation act) {
+    static void epilogue(FloatBuffer ob, int off, int cout, int len, int ld, float[] bias, FusedActivation act) {
         float[] row = ConvWorkspace.get().heap(0, len == ld ? cout * len : len);
         if (len == ld) {
             // The block is contiguous: one bulk copy each way.

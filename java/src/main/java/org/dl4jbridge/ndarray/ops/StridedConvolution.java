@@ -1,0 +1,72 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.dl4jbridge.ndarray.Backend;
+import org.dl4jbridge.ndarray.Backends;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
+
+/**
+ * An ungrouped convolution with a stride above 1 (EfficientNet's stem) as {@link PointwiseConvolution}
+ * runs 1x1 ones: independent single-threaded GEMMs on the engine's threads, one per (image, band of
+ * output rows), each on a cache-sized column matrix its thread builds ({@link Im2col}), writing
+ * straight into the output, which the same thread then finishes with bias and activation. The
+ * batched path instead unfolds many images into one large column matrix and output buffer (tens of
+ * MB for the stem at batch 16) and scatters the result.
+ */
+final class StridedConvolution {
+    /** Floats per tile of column matrix and of output (each stays in the second-level cache). */
+    static volatile int tileFloats = 1 << 17;
+    /** Used only with at least this many tiles per engine thread; else the batched path runs. */
+    static volatile int minTilesPerThread = 4;
+
+    private StridedConvolution() {}
+
+    static boolean applies(ConvGeometry g, int groups, int n, int cin, int cout) {
+        Conv2DConfig c = g.cfg();
+        if (groups != 1 || (c.sH() == 1 && c.sW() == 1)) return false;
+        int rows = rowsPerTile(g, cin, cout);
+        long tiles = (long) n * ((g.outH() + rows - 1) / rows);
+        return tiles >= (long) minTilesPerThread * Parallel.threads();
+    }
+
+    private static int rowsPerTile(ConvGeometry g, int cin, int cout) {
+        Conv2DConfig c = g.cfg();
+        long perRow = (long) Math.max(cout, cin * c.kH() * c.kW()) * g.outW();
+        return (int) Math.max(1, Math.min(g.outH(), tileFloats / Math.max(1, perRow)));
+    }
+
+    /** x [n, cin, h, w], w [cout, cin, kH, kW], both contiguous; out [n, cout, outH, outW] contiguous. */
+    static void forward(NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
+        Conv2DConfig c = g.cfg();
+        int n = x.size(0), cin = x.size(1), cout = w.size(0), kR = cin * c.kH() * c.kW();
+        int ho = g.outH(), wo = g.outW(), p = ho * wo;
+        int rowsPerTile = rowsPerTile(g, cin, cout), tiles = (ho + rowsPerTile - 1) / rowsPerTile;
+        float[] bias = b == null ? null : b.toFloatArray();
+        boolean rankOneBias = bias != null && act == FusedActivation.IDENTITY;
+        boolean epilogue = !rankOneBias && (bias != null || act != FusedActivation.IDENTITY);
+        FloatBuffer ones = rankOneBias ? PointwiseConvolution.ones(rowsPerTile * wo) : null;
+        Backend blas = Backends.get();
+        FloatBuffer ob = out.buffer();
+        int units = n * tiles;
+        AtomicInteger next = new AtomicInteger(); // tiles handed out one at a time (see DepthwiseForward)
+        blas.singleThreaded(() -> Parallel.range(Math.min(units, Parallel.threads()), (first, last) -> {
+            FloatBuffer columns = ConvWorkspace.get().direct(ConvWorkspace.COLUMNS, kR * rowsPerTile * wo);
+            for (int t = next.getAndIncrement(); t < units; t = next.getAndIncrement()) {
+                int img = t / tiles, oy0 = (t % tiles) * rowsPerTile, rows = Math.min(rowsPerTile, ho - oy0);
+                int len = rows * wo, outOff = out.offset() + img * cout * p + oy0 * wo;
+                long t0 = System.nanoTime();
+                Im2col.fill(x.buffer(), x.offset() + img * cin * g.inPlane(), 0, 1, cin, g, true, oy0, rows, columns, 0);
+                long t1 = System.nanoTime();
+                blas.sgemm(false, false, cout, len, kR, 1f, w.buffer(), w.offset(), kR, columns, 0, len, 0f, ob, outOff, p);
+                if (rankOneBias) blas.sgemm(false, false, cout, len, 1, 1f, b.buffer(), b.offset(), 1, ones, 0, len, 1f, ob, outOff, p);
+                long t2 = System.nanoTime();
+                if (epilogue) PointwiseConvolution.epilogue(ob, outOff, cout, len, p, bias, act);
+                Convolution2D.COLUMN_NANOS.add(t1 - t0);
+                Convolution2D.GEMM_NANOS.add(t2 - t1);
+                Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
+            }
+        }));
+    }
+}
