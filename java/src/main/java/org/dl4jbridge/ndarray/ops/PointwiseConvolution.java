@@ -1,7 +1,6 @@
 package org.dl4jbridge.ndarray.ops;
 
 import java.nio.FloatBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.Backend;
 import org.dl4jbridge.ndarray.Backends;
 import org.dl4jbridge.ndarray.NDArray;
@@ -58,21 +57,18 @@ final class PointwiseConvolution {
         FloatBuffer ones = rankOneBias ? ones(cols) : null;
         Backend blas = Backends.get();
         FloatBuffer xb = x.buffer(), wb = w.buffer(), ob = out.buffer();
-        int units = n * tiles;
-        AtomicInteger next = new AtomicInteger(); // tiles handed out one at a time (see DepthwiseForward)
-        blas.singleThreaded(() -> Parallel.range(Math.min(units, Parallel.threads()), (first, last) -> {
-            for (int t = next.getAndIncrement(); t < units; t = next.getAndIncrement()) {
-                int img = t / tiles, j0 = (t % tiles) * cols, len = Math.min(cols, p - j0);
-                int outOff = out.offset() + img * cout * p + j0;
-                long t0 = System.nanoTime();
-                blas.sgemm(false, false, cout, len, cin, 1f, wb, w.offset(), cin,
-                        xb, x.offset() + img * cin * p + j0, p, 0f, ob, outOff, p);
-                if (rankOneBias) blas.sgemm(false, false, cout, len, 1, 1f, b.buffer(), b.offset(), 1, ones, 0, len, 1f, ob, outOff, p);
-                long t1 = System.nanoTime();
-                if (epilogue) epilogue(ob, outOff, cout, len, p, bias, act);
-                Convolution2D.GEMM_NANOS.add(t1 - t0);
-                Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t1);
-            }
+        // Tiles go to whichever thread is free (see DepthwiseForward).
+        blas.singleThreaded(() -> Parallel.dynamic(n * tiles, t -> {
+            int img = t / tiles, j0 = (t % tiles) * cols, len = Math.min(cols, p - j0);
+            int outOff = out.offset() + img * cout * p + j0;
+            long t0 = System.nanoTime();
+            blas.sgemm(false, false, cout, len, cin, 1f, wb, w.offset(), cin,
+                    xb, x.offset() + img * cin * p + j0, p, 0f, ob, outOff, p);
+            if (rankOneBias) blas.sgemm(false, false, cout, len, 1, 1f, b.buffer(), b.offset(), 1, ones, 0, len, 1f, ob, outOff, p);
+            long t1 = System.nanoTime();
+            if (epilogue) epilogue(ob, outOff, cout, len, p, bias, act);
+            Convolution2D.GEMM_NANOS.add(t1 - t0);
+            Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t1);
         }));
     }
 

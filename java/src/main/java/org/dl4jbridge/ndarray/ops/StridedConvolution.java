@@ -1,7 +1,6 @@
 package org.dl4jbridge.ndarray.ops;
 
 import java.nio.FloatBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.Backend;
 import org.dl4jbridge.ndarray.Backends;
 import org.dl4jbridge.ndarray.NDArray;
@@ -49,24 +48,21 @@ final class StridedConvolution {
         FloatBuffer ones = rankOneBias ? PointwiseConvolution.ones(rowsPerTile * wo) : null;
         Backend blas = Backends.get();
         FloatBuffer ob = out.buffer();
-        int units = n * tiles;
-        AtomicInteger next = new AtomicInteger(); // tiles handed out one at a time (see DepthwiseForward)
-        blas.singleThreaded(() -> Parallel.range(Math.min(units, Parallel.threads()), (first, last) -> {
+        // Tiles go to whichever thread is free (see DepthwiseForward).
+        blas.singleThreaded(() -> Parallel.dynamic(n * tiles, t -> {
             FloatBuffer columns = ConvWorkspace.get().direct(ConvWorkspace.COLUMNS, kR * rowsPerTile * wo);
-            for (int t = next.getAndIncrement(); t < units; t = next.getAndIncrement()) {
-                int img = t / tiles, oy0 = (t % tiles) * rowsPerTile, rows = Math.min(rowsPerTile, ho - oy0);
-                int len = rows * wo, outOff = out.offset() + img * cout * p + oy0 * wo;
-                long t0 = System.nanoTime();
-                Im2col.fill(x.buffer(), x.offset() + img * cin * g.inPlane(), 0, 1, cin, g, true, oy0, rows, columns, 0);
-                long t1 = System.nanoTime();
-                blas.sgemm(false, false, cout, len, kR, 1f, w.buffer(), w.offset(), kR, columns, 0, len, 0f, ob, outOff, p);
-                if (rankOneBias) blas.sgemm(false, false, cout, len, 1, 1f, b.buffer(), b.offset(), 1, ones, 0, len, 1f, ob, outOff, p);
-                long t2 = System.nanoTime();
-                if (epilogue) PointwiseConvolution.epilogue(ob, outOff, cout, len, p, bias, act);
-                Convolution2D.COLUMN_NANOS.add(t1 - t0);
-                Convolution2D.GEMM_NANOS.add(t2 - t1);
-                Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
-            }
+            int img = t / tiles, oy0 = (t % tiles) * rowsPerTile, rows = Math.min(rowsPerTile, ho - oy0);
+            int len = rows * wo, outOff = out.offset() + img * cout * p + oy0 * wo;
+            long t0 = System.nanoTime();
+            Im2col.fill(x.buffer(), x.offset() + img * cin * g.inPlane(), 0, 1, cin, g, true, oy0, rows, columns, 0);
+            long t1 = System.nanoTime();
+            blas.sgemm(false, false, cout, len, kR, 1f, w.buffer(), w.offset(), kR, columns, 0, len, 0f, ob, outOff, p);
+            if (rankOneBias) blas.sgemm(false, false, cout, len, 1, 1f, b.buffer(), b.offset(), 1, ones, 0, len, 1f, ob, outOff, p);
+            long t2 = System.nanoTime();
+            if (epilogue) PointwiseConvolution.epilogue(ob, outOff, cout, len, p, bias, act);
+            Convolution2D.COLUMN_NANOS.add(t1 - t0);
+            Convolution2D.GEMM_NANOS.add(t2 - t1);
+            Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
         }));
     }
 }
