@@ -64,9 +64,9 @@ final class Winograd {
     static volatile int blockBudget = Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20);
     /**
      * Shared blocks: the tile positions' GEMMs go to whichever thread is free, each GEMM on one
-     * thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). Measured on
-     * 2 cores shared with other jobs: BLAS's fixed split of every GEMM waited on a descheduled
-     * thread, up to 3x slower in VGG16's deep layers; at lower load the two were within 4 %.
+     * thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). On 2 cores
+     * shared with other jobs, BLAS's fixed split of every GEMM waited on a descheduled thread and
+     * VGG16's deep layers took several times longer; on a quieter machine the two were even.
      */
     static volatile boolean gemmPerThread = !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads");
     /** Layers with at most this many input and output channels use per-thread blocks. */
