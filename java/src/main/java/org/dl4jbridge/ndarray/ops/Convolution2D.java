@@ -15,14 +15,20 @@ import org.dl4jbridge.ndarray.Parallel;
  * same as PyTorch's), bias {@code [nOut]} or null. {@code groups == nIn} with one input channel
  * per group is a depthwise convolution and runs in {@link DepthwiseConvolution2D}.
  *
- * <p>Forward strategy: a 3x3 stride-1 undilated convolution with at least 16 input channels runs
- * as Winograd F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 3.24x or 2.25x fewer GEMM flops,
- * within the same accuracy bound).
- * A 1x1 stride-1 convolution on a large image multiplies the weights with the input in place
- * (no copy). Otherwise a column matrix is built per tile ({@link Im2col}):
- * with stride 1 along the height only the kernel columns are unfolded and each kernel row is one
- * GEMM on a shifted view; small images are batched into one tile so each GEMM is large enough for
- * BLAS to reach its rate. Bias and activation are applied while the tile is hot.
+ * <p>Forward strategy, first match wins:
+ * <ul>
+ *   <li>a 3x3 stride-1 undilated convolution with at least 16 input channels runs as Winograd
+ *       F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 3.24x or 2.25x fewer GEMM flops, within the
+ *       same accuracy bound);</li>
+ *   <li>an ungrouped 1x1 stride-1 convolution runs as per-image tiles of single-threaded GEMMs
+ *       ({@link PointwiseConvolution}), and an ungrouped strided one as per-thread bands of output
+ *       rows ({@link StridedConvolution}), when there are enough tiles to keep every thread busy;</li>
+ *   <li>otherwise a column matrix is built per tile ({@link Im2col}): with stride 1 along the
+ *       height only the kernel columns are unfolded and each kernel row is one GEMM on a shifted
+ *       view; small images are batched into one tile so each GEMM is large enough for BLAS to
+ *       reach its rate (a 1x1 convolution on a large image can multiply in place instead).</li>
+ * </ul>
+ * Bias and activation are applied while the output tile is still in cache.
  */
 public final class Convolution2D {
     /** Floats of column matrix (and of GEMM output) per tile, 32 MB: smaller tiles made VGG16's 512-channel GEMMs
