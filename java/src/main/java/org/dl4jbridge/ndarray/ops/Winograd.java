@@ -20,8 +20,7 @@ import org.dl4jbridge.ndarray.Parallel;
  * within 8.6e-7 and 6.2e-6 of float64 at 512 input channels (relative to the largest output),
  * inside the engine's 1e-5 bound; F(4x4, 3x3) with points ±2 or ±1/2 reaches 1.4e-5 to 1.6e-5,
  * so it is not used. Each layer takes the tile size with fewer GEMM flops for its map size
- * (partial edge tiles count as whole ones). Through all of VGG16 the fc2 output differs from
- * im2col's by 1.5e-6 of its largest value.
+ * (partial edge tiles count as whole ones).
  */
 final class Winograd {
     /** A tile size: m outputs per side from alpha = m + 2 inputs; its transforms are written out below. */
