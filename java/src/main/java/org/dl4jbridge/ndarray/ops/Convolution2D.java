@@ -85,7 +85,7 @@ public final class Convolution2D {
             DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out);
             return;
         }
-        if (Winograd.applies(g, cin / groups, groups)) {
+        if (Winograd.applies(g, cin / groups, cout, groups)) {
             Winograd.forward(x, w, b, g, act, out);
             return;
         }

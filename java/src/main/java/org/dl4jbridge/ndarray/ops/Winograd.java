@@ -75,11 +75,18 @@ final class Winograd {
 
     private Winograd() {}
 
+    /**
+     * Floats of transformed weights beyond which a layer stays on im2col: they live in one off-heap
+     * buffer (VGG16's largest layer needs 6.5 M; a 4096-channel 3x3 layer would need 268 M).
+     */
+    static final long MAX_TRANSFORMED_WEIGHTS = 32L << 20;
+
     /** Whether Winograd computes this convolution (same sums, reordered). */
-    static boolean applies(ConvGeometry g, int cinG, int groups) {
+    static boolean applies(ConvGeometry g, int cinG, int cout, int groups) {
         Conv2DConfig c = g.cfg();
         return enabled && groups == 1 && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1
-                && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2;
+                && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2
+                && (long) tileFor(g, cinG).positions * cinG * cout <= MAX_TRANSFORMED_WEIGHTS;
     }
 
     /** The tile size for a layer: the one with fewer GEMM flops, within the accuracy bound. */

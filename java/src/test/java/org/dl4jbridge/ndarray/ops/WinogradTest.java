@@ -58,7 +58,7 @@ class WinogradTest {
             int[] cfg = ConvReference.ints(c.get("cfg"));
             NDArray x = array(c.get("x")), w = array(c.get("w"));
             Conv2DConfig conf = ConvReference.config(cfg);
-            assertTrue(Winograd.applies(conf.geometry(x.size(2), x.size(3)), x.size(1), cfg[9]),
+            assertTrue(Winograd.applies(conf.geometry(x.size(2), x.size(3)), x.size(1), w.size(0), cfg[9]),
                     "case " + i + " should take the Winograd path");
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             NDArray y = Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]]);
@@ -90,14 +90,15 @@ class WinogradTest {
         ConvGeometry fiveByFive = Conv2DConfig.of(5, 1, ConvolutionMode.Same).geometry(8, 8);
         ConvGeometry dilated = new Conv2DConfig(3, 3, 1, 1, 0, 0, 2, 2, ConvolutionMode.Truncate).geometry(9, 9);
         ConvGeometry plain = Conv2DConfig.of(3, 1, ConvolutionMode.Same).geometry(8, 8);
-        assertFalse(Winograd.applies(strided, 64, 1));
-        assertFalse(Winograd.applies(fiveByFive, 64, 1));
-        assertFalse(Winograd.applies(dilated, 64, 1));
-        assertFalse(Winograd.applies(plain, 3, 1), "3 input channels: GEMMs too short");
-        assertFalse(Winograd.applies(plain, 64, 2), "grouped");
-        assertTrue(Winograd.applies(plain, 64, 1));
+        assertFalse(Winograd.applies(strided, 64, 64, 1));
+        assertFalse(Winograd.applies(fiveByFive, 64, 64, 1));
+        assertFalse(Winograd.applies(dilated, 64, 64, 1));
+        assertFalse(Winograd.applies(plain, 3, 64, 1), "3 input channels: GEMMs too short");
+        assertFalse(Winograd.applies(plain, 64, 64, 2), "grouped");
+        assertTrue(Winograd.applies(plain, 64, 64, 1));
+        assertFalse(Winograd.applies(plain, 4096, 4096, 1), "transformed weights would need 1 GB");
         Winograd.enabled = false;
-        assertFalse(Winograd.applies(plain, 64, 1));
+        assertFalse(Winograd.applies(plain, 64, 64, 1));
     }
 
     /** The cheaper tile per map size (edge tiles count whole), and F(2x2) past F(3x3)'s accuracy range. */
