@@ -50,11 +50,13 @@ final class Winograd {
 
     /** Channels per work item of the shared-block transforms (threads take items as they finish). */
     private static final int CHANNEL_GROUP = 16;
-    /** Tuning and test switch: off makes every convolution take the im2col path. */
-    static volatile boolean enabled = !Boolean.getBoolean("dl4jbridge.conv.noWinograd");
-    /** Test and tuning switch: the tile size to use for every layer instead of the cheaper one. */
-    static volatile Tile forcedTile = System.getProperty("dl4jbridge.conv.winogradTile") == null ? null
-            : Tile.valueOf(System.getProperty("dl4jbridge.conv.winogradTile"));
+    // Switches for tests (the fields) and for same-JVM A/B benchmarks (system properties
+    // dl4jbridge.conv.noWinograd, .winogradTile=F2|F3, .winogradBlasThreads, read per call so that
+    // org.dl4jbridge.bench.NetworkAB can flip them between batches).
+    /** Off makes every convolution take the im2col path. */
+    static volatile boolean enabled = true;
+    /** The tile size to use for every layer instead of the cheaper one. */
+    static volatile Tile forcedTile;
     /** Below this many input channels the GEMMs are too short for BLAS (VGG16's 3-channel first layer). */
     static volatile int minInputChannels = 16;
     /** F(3x3)'s rounding grows with the channels summed: measured within bound up to 512. */
@@ -67,7 +69,7 @@ final class Winograd {
      * shared with other jobs, BLAS's fixed split of every GEMM waited on a descheduled thread and
      * VGG16's deep layers took several times longer; on a quieter machine the two were even.
      */
-    static volatile boolean gemmPerThread = !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads");
+    static volatile boolean gemmPerThread = true;
     /** Layers with at most this many input and output channels use per-thread blocks. */
     static volatile int perThreadMaxChannels = Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128);
     /** Floats of transformed input plus GEMM output per per-thread block (2 MB, a core has 2.5 MB of L2). */
@@ -84,21 +86,32 @@ final class Winograd {
     /** Whether Winograd computes this convolution (same sums, reordered). */
     static boolean applies(ConvGeometry g, int cinG, int cout, int groups) {
         Conv2DConfig c = g.cfg();
-        return enabled && groups == 1 && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1
+        return enabled && !Boolean.getBoolean("dl4jbridge.conv.noWinograd") && groups == 1 && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1
                 && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2
-                && (long) tileFor(g, cinG).positions * cinG * cout <= MAX_TRANSFORMED_WEIGHTS;
+                && (long) Tile.F3.positions * cinG * cout <= MAX_TRANSFORMED_WEIGHTS;
     }
 
-    /** The tile size for a layer: the one with fewer GEMM flops, within the accuracy bound. */
-    static Tile tileFor(ConvGeometry g, int cin) {
+    /**
+     * The tile size for a layer. F(3x3) needs fewer GEMM flops wherever its edge tiles waste
+     * little, but its transforms cost more per value and its GEMMs get fewer columns, so it is taken
+     * only where the GEMMs dominate: at least 128 input channels, at least 1000 tiles per batch
+     * and no more than 80 % of F(2x2)'s GEMM flops. Measured with {@code NetworkAB vgg16} (F3, F2
+     * forced per run): F(2x2) was faster for VGG16's 64-channel layer at 224 and its 14x14 layers
+     * at batch 16 (400 tiles), F(3x3) for the 56x56 and 28x28 layers.
+     */
+    static Tile tileFor(ConvGeometry g, int cin, int batch) {
         if (forcedTile != null) return forcedTile;
-        if (cin > F3_MAX_INPUT_CHANNELS) return Tile.F2;
-        return Tile.F3.cost(g.outH(), g.outW()) < Tile.F2.cost(g.outH(), g.outW()) ? Tile.F3 : Tile.F2;
+        String forced = System.getProperty("dl4jbridge.conv.winogradTile");
+        if (forced != null) return Tile.valueOf(forced);
+        if (cin > F3_MAX_INPUT_CHANNELS || cin < 128) return Tile.F2;
+        long f3Tiles = (long) batch * Tile.F3.count(g.outH()) * Tile.F3.count(g.outW());
+        boolean cheaper = Tile.F3.cost(g.outH(), g.outW()) <= 0.8 * Tile.F2.cost(g.outH(), g.outW());
+        return cheaper && f3Tiles >= 1000 ? Tile.F3 : Tile.F2;
     }
 
     /** {@code out = act(conv(x, w) + b)}; all arrays contiguous, shapes validated by the caller. */
     static void forward(NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
-        new Plan(x, w, b, g, tileFor(g, x.size(1)), act, out).run();
+        new Plan(x, w, b, g, tileFor(g, x.size(1), x.size(0)), act, out).run();
     }
 
     private static final class Plan {
@@ -174,7 +187,7 @@ final class Winograd {
             long t0 = System.nanoTime();
             Parallel.dynamic(groupsOf(cin), i -> transformInput(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
             long t1 = System.nanoTime();
-            if (gemmPerThread && xi >= 4 * Parallel.threads()) {
+            if (gemmPerThread && !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads") && xi >= 4 * Parallel.threads()) {
                 blas.singleThreaded(() -> Parallel.dynamic(xi, p -> gemm(p, v, mm, tiles)));
             } else {
                 gemms(v, mm, tiles);

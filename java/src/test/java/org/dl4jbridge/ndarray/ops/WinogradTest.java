@@ -116,13 +116,16 @@ class WinogradTest {
         assertFalse(Winograd.applies(plain, 64, 64, 1));
     }
 
-    /** The cheaper tile per map size (edge tiles count whole), and F(2x2) past F(3x3)'s accuracy range. */
+    /** F(3x3) only where GEMMs dominate (channels, tiles, flop saving); F(2x2) past F(3x3)'s accuracy range. */
     @Test
-    void choosesTheTileWithFewerGemmFlops() {
+    void choosesTheTileSizeByChannelsTilesAndFlops() {
         Conv2DConfig same = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
-        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(224, 224), 64));   // 25*75² < 16*112²
-        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(14, 14), 512));    // 25*5² < 16*7²
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(4, 4), 64));       // 25*2² > 16*2²
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(224, 224), 2048)); // accuracy
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(224, 224), 64, 16));  // few channels
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(56, 56), 256, 16));   // 25*19² <= 0.8*16*28²
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(28, 28), 512, 16));   // 1600 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(14, 14), 512, 16));   // 400 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(28, 28), 512, 1));    // 100 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(4, 4), 256, 100));    // 25*2² > 16*2²
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(224, 224), 1024, 16)); // accuracy
     }
 }

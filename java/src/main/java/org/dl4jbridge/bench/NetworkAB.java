@@ -8,21 +8,64 @@ import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
 
 /**
- * Same-JVM A/B timing of EfficientNet-Lite0 under kernel variants chosen by system properties:
- * batches alternate between the variants so that both see the same machine load (the only kind of
- * comparison that means anything on a shared machine), and per-layer seconds are printed side by side.
+ * Same-JVM A/B timing of VGG16 (to fc2) or EfficientNet-Lite0 (to the pooled features) under kernel
+ * variants chosen by system properties: batches of 16 alternate between the variants so that all
+ * see the same machine load (the only kind of comparison that means anything on a shared machine),
+ * and per-layer seconds are printed side by side.
  *
- * <p>{@code java -cp engine.jar org.dl4jbridge.bench.EfficientNetAB BATCHES NAME=prop:value,prop:value ...}
- * (a variant with no settings is written {@code NAME=}).
+ * <p>{@code java -cp engine.jar org.dl4jbridge.bench.NetworkAB vgg16|effnet BATCHES NAME=prop:value,prop:value ...}
+ * (a variant with no settings is written {@code NAME=}), for example
+ * {@code NetworkAB vgg16 4 winograd= im2col=dl4jbridge.conv.noWinograd:true}.
  */
-public final class EfficientNetAB {
-    private EfficientNetAB() {}
+public final class NetworkAB {
+    private NetworkAB() {}
+
+    /** One network: a forward pass of one batch, and the seconds per layer collected since the last take. */
+    private interface Timed {
+        void forward();
+        Map<String, Double> takeLayerSeconds();
+    }
+
+    private static Timed network(String name) {
+        switch (name) {
+            case "effnet": {
+                EfficientNetLite0Bench net = new EfficientNetLite0Bench(16, 224, 42);
+                NDArray input = net.randomInput(7), features = NDArray.zeros(16, 1280);
+                return new Timed() {
+                    public void forward() { net.forward(input, features); }
+                    public Map<String, Double> takeLayerSeconds() {
+                        Map<String, Double> m = new TreeMap<>(net.layerProfile);
+                        net.layerProfile.clear();
+                        return m;
+                    }
+                };
+            }
+            case "vgg16": {
+                Vgg16Bench net = new Vgg16Bench(16, 224, 42);
+                NDArray input = net.randomInput(7);
+                return new Timed() {
+                    public void forward() { net.forward(input); }
+                    public Map<String, Double> takeLayerSeconds() {
+                        Map<String, Double> m = new TreeMap<>();
+                        for (int i = 0; i < net.layerSeconds.length; i++) m.put(String.format("layer %02d conv", i + 1), net.layerSeconds[i]);
+                        net.resetConvTiming();
+                        return m;
+                    }
+                };
+            }
+            default:
+                throw new IllegalArgumentException("unknown network " + name + "; use vgg16 or effnet");
+        }
+    }
 
     public static void main(String[] args) {
-        int batches = Integer.parseInt(args[0]);
+        if (args.length < 3) {
+            throw new IllegalArgumentException("usage: NetworkAB vgg16|effnet BATCHES NAME=prop:value,... [NAME=...]");
+        }
+        int batches = Integer.parseInt(args[1]);
         List<String> names = new ArrayList<>();
         List<Map<String, String>> settings = new ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
+        for (int i = 2; i < args.length; i++) {
             String[] nv = args[i].split("=", 2);
             names.add(nv[0]);
             Map<String, String> props = new TreeMap<>();
@@ -34,8 +77,7 @@ public final class EfficientNetAB {
             }
             settings.add(props);
         }
-        EfficientNetLite0Bench net = new EfficientNetLite0Bench(16, 224, 42);
-        NDArray input = net.randomInput(7), features = NDArray.zeros(16, 1280);
+        Timed net = network(args[0]);
         List<Map<String, Double>> layers = new ArrayList<>();
         double[] total = new double[names.size()];
         double[][] phases = new double[names.size()][3];
@@ -43,10 +85,10 @@ public final class EfficientNetAB {
         for (int round = -2; round < batches; round++) {
             for (int v = 0; v < names.size(); v++) {
                 settings.get(v).forEach(System::setProperty);
-                net.layerProfile.clear();
+                net.takeLayerSeconds();
                 Convolution2D.phaseSeconds(true);
                 long t0 = System.nanoTime();
-                net.forward(input, features);
+                net.forward();
                 double dt = (System.nanoTime() - t0) / 1e9;
                 double[] ph = Convolution2D.phaseSeconds(true);
                 settings.get(v).keySet().forEach(System::clearProperty);
@@ -54,7 +96,7 @@ public final class EfficientNetAB {
                 total[v] += dt;
                 for (int i = 0; i < 3; i++) phases[v][i] += ph[i];
                 final int vv = v;
-                net.layerProfile.forEach((k, s) -> layers.get(vv).merge(k, s, Double::sum));
+                net.takeLayerSeconds().forEach((k, s) -> layers.get(vv).merge(k, s, Double::sum));
             }
         }
         StringBuilder sb = new StringBuilder(String.format("%-34s", "layer (s over " + batches + " batches of 16)"));
@@ -86,6 +128,5 @@ public final class EfficientNetAB {
         sb = new StringBuilder(String.format("%-34s", "images/s"));
         for (double t : total) sb.append(String.format("%10.2f", 16 * batches / t));
         System.out.println(sb);
-        System.out.println("checksum " + features.get(0) + " " + features.get(1279));
     }
 }
