@@ -19,8 +19,7 @@ import org.dl4jbridge.ndarray.Parallel;
  * them): with interpolation points 0, ±1 (m = 2) and 0, ±1, 2 (m = 3), float32 results stay
  * within 8.6e-7 and 6.2e-6 of float64 at 512 input channels (relative to the largest output),
  * inside the engine's 1e-5 bound; F(4x4, 3x3) with points ±2 or ±1/2 reaches 1.4e-5 to 1.6e-5,
- * so it is not used. Each layer takes the tile size with fewer GEMM flops for its map size
- * (partial edge tiles count as whole ones).
+ * so it is not used. Each layer picks its tile size in {@link #tileFor}.
  */
 final class Winograd {
     /** A tile size: m outputs per side from alpha = m + 2 inputs; its transforms are written out below. */
@@ -55,7 +54,7 @@ final class Winograd {
     // org.dl4jbridge.bench.NetworkAB can flip them between batches).
     /** Off makes every convolution take the im2col path. */
     static volatile boolean enabled = true;
-    /** The tile size to use for every layer instead of the cheaper one. */
+    /** The tile size to use for every layer instead of {@link #tileFor}'s choice. */
     static volatile Tile forcedTile;
     /** Below this many input channels the GEMMs are too short for BLAS (VGG16's 3-channel first layer). */
     static volatile int minInputChannels = 16;
@@ -67,7 +66,8 @@ final class Winograd {
      * Shared blocks: the tile positions' GEMMs go to whichever thread is free, each GEMM on one
      * thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). On 2 cores
      * shared with other jobs, BLAS's fixed split of every GEMM waited on a descheduled thread and
-     * VGG16's deep layers took several times longer; on a quieter machine the two were even.
+     * VGG16's deep layers took several times longer; on a quieter machine the per-thread GEMMs were
+     * as fast or slightly faster.
      */
     static volatile boolean gemmPerThread = true;
     /** Layers with at most this many input and output channels use per-thread blocks. */
@@ -86,8 +86,8 @@ final class Winograd {
     /** Whether Winograd computes this convolution (same sums, reordered). */
     static boolean applies(ConvGeometry g, int cinG, int cout, int groups) {
         Conv2DConfig c = g.cfg();
-        return enabled && !Boolean.getBoolean("dl4jbridge.conv.noWinograd") && groups == 1 && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1
-                && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2
+        return enabled && !Boolean.getBoolean("dl4jbridge.conv.noWinograd") && groups == 1
+                && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1 && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2
                 && (long) Tile.F3.positions * cinG * cout <= MAX_TRANSFORMED_WEIGHTS;
     }
 
@@ -102,7 +102,13 @@ final class Winograd {
     static Tile tileFor(ConvGeometry g, int cin, int batch) {
         if (forcedTile != null) return forcedTile;
         String forced = System.getProperty("dl4jbridge.conv.winogradTile");
-        if (forced != null) return Tile.valueOf(forced);
+        if (forced != null) {
+            if (!forced.equals("F2") && !forced.equals("F3")) {
+                throw new IllegalArgumentException("system property dl4jbridge.conv.winogradTile is '" + forced
+                        + "'; use F2 or F3, or clear it to let each layer choose");
+            }
+            return Tile.valueOf(forced);
+        }
         if (cin > F3_MAX_INPUT_CHANNELS || cin < 128) return Tile.F2;
         long f3Tiles = (long) batch * Tile.F3.count(g.outH()) * Tile.F3.count(g.outW());
         boolean cheaper = Tile.F3.cost(g.outH(), g.outW()) <= 0.8 * Tile.F2.cost(g.outH(), g.outW());
