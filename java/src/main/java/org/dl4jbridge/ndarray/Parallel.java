@@ -24,8 +24,18 @@ public final class Parallel {
      * the fixed split of {@link #range} then waits for the slowest half, this does not.
      */
     public static void dynamic(int n, java.util.function.IntConsumer body) {
+        dynamicWithSetup(n, () -> body);
+    }
+
+    /**
+     * {@link #dynamic} where each thread first prepares its own state once (scratch buffers,
+     * zeroed padding): {@code setup} runs once per participating thread and returns the body
+     * that thread applies to every index it claims.
+     */
+    public static void dynamicWithSetup(int n, java.util.function.Supplier<java.util.function.IntConsumer> setup) {
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         range(Math.min(THREADS, n), (lo, hi) -> {
+            java.util.function.IntConsumer body = setup.get();
             for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) body.accept(i);
         });
     }

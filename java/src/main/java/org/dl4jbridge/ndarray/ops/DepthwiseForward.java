@@ -2,7 +2,6 @@ package org.dl4jbridge.ndarray.ops;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Parallel;
 
@@ -51,8 +50,7 @@ final class DepthwiseForward {
         int units = cin * stacks;
         // Units are handed out one at a time, not split in fixed halves: when another process holds a
         // core, the other thread takes over the rest instead of waiting.
-        AtomicInteger next = new AtomicInteger();
-        Parallel.range(Math.min(units, Parallel.threads()), (first, last) -> {
+        Parallel.dynamicWithSetup(units, () -> {
             ConvWorkspace ws = ConvWorkspace.get();
             float[] stack = ws.heap(0, st.size());
             float[] in = ws.heap(1, inPlane);
@@ -63,7 +61,7 @@ final class DepthwiseForward {
             // Every stack of this call puts its data at the same places, so the padding, zeroed once
             // here, stays zero (a smaller last stack leaves stale images behind, which no kept output reads).
             st.clear(stack);
-            for (int t = next.getAndIncrement(); t < units; t = next.getAndIncrement()) {
+            return t -> {
                 int ch = t / stacks, img0 = (t % stacks) * st.images(), nb = Math.min(st.images(), n - img0);
                 for (int b = 0; b < nb; b++) {
                     Buffers.load(xb, x.offset() + ((img0 + b) * cin + ch) * inPlane, in, 0, inPlane);
@@ -99,7 +97,7 @@ final class DepthwiseForward {
                 for (int b = 0; b < nb; b++) {
                     Buffers.store(res, b * m * p, ob, out.offset() + ((img0 + b) * cout + ch * m) * p, m * p);
                 }
-            }
+            };
         });
     }
 
