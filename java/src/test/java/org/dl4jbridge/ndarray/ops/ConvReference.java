@@ -80,4 +80,22 @@ final class ConvReference {
                     + expected.data()[worstAt] + " (error " + worst + " > " + rel + " * " + scale + ")");
         }
     }
+
+    /**
+     * Every case of {@code resource}: Convolution2D.backward's input, weight and bias gradients
+     * within 1e-5 of PyTorch autograd's (the cases hold dL/dz in {@code gy}).
+     */
+    static void assertBackwardMatches(String resource) throws IOException {
+        List<Map<String, Npz.Array>> all = cases(resource);
+        for (int i = 0; i < all.size(); i++) {
+            Map<String, Npz.Array> c = all.get(i);
+            int[] cfg = ints(c.get("cfg"));
+            Convolution2D.Gradients gr = Convolution2D.backward(array(c.get("x")), array(c.get("w")), true,
+                    array(c.get("gy")), config(cfg), cfg[9], true);
+            String what = resource + " case " + i;
+            assertClose(what + " dL/dx", c.get("gx"), gr.input(), 1e-5);
+            assertClose(what + " dL/dW", c.get("gw"), gr.weight(), 1e-5);
+            assertClose(what + " dL/db", c.get("gb"), gr.bias(), 1e-5);
+        }
+    }
 }

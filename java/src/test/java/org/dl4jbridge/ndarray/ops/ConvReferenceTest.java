@@ -56,16 +56,7 @@ class ConvReferenceTest {
     @ValueSource(ints = {8 << 20, 60})
     void backwardMatchesTorchAutograd(int budget) throws Exception {
         Convolution2D.columnBudget = budget;
-        List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
-        for (int i = 0; i < cases.size(); i++) {
-            Map<String, Npz.Array> c = cases.get(i);
-            int[] cfg = ConvReference.ints(c.get("cfg"));
-            Convolution2D.Gradients gr = Convolution2D.backward(array(c.get("x")), array(c.get("w")), true,
-                    array(c.get("gy")), ConvReference.config(cfg), cfg[9], true);
-            assertClose("case " + i + " dL/dx", c.get("gx"), gr.input(), 1e-5);
-            assertClose("case " + i + " dL/dW", c.get("gw"), gr.weight(), 1e-5);
-            assertClose("case " + i + " dL/db", c.get("gb"), gr.bias(), 1e-5);
-        }
+        ConvReference.assertBackwardMatches("conv_forward_backward.npz");
     }
 
     /** DL4J's DepthwiseConvolution2D layout [kH, kW, nIn, m] gives the same numbers as the grouped form. */

@@ -70,16 +70,7 @@ class WinogradTest {
     /** Training runs these layers backward through im2col: the gradients of the same cases. */
     @Test
     void backwardOfWinogradLayersMatchesTorchAutograd() throws Exception {
-        List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_winograd.npz");
-        for (int i = 0; i < cases.size(); i++) {
-            Map<String, Npz.Array> c = cases.get(i);
-            int[] cfg = ConvReference.ints(c.get("cfg"));
-            Convolution2D.Gradients gr = Convolution2D.backward(array(c.get("x")), array(c.get("w")), true,
-                    array(c.get("gy")), ConvReference.config(cfg), cfg[9], true);
-            assertClose("winograd case " + i + " dL/dx", c.get("gx"), gr.input(), 1e-5);
-            assertClose("winograd case " + i + " dL/dW", c.get("gw"), gr.weight(), 1e-5);
-            assertClose("winograd case " + i + " dL/db", c.get("gb"), gr.bias(), 1e-5);
-        }
+        ConvReference.assertBackwardMatches("conv_winograd.npz");
     }
 
     /** Output written into a view of a larger buffer lands only in its own elements. */
