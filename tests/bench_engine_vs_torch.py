@@ -201,6 +201,11 @@ def measure_memory(side):
 
 # ---- main ----------------------------------------------------------------------------------
 
+def print_per_batch(engine, torch_side):
+    print(f"    per batch (s): engine {[round(v, 2) for v in engine['seconds_per_batch']]},"
+          f" torch {[round(v, 2) for v in torch_side['seconds_per_batch']]}")
+
+
 def vgg_conv_gflop_per_image():
     total, h, cin = 0.0, 224, 3
     for block in VGG_BLOCKS:
@@ -241,8 +246,7 @@ def main():
         results["vgg"] = {"engine": e, "torch": t}
         print(f"(a) VGG16 to fc2: engine {e['images_per_s']:.2f} img/s, torch {t['images_per_s']:.2f} img/s,"
               f" ratio engine/torch {e['images_per_s'] / t['images_per_s']:.2f}")
-        print(f"    per batch (s): engine {[round(v, 2) for v in e['seconds_per_batch']]},"
-              f" torch {[round(v, 2) for v in t['seconds_per_batch']]}")
+        print_per_batch(e, t)
         print(f"    engine seconds per conv layer (all batches): {[round(v, 2) for v in e['conv_layer_seconds']]}")
         conv_rate = e["conv_gflops_per_s"]
         print(f"(c) VGG16 conv stack (13 convs incl. im2col, bias, ReLU): {conv_rate:.1f} GFLOP/s effective"
@@ -255,8 +259,7 @@ def main():
               f" img/s, torch {t['images_per_s']:.2f} img/s, ratio {e['images_per_s'] / t['images_per_s']:.2f}")
         print(f"    engine time by step (s over {eff_iters} batches): "
               + ", ".join(f"{k} {v:.2f}" for k, v in sorted(e["profile_seconds"].items(), key=lambda kv: -kv[1])))
-        print(f"    per batch (s): engine {[round(v, 2) for v in e['seconds_per_batch']]},"
-              f" torch {[round(v, 2) for v in t['seconds_per_batch']]}")
+        print_per_batch(e, t)
     print(f"load average after timing: {load_average()}")
     if not args.skip_memory:
         em, tm = measure_memory("engine"), measure_memory("torch")
