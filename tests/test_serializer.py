@@ -150,8 +150,8 @@ def test_corrupt_zip_through_the_engine_names_the_entry(fixtures_dir, tmp_path):
 
 
 def test_metadata_must_be_plain_json(tmp_path):
-    from dl4j_bridge.errors import InvalidArgumentError
-    with pytest.raises(InvalidArgumentError, match="not plain JSON"):
+    from dl4j_bridge.errors import ArgumentError
+    with pytest.raises(ArgumentError, match="not plain JSON"):
         serializer.ModelSerializer.write_model(object(), tmp_path / "x.zip", metadata={"bad": object()})
 
 
