@@ -34,7 +34,9 @@ class ImageKindsCompatTest {
         "rgb-jpeg, 300, 200", "rgb-jpeg, 448, 448", "rgb-jpeg, 57, 91",
         "grey-jpeg, 300, 200", "grey-png, 250, 180", "rgb-png, 97, 131",
         "rgba-png, 300, 200", "palette-png, 120, 300", "grey16-png, 260, 240", "grey16-png, 224, 224",
-        "rgb-bmp, 230, 225", "cmyk-jpeg, 320, 240"})
+        "rgb-bmp, 230, 225", "cmyk-jpeg, 320, 240",
+        "exif2-jpeg, 300, 200", "exif3-jpeg, 300, 200", "exif4-jpeg, 300, 200", "exif5-jpeg, 300, 200",
+        "exif6-jpeg, 300, 200", "exif7-jpeg, 260, 200", "exif8-jpeg, 260, 200", "exif6-jpeg, 448, 224"})
     void pixelsAreDl4js(String kind, int w, int h) throws Exception {
         Path file = write(kind, w, h);
         float[] dl4j = new org.datavec.image.loader.NativeImageLoader(224, 224, 3).asMatrix(file.toFile()).data().asFloat();
@@ -112,8 +114,40 @@ class ImageKindsCompatTest {
                 }
                 return file;
             }
+            case "exif2-jpeg", "exif3-jpeg", "exif4-jpeg", "exif5-jpeg", "exif6-jpeg", "exif7-jpeg", "exif8-jpeg" -> {
+                // A camera photo: pixels stored sideways plus an EXIF Orientation tag (3, 6 or 8).
+                BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+                fill(img.getRaster(), 3, 255, r);
+                Path plain = save(img, "jpeg", kind + "-plain");
+                byte[] jpeg = Files.readAllBytes(plain);
+                byte[] app1 = exifOrientation(kind.charAt(4) - '0');
+                byte[] out = new byte[jpeg.length + app1.length];
+                System.arraycopy(jpeg, 0, out, 0, 2);                       // SOI
+                System.arraycopy(app1, 0, out, 2, app1.length);
+                System.arraycopy(jpeg, 2, out, 2 + app1.length, jpeg.length - 2);
+                return Files.write(tmp.resolve(kind + ".jpg"), out);
+            }
             default -> throw new IllegalArgumentException(kind);
         }
+    }
+
+    /** An APP1 segment holding a big-endian TIFF header and one IFD with the Orientation tag. */
+    private static byte[] exifOrientation(int orientation) {
+        byte[] tiff = {
+            'M', 'M', 0, 42, 0, 0, 0, 8,                     // header, IFD0 at offset 8
+            0, 1,                                            // one entry
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0,   // Orientation, SHORT, 1 value
+            0, 0, 0, 0};                                     // no next IFD
+        int len = 2 + 6 + tiff.length;
+        byte[] seg = new byte[2 + len];
+        seg[0] = (byte) 0xFF;
+        seg[1] = (byte) 0xE1;
+        seg[2] = (byte) (len >> 8);
+        seg[3] = (byte) len;
+        byte[] exif = {'E', 'x', 'i', 'f', 0, 0};
+        System.arraycopy(exif, 0, seg, 4, 6);
+        System.arraycopy(tiff, 0, seg, 10, tiff.length);
+        return seg;
     }
 
     /** Diagonal gradients per band plus noise: smooth areas and edges, all levels used. */
