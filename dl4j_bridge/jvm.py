@@ -91,7 +91,13 @@ def jvm_options() -> list[str]:
     """The options the JVM is (or would be) started with, derived from config."""
     opts = [f"-Xmx{config.get('heap')}",
             "--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
-            "-Xss4m"]
+            "-Xss4m",
+            # Java's user.home comes from the account database, not $HOME: without this the engine's
+            # caches (DL4J's ~/.deeplearning4j, converted weights) ignore a HOME set for the process.
+            f"-Duser.home={Path.home()}",
+            # The JVM would otherwise take SIGINT for its own shutdown; Python keeps it, so Ctrl-C
+            # reaches Python as KeyboardInterrupt (and the command ends with one line).
+            "-Xrs"]
     if config.get("direct_memory"):
         opts.append(f"-XX:MaxDirectMemorySize={config.get('direct_memory')}")
     threads = config.get("threads")
@@ -143,12 +149,18 @@ def _start_locked() -> None:
     # reads this when it loads, so it must be in the environment before the engine loads it.
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     jnius_config.set_options(*options)
-    jnius_config.set_classpath(str(jar))
+    extra = list(config.get("classpath"))
+    missing = [p for p in extra if not Path(p).exists()]
+    if missing:
+        raise JVMStartError(f"config classpath names {missing}, which do not exist; build them first (the benchmark "
+                            f"classes: mvn -q -B test-compile -pl java) or leave them out")
+    jnius_config.set_classpath(str(jar), *extra)
     try:
         import jnius  # noqa: F401  (this import starts the JVM)
     except Exception as e:  # pragma: no cover - depends on a broken runtime
         raise JVMStartError(f"starting the JVM at {java_home} failed: {e}. Check `dl4j-bridge doctor`") from e
-    _started = {"pid": os.getpid(), "where": where, "options": options, "classpath": str(jar),
+    _started = {"pid": os.getpid(), "where": where, "options": options,
+                "classpath": os.pathsep.join([str(jar), *extra]),
                 "java_home": str(java_home), "adopted": False}
     config._freeze(where)
 
