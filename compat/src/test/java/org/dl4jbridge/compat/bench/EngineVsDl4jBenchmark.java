@@ -24,8 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * repository root on a quiet machine (README, "Measured"):
  *
  * <pre>
- * OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OPENBLAS_THREAD_TIMEOUT=4 \
- * DL4J_BRIDGE_BLAS="$(.venv/bin/dl4j-bridge doctor --blas-path)" \
+ * OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=2 OPENBLAS_THREAD_TIMEOUT=4 \
+ * DL4J_BRIDGE_BLAS="$(.venv/bin/dl4j-bridge doctor --blas-path)" VIRTUAL_ENV="$PWD/.venv" \
  * mvn -q -B test -pl java,compat -Dtest=EngineVsDl4jBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Ddl4jbridge.bench=true
  * </pre>
