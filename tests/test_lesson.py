@@ -185,3 +185,19 @@ def test_ctrl_c_ends_the_command_with_one_line(two_runs, lesson_env, tmp_path):
     err = "".join(seen)
     assert err.rstrip().endswith("dl4j-bridge lesson: interrupted") and "Traceback" not in err, err[-2000:]
     assert not run_dir.exists()
+
+
+def test_the_readme_python_api_snippet_runs(two_runs, lesson_env, tmp_path):
+    """The README's "Python API in 20 lines" as written, on a 24-photo slice (max_examples added)."""
+    import re
+    readme = (REPO / "README.md").read_text()
+    code = re.search(r"## The Python API in 20 lines\n\n```python\n(.*?)```", readme, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 20
+    setup = "preprocessor=zoo_model.preprocessor)"
+    assert code.count(setup) == 1
+    code = code.replace(setup, "preprocessor=zoo_model.preprocessor, max_examples=24)")
+    code += "\nassert probs.shape == (16, 5), probs.shape\nprint('snippet ok')\n"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=lesson_env, cwd=tmp_path,
+                       timeout=900)
+    assert r.returncode == 0 and "snippet ok" in r.stdout, r.stderr[-3000:]
+    assert (tmp_path / "flowers.zip").is_file()
