@@ -45,7 +45,6 @@ SUPPORTED_LAYERS = ("ActivationLayer", "BatchNormalization", "ConvolutionLayer",
 
 _JAVA = "org.dl4jbridge.util.ModelSerializer"
 _JAVA_METADATA = "org.dl4jbridge.util.ModelMetadata"
-_WHO = "dl4j_bridge.serializer"
 
 
 # ---- JVM-free reading ---------------------------------------------------------------------------

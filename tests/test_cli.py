@@ -74,3 +74,16 @@ def test_the_engine_follows_home(tmp_path):
     assert r.returncode == 0, r.stderr
     home, converted = r.stdout.split()[-2:]
     assert home == str(tmp_path) and converted.startswith(str(tmp_path))
+
+
+def test_the_readme_doctor_sample_has_the_rows_doctor_prints():
+    """The README's sample is real output: the same rows in the same order (values differ by machine)."""
+    import re
+    from conftest import REPO
+    readme = (REPO / "README.md").read_text()
+    block = re.search(r"<!-- doctor-output -->\n```\n\$ \.venv/bin/dl4j-bridge doctor\n(.*?)```", readme, re.S).group(1)
+    sample = [line[:34].strip() for line in block.splitlines() if line.strip() and not line.startswith("ok:")]
+    r = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))")
+    assert r.returncode == 0, r.stdout + r.stderr
+    real = [line[:34].strip() for line in r.stdout.splitlines() if line.strip() and not line.startswith("ok:")]
+    assert sample == real

