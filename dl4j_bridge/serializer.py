@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import jvm
-from .errors import InvalidArgumentError, ModelFormatError
+from .errors import ArgumentError, ModelFormatError
+from .wrapper import to_java
 
 __all__ = ["ModelSerializer", "ModelInfo", "LayerInfo", "read_model_info", "read_metadata",
            "CONFIGURATION", "COEFFICIENTS", "UPDATER_STATE", "METADATA"]
@@ -105,7 +106,7 @@ def read_model_info(path) -> ModelInfo:
     with _open_zip(p) as z:
         names = [n for n in z.namelist() if not n.endswith("/")]
         if CONFIGURATION not in names:
-            raise ModelFormatError(_WHO, f"{p.name}: no {CONFIGURATION} entry (entries found: {names}); "
+            raise ModelFormatError(f"{p.name}: no {CONFIGURATION} entry (entries found: {names}); "
                                  f"not a DL4J model zip")
         conf = _json_entry(z, CONFIGURATION, p)
         if "vertices" in conf:
@@ -113,7 +114,7 @@ def read_model_info(path) -> ModelInfo:
         elif "confs" in conf:
             kind, layers = "MultiLayerNetwork", _multilayer_layers(conf)
         else:
-            raise ModelFormatError(_WHO, f"{p.name}: {CONFIGURATION} is neither a ComputationGraph (no \"vertices\") "
+            raise ModelFormatError(f"{p.name}: {CONFIGURATION} is neither a ComputationGraph (no \"vertices\") "
                                  f"nor a MultiLayerNetwork (no \"confs\") configuration")
         stored = _stored_length(z, p) if COEFFICIENTS in names else None
         meta = _json_entry(z, METADATA, p) if METADATA in names else None
@@ -127,7 +128,7 @@ def _open_zip(p: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(p)
     except zipfile.BadZipFile as e:
-        raise ModelFormatError(_WHO, f"{p.name}: not a readable zip file (truncated, corrupt, or not a DL4J model "
+        raise ModelFormatError(f"{p.name}: not a readable zip file (truncated, corrupt, or not a DL4J model "
                              f"zip): {e}") from None
 
 
@@ -135,13 +136,13 @@ def _json_entry(z: zipfile.ZipFile, entry: str, p: Path) -> dict:
     try:
         text = z.read(entry).decode("utf-8")
     except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise ModelFormatError(_WHO, f"{p.name}: {entry}: compressed data is corrupt or truncated: {e}") from None
+        raise ModelFormatError(f"{p.name}: {entry}: compressed data is corrupt or truncated: {e}") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ModelFormatError(_WHO, f"{p.name}: {entry}: not valid JSON: {e}") from None
+        raise ModelFormatError(f"{p.name}: {entry}: not valid JSON: {e}") from None
     if not isinstance(value, dict):
-        raise ModelFormatError(_WHO, f"{p.name}: {entry}: expected a JSON object, found {type(value).__name__}")
+        raise ModelFormatError(f"{p.name}: {entry}: expected a JSON object, found {type(value).__name__}")
     return value
 
 
@@ -170,7 +171,7 @@ def _stored_length(z: zipfile.ZipFile, p: Path) -> int | None:
                 return int(length)
             pos += length * (4 if dtype == "INT" else 8)
     except (struct.error, UnicodeDecodeError) as e:
-        raise ModelFormatError(_WHO, f"{p.name}: {COEFFICIENTS}: unreadable array header: {e}") from None
+        raise ModelFormatError(f"{p.name}: {COEFFICIENTS}: unreadable array header: {e}") from None
     return None
 
 
@@ -236,27 +237,21 @@ def _graph_layers(conf: dict) -> list:
 
 # ---- through the engine -------------------------------------------------------------------------
 
-def _java_model(model):
-    handle = getattr(model, "java", None)
-    return handle if handle is not None else model
-
-
 def _java_metadata(metadata):
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
-        raise InvalidArgumentError(_WHO, f"metadata must be a dict of JSON values, got {type(metadata).__name__}")
+        raise ArgumentError(f"metadata must be a dict of JSON values, got {type(metadata).__name__}")
     try:
         text = json.dumps(metadata, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise InvalidArgumentError(_WHO, f"metadata is not plain JSON ({e}); use str/int/float/bool/list/dict "
-                                         f"values") from None
-    return jvm.call(jvm.cls(_JAVA_METADATA).fromJson, text, "metadata")
+        raise ArgumentError(f"metadata is not plain JSON ({e}); use str/int/float/bool/list/dict values") from None
+    return jvm.static(_JAVA_METADATA, "fromJson", text, "metadata")
 
 
 def _path(path) -> str:
     if not isinstance(path, (str, os.PathLike)):
-        raise InvalidArgumentError(_WHO, f"expected a file path, got {type(path).__name__}")
+        raise ArgumentError(f"expected a file path, got {type(path).__name__}")
     return str(Path(path).expanduser().absolute())
 
 
@@ -270,21 +265,20 @@ class ModelSerializer:
         ``metadata`` (labels, input shape, preprocessing, seed, metrics...) goes into dl4j-bridge's
         own entry, which DL4J ignores and :func:`read_metadata` reads without a JVM.
         """
-        java = jvm.cls(_JAVA)
         meta = _java_metadata(metadata)
-        jvm.call(java.writeModelAny, _java_model(model), _path(path), bool(save_updater), meta)
+        jvm.static(_JAVA, "writeModelAny", to_java(model, "model"), _path(path), bool(save_updater), meta)
 
     @staticmethod
     def restore_computation_graph(path, load_updater: bool = True):
         """Restores a ComputationGraph zip (any DL4J release) as a :class:`dl4j_bridge.nn.ComputationGraph`."""
-        handle = jvm.call(jvm.cls(_JAVA).restoreComputationGraph, _path(path), bool(load_updater))
+        handle = jvm.static(_JAVA, "restoreComputationGraph", _path(path), bool(load_updater))
         from .nn import ComputationGraph
         return ComputationGraph.from_java(handle)
 
     @staticmethod
     def restore_multi_layer_network(path, load_updater: bool = True):
         """Restores a MultiLayerNetwork zip (any DL4J release) as a :class:`dl4j_bridge.nn.MultiLayerNetwork`."""
-        handle = jvm.call(jvm.cls(_JAVA).restoreMultiLayerNetwork, _path(path), bool(load_updater))
+        handle = jvm.static(_JAVA, "restoreMultiLayerNetwork", _path(path), bool(load_updater))
         from .nn import MultiLayerNetwork
         return MultiLayerNetwork.from_java(handle)
 

