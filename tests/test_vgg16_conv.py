@@ -164,3 +164,35 @@ def test_block5_pool_agrees_with_onnxruntime_on_the_original_file(converted):
     worst = np.abs(ours - reference).max() / scale
     print(f"block5_pool: max |engine - onnxruntime| / max |onnxruntime| = {worst:.1e} (scale {scale:.1f})")
     assert worst <= 1e-4, f"max |engine - onnxruntime| / max |onnxruntime| = {worst:.2e}"
+
+
+@needs_extra
+def test_the_lesson_on_the_base_repeats_exactly_and_its_model_predicts(resources, tmp_path, shared_dir):
+    """Two seeded quick runs (the second from the feature cache): same scores; the zip names its provenance
+    and goes through `dl4j-bridge predict`. The full run is the README's vgg16-conv command."""
+    import os
+    import subprocess
+    import sys
+    from conftest import REPO
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "DL4J_BRIDGE_CACHE_DIR": str(tmp_path / "cache"), "DL4J_BRIDGE_DL4J_RESOURCES_DIR": str(resources),
+           "DL4J_BRIDGE_FLOWERS_URL": (shared_dir / "data").as_uri()}
+
+    def cli(*args):
+        r = subprocess.run([sys.executable, "-m", "dl4j_bridge.cli", *args], capture_output=True, text=True,
+                           env=env, cwd=REPO, timeout=1200)
+        assert r.returncode == 0, f"{args}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+        return r.stdout
+
+    quick = ["lesson", "--model", "vgg16-conv", "--max-examples", "40", "--epochs", "2", "--batch-size", "8", "--quiet"]
+    for run in ("a", "b"):
+        cli(*quick, "--run-dir", str(tmp_path / run))
+    history = [json.loads((tmp_path / run / "history.json").read_text()) for run in ("a", "b")]
+    assert history[0]["iteration_scores"] == history[1]["iteration_scores"]
+    assert history[0]["epoch_test_accuracy"] == history[1]["epoch_test_accuracy"]
+    meta = read_metadata(tmp_path / "a" / "model.zip")
+    assert meta["backbone"] == "vgg16-conv" and meta["backbone_provenance"]["sha256"].startswith("3be917fb")
+    daisy = sorted((tmp_path / "cache").rglob("daisy/*.jpg"))[:2]
+    lines = [line for line in cli("predict", "--model", str(tmp_path / "a" / "model.zip"), *map(str, daisy)).splitlines()
+             if line.strip()]
+    assert len(lines) == 2 and all(line.split(": ")[1].split()[0] in meta["labels"] for line in lines)
