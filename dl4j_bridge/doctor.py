@@ -59,7 +59,7 @@ def collect() -> tuple[list[tuple[str, str]], list[str]]:
 
     try:
         jvm.start()
-        info = json.loads(str(jvm.cls("org.dl4jbridge.Engine").infoJson()))
+        info = json.loads(str(jvm.static("org.dl4jbridge.Engine", "infoJson")))
     except Dl4jBridgeError as e:
         problems.append(f"the JVM did not start with the engine: {e}")
         return rows, problems
