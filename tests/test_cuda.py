@@ -17,7 +17,8 @@ from dl4j_bridge.errors import (ConfigError, CudaDriverMissingError, CudaError, 
 
 ENTRY_POINTS = ["bias_add_nchw", "bias_add_rows", "column_sums", "leaky_relu_forward", "leaky_relu_backward",
                 "prob_minus_label", "mcxent_rows", "mse_rows", "sgd_update", "nesterovs_update", "adam_update",
-                "rmsprop_update", "subtract_inplace", "u8_hwc_to_nchw", "depthwise_to_kcrs", "kcrs_to_depthwise"]
+                "rmsprop_update", "subtract_inplace", "u8_hwc_to_nchw", "depthwise_to_kcrs", "kcrs_to_depthwise",
+                "bn_running_update"]
 
 
 def _dir_with(soname: str) -> str | None:

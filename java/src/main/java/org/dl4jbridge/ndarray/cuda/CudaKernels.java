@@ -27,7 +27,7 @@ public final class CudaKernels {
             "leaky_relu_forward", "leaky_relu_backward",
             "prob_minus_label", "mcxent_rows", "mse_rows",
             "sgd_update", "nesterovs_update", "adam_update", "rmsprop_update", "subtract_inplace",
-            "u8_hwc_to_nchw", "depthwise_to_kcrs", "kcrs_to_depthwise");
+            "u8_hwc_to_nchw", "depthwise_to_kcrs", "kcrs_to_depthwise", "bn_running_update");
 
     private static final Pattern ENTRY = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(");
 

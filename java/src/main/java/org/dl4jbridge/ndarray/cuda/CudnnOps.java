@@ -278,18 +278,19 @@ public final class CudnnOps implements AutoCloseable {
     }
 
     /**
-     * Training forward: normalizes with the batch statistics, updates the running ones
-     * (running = (1 - f) * running + f * batch with f = 1 - DL4J's decay), and saves mean and
-     * inverse deviation for {@link #batchNormBackward}. cuDNN keeps the unbiased batch variance in
-     * the running variance; GpuOpCheck compares that with the engine.
+     * Training forward: normalizes with the batch statistics, saves mean and inverse deviation for
+     * {@link #batchNormBackward}, and updates the running statistics as the engine does
+     * (decay·running + (1−decay)·batch, biased batch variance) with the bn_running_update kernel:
+     * cuDNN's own update would blend in the unbiased variance, so it is given no running buffers.
      */
     public void batchNormTraining(int n, int c, int h, int w, Pointer x, Pointer y, Pointer gamma, Pointer beta,
                                   double decay, Pointer runMean, Pointer runVar, double eps, Pointer saveMean, Pointer saveInvStd) {
         try (Descs ds = bnDescs(n, c, h, w)) {
             d.checkDnn(dnn.cudnnBatchNormalizationForwardTraining(d.cudnnHandle, BN_SPATIAL, ONE, ZERO, ds.x, x, ds.x, y,
-                    ds.bn, gamma, beta, 1 - decay, runMean, runVar, eps, saveMean, saveInvStd),
+                    ds.bn, gamma, beta, 0.0, null, null, eps, saveMean, saveInvStd),
                     "cudnnBatchNormalizationForwardTraining");
         }
+        d.launch("bn_running_update", c, runMean, runVar, saveMean, saveInvStd, c, (float) decay, (float) eps);
     }
 
     public void batchNormBackward(int n, int c, int h, int w, Pointer x, Pointer dy, Pointer dx, Pointer gamma,

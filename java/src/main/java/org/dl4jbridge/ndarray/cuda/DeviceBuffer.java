@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DeviceBuffer implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final AtomicLong LIVE = new AtomicLong();
+    private static final AtomicLong LIVE = new AtomicLong(), PEAK = new AtomicLong();
 
     private final CudaDevice device;
     private final long floats;
@@ -33,7 +33,7 @@ public final class DeviceBuffer implements AutoCloseable {
         this.floats = floats;
         long bytes = floats * Float.BYTES;
         this.ptr = device.malloc(bytes);
-        LIVE.addAndGet(bytes);
+        PEAK.accumulateAndGet(LIVE.addAndGet(bytes), Math::max);
         this.cleanable = CLEANER.register(this, new Free(device.rt, ptr, bytes));
     }
 
@@ -42,6 +42,16 @@ public final class DeviceBuffer implements AutoCloseable {
 
     /** Device memory held by buffers not yet freed, in bytes. */
     public static long liveBytes() { return LIVE.get(); }
+
+    /** The most {@link #liveBytes} has been since the last {@link #resetPeak} (cuBLAS/cuDNN's own allocations not included). */
+    public static long peakBytes() { return PEAK.get(); }
+
+    public static void resetPeak() { PEAK.set(LIVE.get()); }
+
+    /** Fills the buffer with NaN (all bits set), so that a check sees any element an op failed to write. */
+    public void poison() {
+        device.check(device.rt.cudaMemsetAsync(ptr, 0xFF, floats * Float.BYTES, device.stream), "cudaMemsetAsync");
+    }
 
     /** Copies {@code n} floats from a direct buffer (starting at its float offset) to this buffer's start. */
     public void upload(FloatBuffer src, int offset, long n) {

@@ -160,3 +160,15 @@ extern "C" __global__ void kcrs_to_depthwise(const float* k, float* out, int kh,
         out[i] = k[((ic * mult + m) * kh + ky) * kw + kx];
     }
 }
+
+// Batch norm's running statistics: running = decay * running + (1 - decay) * batch, as the engine's
+// BatchNorm.updateRunningStats. The batch variance is recovered from cuDNN's saved 1/sqrt(var + eps),
+// so it is the biased one (divided by n) the engine keeps; cuDNN's own update would keep the unbiased one.
+extern "C" __global__ void bn_running_update(float* runMean, float* runVar, const float* mean, const float* invStd,
+                                             int c, float decay, float eps) {
+    GRID_STRIDE(i, c) {
+        float var = 1.f / (invStd[i] * invStd[i]) - eps;
+        runMean[i] = decay * runMean[i] + (1.f - decay) * mean[i];
+        runVar[i] = decay * runVar[i] + (1.f - decay) * var;
+    }
+}
