@@ -144,3 +144,36 @@ def test_gpu_is_usable_where_one_is_present():
     data = cuda.info()
     assert data["usable"], data.get("problem")
     assert data["freeBytes"] > 0
+
+
+@pytest.mark.gpu
+def test_a_hidden_gpu_gives_the_no_gpu_error_and_the_process_goes_on():
+    if not HAVE_DRIVER:
+        pytest.skip("no NVIDIA driver (libcuda.so.1) on this machine: the no-GPU case needs a driver")
+    r = run_python(_USE_ENGINE.format(extra=""), env={"CUDA_VISIBLE_DEVICES": ""})
+    assert "STILL RUNNING" in r.stdout, r.stdout + r.stderr
+    assert "RAISED NoGpuError" in r.stdout, r.stdout + r.stderr
+    assert "--device cpu" in r.stdout
+
+
+@pytest.mark.gpu
+def test_out_of_device_memory_is_typed_names_the_fix_and_the_device_recovers():
+    if not HAVE_DRIVER:
+        pytest.skip("no NVIDIA driver (libcuda.so.1) on this machine")
+    r = run_python("""
+        from dl4j_bridge import config, jvm
+        from dl4j_bridge.errors import DeviceOutOfMemoryError
+        config.set(backend="cuda", heap="512m")
+        dev = jvm.cls("org.dl4jbridge.ndarray.cuda.CudaDevice").get()
+        buf = jvm.cls("org.dl4jbridge.ndarray.cuda.DeviceBuffer")
+        free = dev.memoryInfo()[0]
+        try:
+            jvm.call(buf, dev, (free + 2**30) // 4)
+        except DeviceOutOfMemoryError as e:
+            print("RAISED", type(e).__name__, e)
+        b = jvm.call(buf, dev, 1 << 20)
+        b.close()
+        print("STILL RUNNING")
+    """)
+    assert "RAISED DeviceOutOfMemoryError" in r.stdout and "smaller batch" in r.stdout, r.stdout + r.stderr
+    assert "STILL RUNNING" in r.stdout, r.stdout + r.stderr
