@@ -43,7 +43,9 @@ public final class CudaBackend implements Backend {
         dc = ensure(dc, cLen);
         da.upload(a, aOffset, aLen);
         db.upload(b, bOffset, bLen);
-        if (beta != 0f) dc.upload(c, cOffset, cLen);
+        // C goes up when it is read (beta != 0) and also when its rows are padded (ldc > n): the copy back
+        // covers the gaps between rows, which must come back as they were (they may be another array's data).
+        if (beta != 0f || ldc != n) dc.upload(c, cOffset, cLen);
         gemmDevice(transA, transB, m, n, k, alpha, da.pointer(), lda, db.pointer(), ldb, beta, dc.pointer(), ldc);
         dc.download(c, cOffset, cLen);
     }

@@ -173,11 +173,15 @@ public final class GpuOpCheck {
                 int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
                 NDArray a = rand((ta ? k : m) * lda + 5), b = rand((tb ? n : k) * ldb + 7);
                 NDArray c0 = rand(m * ldc + 4);
-                NDArray cpu = c0.dup(), gpu = c0.dup();
-                cpuGemm.sgemm(ta, tb, m, n, k, 0.7f, a.buffer(), 5, lda, b.buffer(), 7, ldb, 0.5f, cpu.buffer(), 4, ldc);
-                if (DRY) continue;
-                gpuGemm.sgemm(ta, tb, m, n, k, 0.7f, a.buffer(), 5, lda, b.buffer(), 7, ldb, 0.5f, gpu.buffer(), 4, ldc);
-                compare(String.format("sgemm %dx%dx%d transA=%b transB=%b (offsets, padded ld, beta 0.5)", m, n, k, ta, tb), gpu, cpu);
+                for (float beta : new float[] {0.5f, 0f}) {
+                    // The whole buffer is compared: the gaps of the padded C must come back untouched.
+                    NDArray cpu = c0.dup(), gpu = c0.dup();
+                    cpuGemm.sgemm(ta, tb, m, n, k, 0.7f, a.buffer(), 5, lda, b.buffer(), 7, ldb, beta, cpu.buffer(), 4, ldc);
+                    if (DRY) continue;
+                    gpuGemm.sgemm(ta, tb, m, n, k, 0.7f, a.buffer(), 5, lda, b.buffer(), 7, ldb, beta, gpu.buffer(), 4, ldc);
+                    compare(String.format("sgemm %dx%dx%d transA=%b transB=%b beta %.1f (offsets, padded ld)", m, n, k, ta, tb, beta),
+                            gpu, cpu);
+                }
             }
         }
     }
