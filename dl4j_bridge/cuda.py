@@ -58,7 +58,7 @@ def info() -> dict:
     Starts the JVM. Never raises for a missing GPU: the reason is in ``info()["problem"]``.
     """
     from . import jvm
-    return json.loads(str(jvm.cls("org.dl4jbridge.ndarray.cuda.CudaInfo").json()))
+    return json.loads(str(jvm.static("org.dl4jbridge.ndarray.cuda.CudaInfo", "json")))
 
 
 def doctor_rows() -> tuple[list[tuple[str, str]], list[str]]:
@@ -84,4 +84,4 @@ def require() -> None:
     if config.get("backend") != "cuda":
         return
     from . import jvm
-    jvm.call(jvm.cls("org.dl4jbridge.ndarray.Backends").get)
+    jvm.static("org.dl4jbridge.ndarray.Backends", "get")

@@ -64,7 +64,7 @@ def collect() -> tuple[list[tuple[str, str]], list[str]]:
         rows += cuda_rows
         if cuda_problems:  # backend=cuda cannot run: the engine would refuse every call
             return rows, problems + cuda_problems
-        info = json.loads(str(jvm.cls("org.dl4jbridge.Engine").infoJson()))
+        info = json.loads(str(jvm.static("org.dl4jbridge.Engine", "infoJson")))
     except Dl4jBridgeError as e:
         problems.append(f"the JVM did not start with the engine: {e}")
         return rows, problems

@@ -4,13 +4,15 @@ The hierarchy is small on purpose::
 
     Dl4jBridgeError
     ├── ConfigError            bad or late settings (Python side, before/around JVM start)
+    ├── ArgumentError          a bad argument refused in Python, before anything reaches the engine
     ├── JVMStartError          no JVM, wrong JVM, engine jar missing, JVM started elsewhere
     ├── ForkedProcessError     a forked child touched the bridge (the JVM does not survive fork)
     ├── DownloadError          fetch failed: URL, cache path, expected/actual checksum, fix
+    ├── ModelFormatError       a DL4J file could not be read (by the no-JVM reader, or the engine below)
     └── JavaError              an exception thrown inside the engine
         ├── InvalidArgumentError   java.lang.IllegalArgumentException and friends (bad input)
         ├── InvalidStateError      java.lang.IllegalStateException, UnsupportedOperationException
-        ├── ModelFormatError       a DL4J file could not be read (org.dl4jbridge.util.ModelFormatException)
+        ├── EngineModelFormatError org.dl4jbridge.util.ModelFormatException (also a ModelFormatError)
         ├── EngineIOError          java.io.IOException and subclasses
         ├── EngineOutOfMemoryError java.lang.OutOfMemoryError (raise `config.set(heap=...)`)
         ├── CudaUnavailableError   the CUDA backend was selected and cannot run (the message names the fix)
@@ -34,6 +36,11 @@ class Dl4jBridgeError(Exception):
 
 class ConfigError(Dl4jBridgeError, ValueError):
     """A setting was invalid, unknown, or changed after the JVM started."""
+
+
+class ArgumentError(Dl4jBridgeError, ValueError):
+    """A bad argument to a dl4j_bridge function, refused in Python before reaching the engine
+    (the engine's own refusals arrive as :class:`InvalidArgumentError`; both are ``ValueError``)."""
 
 
 class JVMStartError(Dl4jBridgeError, RuntimeError):
@@ -70,8 +77,14 @@ class InvalidStateError(JavaError, RuntimeError):
     """An operation that is not valid in the object's current state."""
 
 
-class ModelFormatError(JavaError, ValueError):
-    """A DL4J model or array file could not be read: names the entry and what is wrong."""
+class ModelFormatError(Dl4jBridgeError, ValueError):
+    """A DL4J model or array file could not be read: names the entry and what is wrong. The no-JVM
+    reader (:func:`dl4j_bridge.serializer.read_model_info`) raises it directly; the engine's refusals
+    arrive as its subclass :class:`EngineModelFormatError`, which also carries the Java details."""
+
+
+class EngineModelFormatError(JavaError, ModelFormatError):
+    """org.dl4jbridge.util.ModelFormatException: the engine could not read a DL4J file."""
 
 
 class EngineIOError(JavaError, IOError):
@@ -116,7 +129,7 @@ _JAVA_TO_PYTHON = [
     (_CUDA + "CudaUnavailableException", CudaUnavailableError),
     (_CUDA + "DeviceOutOfMemoryException", DeviceOutOfMemoryError),
     (_CUDA + "CudaException", CudaError),
-    ("org.dl4jbridge.util.ModelFormatException", ModelFormatError),
+    ("org.dl4jbridge.util.ModelFormatException", EngineModelFormatError),
     ("java.lang.OutOfMemoryError", EngineOutOfMemoryError),
     ("java.lang.IllegalArgumentException", InvalidArgumentError),
     ("java.lang.NumberFormatException", InvalidArgumentError),

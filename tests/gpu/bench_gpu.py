@@ -59,8 +59,12 @@ def torch_inference(torch, model, batch, iters, warmup=3):
 
 
 def engine(backend):
+    """The benchmark classes (engine test sources): run.sh passes gpu-tests.jar through DL4J_BRIDGE_CLASSPATH; in a
+    checkout they are java/target/test-classes."""
     from dl4j_bridge import config, jvm
     config.set(backend=backend, heap="6g", direct_memory="8g")
+    if not config.get("classpath"):
+        config.set(classpath=[str(Path(__file__).resolve().parents[2] / "java" / "target" / "test-classes")])
     return jvm.cls("org.dl4jbridge.bench.ConvNetBench")
 
 
@@ -76,8 +80,8 @@ def section_vgg(args):
 def section_effnet(args):
     bench = engine("cuda")
     e = json.loads(bench.efficientNetLite0(args.batch, 1, args.iters))
-    e["peak_device_bytes"] = int(__import__("dl4j_bridge.jvm", fromlist=["cls"]).cls(
-        "org.dl4jbridge.ndarray.cuda.DeviceBuffer").peakBytes())
+    from dl4j_bridge import jvm
+    e["peak_device_bytes"] = int(jvm.static("org.dl4jbridge.ndarray.cuda.DeviceBuffer", "peakBytes"))
     torch = torch_cuda()
     t = torch_inference(torch, cpu_bench.torch_effnet(torch), args.batch, max(args.iters, 10))
     return {"engine": e, "torch": t, "speed_ratio": e["images_per_s"] / t["images_per_s"],

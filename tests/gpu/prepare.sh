@@ -3,6 +3,7 @@
 # Fills .gpu/ (git-ignored; pass it as `carry` to the device tool) with what the GPU machine lacks:
 #   jre.txz        a jlinked Java 17 runtime (only the modules the engine needs), xz-compressed
 #   engine.jar     the engine, without JNA's native stubs for other platforms
+#   gpu-tests.jar  the check and benchmark programs from the engine's test classes (GpuOpCheck, org.dl4jbridge.bench)
 #   whl/           pyjnius (cp312) and the EfficientNet-Lite0 weights package
 #   flowers/       a 500-photo flower archive (tests/gpu/make_flower_subset.py)
 # and checks that the working tree plus .gpu stays under the device machine's 64 MiB.
@@ -14,7 +15,9 @@ JDK=${JLINK_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}
 DEST=.gpu
 mkdir -p "$DEST/whl"
 JAR=java/target/dl4j-bridge-engine.jar
-[ -f "$JAR" ] || { echo "no $JAR: run mvn -q -B package -DskipTests -pl java first" >&2; exit 1; }
+TESTS=java/target/test-classes
+[ -f "$JAR" ] && [ -f "$TESTS/org/dl4jbridge/ndarray/cuda/GpuOpCheck.class" ] \
+  || { echo "no $JAR or $TESTS: run mvn -q -B package -DskipTests -pl java first" >&2; exit 1; }
 
 # 1. engine jar without JNA's natives for other platforms (about 2 MB of the jar)
 "$PY" - "$JAR" "$DEST/engine.jar" <<'PYEOF'
@@ -31,10 +34,13 @@ with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED
         zout.writestr(item, zin.read(item.filename))
 os.replace(tmp, dst)
 PYEOF
+(cd "$TESTS" && rm -f ../gpu-tests.jar && zip -q -r ../gpu-tests.jar org/dl4jbridge/bench org/dl4jbridge/ndarray/cuda/GpuOpCheck*.class)
+mv java/target/gpu-tests.jar "$DEST/gpu-tests.jar"
 
 # 2. a Java runtime: jdeps names java.base, java.desktop (ImageIO decodes the photos), java.sql (Jackson) and
 #    jdk.management (Engine.infoJson); JNA wants jdk.unsupported; java.logging for the JDK's own use.
-if [ ! -f "$DEST/jre.txz" ] || [ "$JAR" -nt "$DEST/jre.txz" ]; then
+#    Built once (it does not depend on the engine); delete .gpu/jre.txz to rebuild it.
+if [ ! -f "$DEST/jre.txz" ]; then
   rm -rf "$DEST/jre" "$DEST/jre.txz.tmp"
   "$JDK/bin/jlink" --add-modules java.base,java.desktop,java.sql,jdk.management,jdk.unsupported,java.logging \
       --strip-debug --no-man-pages --no-header-files --compress=2 --output "$DEST/jre"

@@ -53,8 +53,8 @@ step() {
 
 # ---- setup: refuse clearly where this cannot run ----
 CARRY=$REPO/.gpu
-[ -f "$CARRY/jre.txz" ] && [ -f "$CARRY/engine.jar" ] && [ -d "$CARRY/whl" ] \
-  || die "$CARRY is incomplete (needs jre.txz, engine.jar, whl/, flowers/): run tests/gpu/prepare.sh on the build machine and pass carry=['.gpu']"
+[ -f "$CARRY/jre.txz" ] && [ -f "$CARRY/engine.jar" ] && [ -f "$CARRY/gpu-tests.jar" ] && [ -d "$CARRY/whl" ] \
+  || die "$CARRY is incomplete (needs jre.txz, engine.jar, gpu-tests.jar, whl/, flowers/): run tests/gpu/prepare.sh on the build machine and pass carry=['.gpu']"
 command -v nvidia-smi > /dev/null || die "no nvidia-smi: this script needs an NVIDIA GPU with its driver (use the device tool's H100/H200)"
 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv > "$LOGS/gpu.txt" 2>&1 \
   || die "nvidia-smi finds no GPU: $(head -3 "$LOGS/gpu.txt")"
@@ -68,6 +68,7 @@ python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/gpu-ru
 export PYTHONPATH=/tmp/gpu-run/site:$REPO${PYTHONPATH:+:$PYTHONPATH}
 export DL4J_BRIDGE_JAVA_HOME=/tmp/gpu-run/jre
 export DL4J_BRIDGE_ENGINE_JAR=$CARRY/engine.jar
+export DL4J_BRIDGE_CLASSPATH=$CARRY/gpu-tests.jar   # GpuOpCheck and the benchmark classes (test sources)
 export DL4J_BRIDGE_CACHE_DIR=/tmp/gpu-run/cache
 export DL4J_BRIDGE_FLOWERS_URL=file://$CARRY/flowers
 export NVIDIA_TF32_OVERRIDE=0   # belt and braces: no library may round float32 GEMM operands to TF32
@@ -81,7 +82,7 @@ note "setup done in $(( $(date +%s) - START ))s"
 # ---- the checks ----
 DL4J_BRIDGE_BACKEND=cuda step doctor 60 python3 -m dl4j_bridge.cli doctor
 step ops 150 "$JAVA" -Xmx3g --enable-native-access=ALL-UNNAMED -Ddl4jbridge.cuda.libs="$LIBS" \
-    -cp "$CARRY/engine.jar" org.dl4jbridge.ndarray.cuda.GpuOpCheck "$OUT/ops.json"
+    -cp "$CARRY/engine.jar:$CARRY/gpu-tests.jar" org.dl4jbridge.ndarray.cuda.GpuOpCheck "$OUT/ops.json"
 grep -E "^(FAIL|ALL PASS|[0-9]+ FAILED)" "$LOGS/ops.log" | head -40 | tee -a "$SUMMARY"
 step pytest 90 python3 -m pytest -q -p no:cacheprovider -m gpu tests/test_cuda.py
 for device in cpu cuda; do

@@ -29,7 +29,7 @@ JAVA=$T/jre/bin/java
 "$JAVA" -Xmx1g -cp .gpu/engine.jar org.dl4jbridge.Engine > "$T/engine.json"
 grep -q '"engineVersion"' "$T/engine.json" || { echo "selftest FAILED: Engine info"; exit 1; }
 set +e
-"$JAVA" -Xmx2g -Ddl4jbridge.gpucheck.dryRun=true -cp .gpu/engine.jar org.dl4jbridge.ndarray.cuda.GpuOpCheck "$T/ops.json" > "$T/dry.txt" 2>&1
+"$JAVA" -Xmx2g -Ddl4jbridge.gpucheck.dryRun=true -cp .gpu/engine.jar:.gpu/gpu-tests.jar org.dl4jbridge.ndarray.cuda.GpuOpCheck "$T/ops.json" > "$T/dry.txt" 2>&1
 rc=$?
 set -e
 tail -1 "$T/dry.txt"
@@ -49,4 +49,5 @@ grep -q "test accuracy" "$T/lesson.txt" || { echo "selftest FAILED: lesson"; exi
 echo "4. carried wheels and the benchmark script"
 for w in .gpu/whl/*.whl; do "$PY" -m zipfile -t "$w" > /dev/null && echo "ok $w"; done
 "$PY" -m py_compile tests/gpu/bench_gpu.py tests/gpu/make_flower_subset.py
+unzip -l .gpu/gpu-tests.jar | grep -q "org/dl4jbridge/bench/GpuVgg16Bench.class" || { echo "selftest FAILED: gpu-tests.jar"; exit 1; }
 echo "selftest passed (no GPU part was run)"

@@ -2,6 +2,7 @@ package org.dl4jbridge.datasets;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -130,6 +131,34 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
 
     @Override
     public DataSetPreProcessor getPreProcessor() { return preProcessor; }
+
+    /**
+     * Files (path, size, modification time) with their labels, image size, channel order,
+     * pre-processor and batch size; null when the pre-processor cannot describe itself. A file that
+     * cannot be stat'ed makes the description null too (the cache then hashes the data).
+     */
+    @Override
+    public String cacheIdentity() {
+        DataSetPreProcessor pre = preProcessor;
+        String preId = pre == null ? "none" : pre.cacheIdentity();
+        if (preId == null) return null;
+        StringBuilder sb = new StringBuilder("ImageRecordDataSetIterator v1")
+                .append("\nimage ").append(loader.height()).append('x').append(loader.width())
+                .append(' ').append(loader.channelOrder())
+                .append("\npreprocessor ").append(preId)
+                .append("\nbatch ").append(batchSize)
+                .append("\nlabels ").append(labels);
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                Path f = files.get(i);
+                sb.append('\n').append(labelIndex[i]).append(' ').append(f.toAbsolutePath())
+                        .append(' ').append(Files.size(f)).append(' ').append(Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS));
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return sb.toString();
+    }
 
     public int totalExamples() { return files.size(); }
     public int totalOutcomes() { return labels.size(); }

@@ -34,8 +34,9 @@ import org.dl4jbridge.nn.updater.Sgd;
  * DeviceOutOfMemoryException after which the device still works.
  *
  * <p>Run by tests/gpu/run.sh with the CPU backend selected (the reference), the GPU side built
- * explicitly: {@code java -cp engine.jar org.dl4jbridge.ndarray.cuda.GpuOpCheck out.json}. Exit 1 if any
- * check fails.
+ * explicitly: {@code java -cp engine.jar:gpu-tests.jar org.dl4jbridge.ndarray.cuda.GpuOpCheck out.json}
+ * (a check program, so it lives in the test sources, out of the product jar). Exit 1 if any check
+ * fails, 3 without a usable GPU, 4 after a dry run.
  */
 public final class GpuOpCheck {
     private static final double TOLERANCE = 1e-4;
