@@ -36,6 +36,9 @@ public final class CudaDevice {
     private final int ccMajor, ccMinor, smCount;
     private final Map<String, String> versions;
     private final Map<String, Pointer> kernels = new HashMap<>();
+    /** The CUBIN the kernels were loaded from, kept alive with the device: with CUDA's lazy module loading
+     * (the default since 12.2) the driver may read the image again when a kernel is first launched. */
+    private Memory kernelImage;
 
     private CudaDevice() {
         // 1. libraries (each throws LibrariesMissing naming the wheel and the fix)
@@ -114,6 +117,7 @@ public final class CudaDevice {
         byte[] cubin = CudaKernels.compileCubin(nvrtc, "sm_" + ccMajor + ccMinor);
         Memory code = new Memory(cubin.length);
         code.write(0, cubin, 0, cubin.length);
+        kernelImage = code;
         PointerByReference lib = new PointerByReference();
         check(rt.cudaLibraryLoadData(lib, code, null, null, 0, null, null, 0), "cudaLibraryLoadData(kernels)");
         for (String entry : CudaKernels.ENTRY_POINTS) {

@@ -102,4 +102,44 @@ class CudaLibrariesTest {
         // Not cached: asking again reports it again rather than handing out a half-built device.
         assertThrows(CudaUnavailableException.DriverMissing.class, CudaDevice::get);
     }
+
+    /**
+     * Every function the backend declares exists in the library it is bound to (a misspelt or removed
+     * name would otherwise surface only on a GPU machine, at its first call). cuDNN 9's legacy
+     * convolution, pooling, batch-norm, activation and softmax calls must still be exported by libcudnn.so.9.
+     */
+    @Test
+    void everyDeclaredFunctionIsExportedByItsLibrary() {
+        Object[][] bindings = {{CudaLibraries.Lib.RUNTIME, Natives.Runtime.class}, {CudaLibraries.Lib.NVRTC, Natives.Nvrtc.class},
+                               {CudaLibraries.Lib.CUBLAS, Natives.Cublas.class}, {CudaLibraries.Lib.CUDNN, Natives.Cudnn.class}};
+        List<String> missing = new ArrayList<>();
+        for (Object[] b : bindings) {
+            CudaLibraries.Lib lib = (CudaLibraries.Lib) b[0];
+            Path file = CudaLibraries.find(lib, null);
+            assumeTrue(file != null, lib + " not in DL4J_BRIDGE_CUDA_LIBS: pip install 'dl4j-bridge[cuda]'");
+            com.sun.jna.NativeLibrary nl = com.sun.jna.NativeLibrary.getInstance(file.toString());
+            for (java.lang.reflect.Method m : ((Class<?>) b[1]).getDeclaredMethods()) {
+                try {
+                    nl.getFunction(m.getName());
+                } catch (UnsatisfiedLinkError e) {
+                    missing.add(lib + ": " + m.getName());
+                }
+            }
+        }
+        assertEquals(List.of(), missing);
+    }
+
+    /**
+     * cudaLaunchKernel's by-value grid and block structs marshal through JNA: without a driver the
+     * runtime answers with an error status instead of launching, which is enough to exercise the call.
+     */
+    @Test
+    void aKernelLaunchMarshalsWithoutADriver() {
+        assumeTrue(CudaLibraries.driverProblem() != null, "a driver is present: a launch with a null kernel would reach it");
+        assumeTrue(CudaLibraries.find(CudaLibraries.Lib.RUNTIME, null) != null, "no CUDA runtime in DL4J_BRIDGE_CUDA_LIBS");
+        Natives.Runtime rt = CudaLibraries.load(CudaLibraries.Lib.RUNTIME, Natives.Runtime.class).lib();
+        int status = rt.cudaLaunchKernel(null, new Natives.Dim3(1, 1, 1), new Natives.Dim3(32, 1, 1), null, 0, null);
+        assertTrue(status != 0, "a launch with no driver and no kernel must fail, got status " + status);
+        assertTrue(rt.cudaGetErrorString(status).length() > 0);
+    }
 }
