@@ -95,7 +95,7 @@ extern "C" __global__ void nesterovs_update(float* g, float* v, long long n, flo
     }
 }
 
-// alphaT = lr * sqrt(1 - beta2^t) / (1 - beta1^t), computed on the host in double as the CPU does.
+// alphaT = lr * sqrt(1 - beta2^t) / (1 - beta1^t): Adam.stepSize, computed on the host as the CPU updater does.
 extern "C" __global__ void adam_update(float* g, float* m, float* v, long long n, float alphaT, float b1,
                                        float b2, float eps) {
     GRID_STRIDE(i, n) {
@@ -113,7 +113,7 @@ extern "C" __global__ void rmsprop_update(float* g, float* r, long long n, float
         float gi = g[i];
         float ri = decay * r[i] + (1.f - decay) * gi * gi;
         r[i] = ri;
-        g[i] = lr * gi / sqrtf(ri + eps);
+        g[i] = lr * gi / (sqrtf(ri) + eps);  // eps outside the root, as DL4J (and the engine's RmsProp)
     }
 }
 

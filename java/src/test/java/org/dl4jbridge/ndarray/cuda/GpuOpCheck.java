@@ -426,11 +426,9 @@ public final class GpuOpCheck {
                 } else if (u instanceof Nesterovs s) {
                     dev.launch("nesterovs_update", n, gg, gs, (long) n, (float) s.getLearningRate(iteration, 0), (float) s.getMomentum());
                 } else if (u instanceof Adam s) {
-                    // alphaT in double on the host, as the CPU updater computes it
-                    double alphaT = s.getLearningRate(iteration, 0) * Math.sqrt(1 - Math.pow(s.getBeta2(), iteration + 1))
-                            / (1 - Math.pow(s.getBeta1(), iteration + 1));
+                    float alphaT = s.stepSize(iteration, 0);  // the CPU updater's own step size
                     com.sun.jna.Pointer vPart = gs.pointer().share(4L * n);
-                    dev.launch("adam_update", n, gg, gs, vPart, (long) n, (float) alphaT, (float) s.getBeta1(),
+                    dev.launch("adam_update", n, gg, gs, vPart, (long) n, alphaT, (float) s.getBeta1(),
                             (float) s.getBeta2(), (float) s.getEpsilon());
                 } else if (u instanceof RmsProp s) {
                     dev.launch("rmsprop_update", n, gg, gs, (long) n, (float) s.getLearningRate(iteration, 0),
