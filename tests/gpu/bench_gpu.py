@@ -11,6 +11,9 @@ PyTorch: TF32 off (matmul and cuDNN), channels-last, cudnn.benchmark on, inferen
 with CUDA events after warm-up. Prints one JSON line per section ("json: {...}") and a ratio.
 
     python3 tests/gpu/bench_gpu.py --section vgg|effnet|finetune [--batch 64] [--iters N]
+
+tests/gpu/selftest.sh runs the engine half of effnet and finetune on the CPU (--backend cpu --no-torch) to check
+this script's calls into the engine where no GPU is.
 """
 from __future__ import annotations
 
@@ -78,10 +81,12 @@ def section_vgg(args):
 
 
 def section_effnet(args):
-    bench = engine("cuda")
+    bench = engine(args.backend)
     e = json.loads(bench.efficientNetLite0(args.batch, 1, args.iters))
     from dl4j_bridge import jvm
     e["peak_device_bytes"] = int(jvm.static("org.dl4jbridge.ndarray.cuda.DeviceBuffer", "peakBytes"))
+    if args.no_torch:
+        return {"engine": e}
     torch = torch_cuda()
     t = torch_inference(torch, cpu_bench.torch_effnet(torch), args.batch, max(args.iters, 10))
     return {"engine": e, "torch": t, "speed_ratio": e["images_per_s"] / t["images_per_s"],
@@ -91,19 +96,25 @@ def section_effnet(args):
 def section_finetune(args):
     import numpy as np
     from dl4j_bridge import nn, transfer, zoo
-    engine("cuda")
+    engine(args.backend)
     rng = np.random.default_rng(0)
     x = rng.random((args.batch, 3, 224, 224), dtype=np.float32)
     y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, args.batch)]
     base = zoo.VGG16(num_classes=1000).init()
     ftc = transfer.FineTuneConfiguration(updater=nn.Nesterovs(learning_rate=1e-3, momentum=0.9), seed=1)
+    # The lesson's head (a 5-class softmax OutputLayer in place of `predictions`), frozen up to block4_pool.
+    head = nn.OutputLayer(n_in=4096, n_out=5, activation=nn.Activation.SOFTMAX,
+                          loss=nn.LossFunction.NEGATIVELOGLIKELIHOOD, weight_init=nn.WeightInit.XAVIER)
     net = (transfer.TransferLearning.GraphBuilder(base).fine_tune_configuration(ftc)
-           .set_feature_extractor("block4_pool").n_out_replace("predictions", 5, "XAVIER").build())
+           .set_feature_extractor("block4_pool").remove_vertex_keep_connections("predictions")
+           .add_layer("predictions", head, "fc2").build())
     net.fit(x, y)  # warm-up
     t0 = time.perf_counter()
     for _ in range(args.iters):
         net.fit(x, y)
     engine_ips = args.batch * args.iters / (time.perf_counter() - t0)
+    if args.no_torch:
+        return {"engine": {"images_per_s": engine_ips, "backend": args.backend}}
 
     torch = torch_cuda()
     tnn = torch.nn
@@ -142,9 +153,17 @@ def main():
     ap.add_argument("--section", choices=["vgg", "effnet", "finetune"], required=True)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--iters", type=int, default=3)
+    ap.add_argument("--backend", choices=["cpu", "cuda"], default="cuda",
+                    help="the engine's backend for effnet and finetune (cpu: the selftest's check of this script)")
+    ap.add_argument("--no-torch", action="store_true", help="engine half only (the selftest, without PyTorch)")
     args = ap.parse_args()
+    if args.section == "vgg" and args.no_torch:
+        ap.error("the vgg section needs a GPU for its engine half too")
     result = {"vgg": section_vgg, "effnet": section_effnet, "finetune": section_finetune}[args.section](args)
     result["section"], result["batch"] = args.section, args.batch
+    if args.no_torch:
+        print(f"{args.section}: engine {result['engine']['images_per_s']:.1f} img/s (no torch side)")
+        return
     print(f"{args.section}: engine {result['engine']['images_per_s']:.1f} img/s, torch "
           f"{result['torch']['images_per_s']:.1f} img/s, ratio {result['speed_ratio']:.2f}")
     print("json: " + json.dumps(result, default=str))

@@ -4,7 +4,7 @@
 #   2. the jlinked runtime in .gpu/jre.txz starts the engine jar in .gpu/ and runs its CPU path
 #      (Engine info, GpuOpCheck's CPU references in dry-run mode, CudaInfo naming the missing driver);
 #   3. the Python side runs through that runtime: the flower lesson on the CPU from the carried subset;
-#   4. the carried wheels are intact zip files and bench_gpu.py compiles.
+#   4. the carried wheels are intact zip files; bench_gpu.py's engine half of effnet and finetune runs (CPU, tiny).
 # What it cannot check: anything on a GPU, and pyjnius's cp312 wheel (this machine's venv is another Python).
 # Usage: tests/gpu/selftest.sh   (after tests/gpu/prepare.sh)
 set -euo pipefail
@@ -49,5 +49,9 @@ grep -q "test accuracy" "$T/lesson.txt" || { echo "selftest FAILED: lesson"; exi
 echo "4. carried wheels and the benchmark script"
 for w in .gpu/whl/*.whl; do "$PY" -m zipfile -t "$w" > /dev/null && echo "ok $w"; done
 "$PY" -m py_compile tests/gpu/bench_gpu.py tests/gpu/make_flower_subset.py
+for section in effnet finetune; do
+  DL4J_BRIDGE_CLASSPATH=$PWD/.gpu/gpu-tests.jar "$PY" tests/gpu/bench_gpu.py --section $section --backend cpu --no-torch \
+      --batch 2 --iters 1 | tail -1
+done
 unzip -l .gpu/gpu-tests.jar | grep -q "org/dl4jbridge/bench/GpuVgg16Bench.class" || { echo "selftest FAILED: gpu-tests.jar"; exit 1; }
 echo "selftest passed (no GPU part was run)"
