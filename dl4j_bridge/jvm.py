@@ -117,6 +117,8 @@ def jvm_options() -> list[str]:
     blas = find_blas()
     if blas:
         opts.append(f"-Ddl4jbridge.blas={blas}")
+    from . import cuda  # the backend choice and NVIDIA's library folders
+    opts.extend(cuda.jvm_options())
     opts.extend(config.get("jvm_options"))
     return opts
 
