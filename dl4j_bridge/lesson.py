@@ -200,7 +200,7 @@ def run(settings: LessonSettings) -> dict:
     settings = resolved(settings)
     run_dir = Path(settings.run_dir) if settings.run_dir else default_run_dir(settings.model)
     created = not run_dir.exists()
-    run_dir.mkdir(parents=True, exist_ok=True, mode=0o755)
+    run_dir.mkdir(parents=True, exist_ok=True)
     try:
         return _run(settings, run_dir)
     except BaseException:

@@ -29,7 +29,7 @@ from .errors import ArgumentError, ModelFormatError
 from .wrapper import to_java
 
 __all__ = ["ModelSerializer", "ModelInfo", "LayerInfo", "read_model_info", "read_metadata",
-           "CONFIGURATION", "COEFFICIENTS", "UPDATER_STATE", "METADATA"]
+           "CONFIGURATION", "COEFFICIENTS", "UPDATER_STATE", "METADATA", "SUPPORTED_LAYERS"]
 
 CONFIGURATION = "configuration.json"
 COEFFICIENTS = "coefficients.bin"
@@ -37,9 +37,14 @@ UPDATER_STATE = "updaterState.bin"
 NO_PARAMS_MARKER = "noParams.marker"
 METADATA = "dl4j-bridge-metadata.json"
 
+#: The layer classes the engine reads and runs (the engine's ConfigurationJson.SUPPORTED_LAYERS; a test
+#: keeps the two equal). A file with any other layer is flagged by read_model_info and refused by the engine.
+SUPPORTED_LAYERS = ("ActivationLayer", "BatchNormalization", "ConvolutionLayer", "DenseLayer", "DepthwiseConvolution2D",
+                    "DropoutLayer", "FrozenLayer", "FrozenLayerWithBackprop", "GlobalPoolingLayer", "OutputLayer",
+                    "SubsamplingLayer", "Upsampling2D", "ZeroPaddingLayer")
+
 _JAVA = "org.dl4jbridge.util.ModelSerializer"
 _JAVA_METADATA = "org.dl4jbridge.util.ModelMetadata"
-_WHO = "dl4j_bridge.serializer"
 
 
 # ---- JVM-free reading ---------------------------------------------------------------------------
@@ -52,7 +57,11 @@ class LayerInfo:
     frozen: bool
     n_in: int
     n_out: int
-    num_params: int
+    num_params: int | None   # None: a layer class the engine does not support (see ``supported``)
+
+    @property
+    def supported(self) -> bool:
+        return self.class_name in SUPPORTED_LAYERS
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,22 @@ class ModelInfo:
     entries: list = field(default_factory=list)
 
     @property
-    def num_params(self) -> int:
-        """Parameter count the configuration describes (equals ``stored_params`` in a sound file)."""
+    def num_params(self) -> int | None:
+        """Parameter count the configuration describes (equals ``stored_params`` in a sound file);
+        None when a layer's class is unsupported, so its count is unknown (see :attr:`problems`)."""
+        if any(l.num_params is None for l in self.layers):
+            return None
         return sum(l.num_params for l in self.layers)
+
+    @property
+    def problems(self) -> list:
+        """What the engine would refuse in this file: unsupported layers, a parameter-count mismatch."""
+        out = [f"layer {l.name!r} is a {l.class_name}, which dl4j-bridge does not support (supported: "
+               f"{', '.join(SUPPORTED_LAYERS)})" for l in self.layers if not l.supported]
+        if self.num_params is not None and self.stored_params is not None and self.num_params != self.stored_params:
+            out.append(f"{CONFIGURATION} describes {self.num_params} parameters but {COEFFICIENTS} holds "
+                       f"{self.stored_params}")
+        return out
 
     @property
     def labels(self) -> list:
@@ -195,8 +217,11 @@ def _describe_layer(layer: dict, default_name: str, frozen: bool = False) -> Lay
     return LayerInfo(name, cls, frozen, n_in, n_out, _num_params(cls, f, n_in, n_out))
 
 
-def _num_params(cls: str, f: dict, n_in: int, n_out: int) -> int:
-    """DL4J's parameter count per layer class (DL4J_SPEC 2.7); 0 for parameter-free layers."""
+def _num_params(cls: str, f: dict, n_in: int, n_out: int) -> int | None:
+    """DL4J's parameter count per layer class (DL4J_SPEC 2.7); 0 for parameter-free layers; None for a
+    class outside :data:`SUPPORTED_LAYERS` (its count is not known here, and guessing 0 would hide it)."""
+    if cls not in SUPPORTED_LAYERS:
+        return None
     bias = f.get("hasBias", True) is not False
     k = f.get("kernelSize") or [0, 0]
     area = int(k[0]) * int(k[1]) if len(k) == 2 else 0
@@ -207,8 +232,6 @@ def _num_params(cls: str, f: dict, n_in: int, n_out: int) -> int:
         return n_out * n_in * area + (n_out if bias else 0)
     if cls == "DepthwiseConvolution2D":
         return m * n_in * area + (n_in * m if bias else 0)
-    if cls == "SeparableConvolution2D":
-        return m * n_in * area + n_out * n_in * m + (n_out if bias else 0)
     if cls == "BatchNormalization":
         return (2 if f.get("lockGammaBeta") else 4) * n_out
     return 0

@@ -192,7 +192,19 @@ class EfficientNetLite0(ZooModel):
         if pth is None or pretrained_type.upper() != "IMAGENET":
             # the engine then looks where its own settings say (or refuses the type), naming every place it tried
             return ComputationGraph.from_java(self._call("initPretrained", t))
-        return ComputationGraph.from_java(self._call("initPretrained", java_path(pth)))
+        from .progress import Progress
+        bar = None
+
+        def step(done: int, total: int, note: str) -> None:   # called only when the weights are converted
+            nonlocal bar
+            if bar is None:
+                bar = Progress("convert EfficientNet-Lite0 weights (once)", total=total, unit="step", enabled=progress)
+            bar.update(done - bar.done, note=note)
+
+        graph = self._call("initPretrained", java_path(pth), jvm.progress_listener(step))
+        if bar is not None:
+            bar.close()
+        return ComputationGraph.from_java(graph)
 
     def converted_cache_path(self) -> Path:
         _apply_config_directory()

@@ -201,3 +201,29 @@ def test_the_default_split_seed_is_the_same_in_python_and_in_the_engine():
     assert D.DEFAULT_SPLIT_SEED == engine == 12345
     assert inspect.signature(D.FlowerDataSetIterator.setup).parameters["seed"].default == engine
     assert lesson.LessonSettings().seed == engine
+
+
+def test_a_cached_archive_from_another_address_is_used_not_set_aside(tmp_path, cache, monkeypatch):
+    """`evaluate` without the mirror setting: the default (public) address expects the public
+    checksum, but the cache holds the mirror's verified archive; it is used, offline or not."""
+    folder, digest = _mirror(tmp_path)
+    root = D.ensure_flowers(folder.as_uri(), progress=False)
+    for p in folder.iterdir():
+        p.unlink()   # nothing to download from any more
+    assert D.ensure_flowers(progress=False) == root                 # the public address, online
+    assert D.ensure_flowers(progress=False, offline=True) == root   # and offline
+    downloads = cache / "downloads"
+    assert not list(downloads.glob("*.bad")) and (downloads / D.FLOWERS_ARCHIVE).is_file()
+
+
+def test_downloads_and_extracted_folders_get_the_usual_permissions(tmp_path, cache):
+    import os
+    import stat
+    from dl4j_bridge.files import dir_mode, file_mode
+    folder, _ = _mirror(tmp_path)
+    root = D.ensure_flowers(folder.as_uri(), progress=False)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (file_mode(), dir_mode()) == (0o666 & ~mask, 0o777 & ~mask)   # 0644 / 0755 under the usual 022
+    assert stat.S_IMODE((cache / "downloads" / D.FLOWERS_ARCHIVE).stat().st_mode) == file_mode()
+    assert stat.S_IMODE(root.stat().st_mode) == dir_mode()

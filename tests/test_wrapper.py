@@ -53,6 +53,21 @@ def test_no_java_call_bypasses_the_error_path():
     assert not offenders, f"bare Java calls (use jvm.invoke / JavaWrapper._call): {offenders}"
 
 
+def test_python_code_never_poses_as_a_java_error():
+    """Only jvm.translate makes JavaError subclasses; Python-side refusals raise ArgumentError & co."""
+    from dl4j_bridge import errors
+    java_errors = {name for name, obj in vars(errors).items()
+                   if isinstance(obj, type) and issubclass(obj, errors.JavaError)}
+    offenders = []
+    for path, tree in _modules():
+        if path.name in ("jvm.py", "errors.py"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in java_errors:
+                offenders.append(f"{path.name}:{node.lineno} {node.func.id}")
+    assert not offenders, offenders
+
+
 def test_every_wrapper_is_a_java_wrapper():
     from dl4j_bridge import evaluation, nn, transfer, zoo
     for cls in (nn.DenseLayer, nn.Nesterovs, nn.ComputationGraph, nn.GraphBuilder, nn.TrainingListener,

@@ -12,8 +12,9 @@ import java.util.List;
  * <p>Downloading and extracting is the caller's job (Python: dl4j_bridge.fetch); this class takes
  * the folder. Differences from DL4J's class, each deliberate: the split's generator is a fresh
  * {@code Random(seed)} per setup (DL4J keeps one static {@code Random(13)}, so its second setup in a
- * process splits differently), file listings are sorted (reproducible on every filesystem), and the
- * channel order and pre-processor are parameters (DL4J: BGR + VGG16ImagePreProcessor).
+ * process splits differently), file listings are sorted by default (reproducible on every filesystem;
+ * {@link ImageFolderSplit.Listing#FILESYSTEM} lists as DL4J does), and the channel order and
+ * pre-processor are parameters (DL4J: BGR + VGG16ImagePreProcessor).
  */
 public final class FlowerDataSetIterator {
     public static final int HEIGHT = 224;
@@ -56,10 +57,21 @@ public final class FlowerDataSetIterator {
      */
     public static Iterators setup(Path dataDir, int batchSize, int trainPercent, long seed, ChannelOrder order,
                                   DataSetPreProcessor preProcessor, int decoderThreads, int maxExamples) {
+        return setup(dataDir, batchSize, trainPercent, seed, order, preProcessor, decoderThreads, maxExamples,
+                ImageFolderSplit.Listing.SORTED);
+    }
+
+    /**
+     * As above, with the folder listing order: {@link ImageFolderSplit.Listing#FILESYSTEM} gives the
+     * file lists DL4J's FileSplit + BalancedPathFilter give on this machine with {@code new Random(seed)}.
+     */
+    public static Iterators setup(Path dataDir, int batchSize, int trainPercent, long seed, ChannelOrder order,
+                                  DataSetPreProcessor preProcessor, int decoderThreads, int maxExamples,
+                                  ImageFolderSplit.Listing listing) {
         if (dataDir == null) throw new IllegalArgumentException("dataDir is null: pass the extracted flower_photos folder");
         Path root = Files.isDirectory(dataDir.resolve(FOLDER)) ? dataDir.resolve(FOLDER) : dataDir;
         if (maxExamples < 0) throw new IllegalArgumentException("maxExamples = " + maxExamples + " must be 0 (all) or positive");
-        ImageFolderSplit.Result split = ImageFolderSplit.split(root, trainPercent, seed);
+        ImageFolderSplit.Result split = ImageFolderSplit.split(root, trainPercent, seed, listing);
         if (split.labels().size() != NUM_CLASSES) {
             throw new IllegalArgumentException(root + " holds " + split.labels().size() + " class folders " + split.labels()
                     + ", the flower data set has " + NUM_CLASSES + " (daisy, dandelion, roses, sunflowers, tulips); point "

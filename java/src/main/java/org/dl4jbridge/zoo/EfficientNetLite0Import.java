@@ -21,21 +21,36 @@ import org.dl4jbridge.nn.graph.ComputationGraph;
 final class EfficientNetLite0Import {
     private EfficientNetLite0Import() {}
 
-    static ComputationGraph loadOrConvert(EfficientNetLite0 model, Path pth) throws IOException {
+    /** The conversion's steps, as reported to a progress listener (done, {@link #STEPS}, step name). */
+    static final int STEPS = 4;
+
+    static ComputationGraph loadOrConvert(EfficientNetLite0 model, Path pth, org.dl4jbridge.bridge.ProgressListener listener)
+            throws IOException {
         if (model.numClasses() != 1000) {
             throw new IllegalArgumentException("the pretrained EfficientNet-Lite0 has 1000 ImageNet classes; build it with "
                     + "numClasses 1000 (got " + model.numClasses() + ") and replace \"predictions\" by transfer learning");
         }
-        return ConvertedModels.loadOrConvert(model.convertedCachePath(), "EfficientNet-Lite0",
-                () -> convert(model, pth), null);
+        Path cached = model.convertedCachePath();
+        ComputationGraph graph = ConvertedModels.restore(cached, "EfficientNet-Lite0");
+        if (graph != null) return graph;  // a cache hit converts nothing, so it reports no steps
+        graph = convert(model, pth, listener);
+        ConvertedModels.store(cached, graph, null);
+        if (listener != null) listener.progress(STEPS, STEPS, "written");
+        return graph;
     }
 
     /** A new graph holding the checkpoint's weights (no cache involved). */
-    static ComputationGraph convert(EfficientNetLite0 model, Path pth) throws IOException {
+    static ComputationGraph convert(EfficientNetLite0 model, Path pth) throws IOException { return convert(model, pth, null); }
+
+    private static ComputationGraph convert(EfficientNetLite0 model, Path pth, org.dl4jbridge.bridge.ProgressListener listener)
+            throws IOException {
         EfficientNetLite0Weights.verify(pth);
+        if (listener != null) listener.progress(1, STEPS, "checksum verified");
         Map<String, PyTorchCheckpoint.Tensor> sd = PyTorchCheckpoint.read(pth);
+        if (listener != null) listener.progress(2, STEPS, "checkpoint read");
         ComputationGraph graph = model.init();
         assign(graph, sd, pth.toString());
+        if (listener != null) listener.progress(3, STEPS, "weights assigned");
         return graph;
     }
 

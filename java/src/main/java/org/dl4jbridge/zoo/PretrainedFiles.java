@@ -50,7 +50,7 @@ public final class PretrainedFiles {
 
     private static void download(String url, Path dest, long adler32) throws IOException {
         Files.createDirectories(dest.getParent());
-        Path tmp = Files.createTempFile(dest.getParent(), "." + dest.getFileName() + ".", ".part");
+        Path tmp = org.dl4jbridge.util.AtomicFiles.newTempFile(dest.getParent(), "." + dest.getFileName() + ".", ".part");
         try {
             Adler32 sum = new Adler32();
             try (InputStream in = open(url, dest, adler32); OutputStream out = Files.newOutputStream(tmp)) {

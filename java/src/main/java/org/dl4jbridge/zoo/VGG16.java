@@ -26,7 +26,14 @@ import org.dl4jbridge.nn.weights.WeightInit;
  * it. (DL4J's own VGG16.init() names its vertices "0".."20" instead; the lesson needs the Keras names.)
  */
 public class VGG16 extends ZooModel {
-    public static final String INPUT = "input_2";
+    /**
+     * The input vertex of DL4J's pretrained ImageNet file: "input_1", as DL4J prints it for
+     * initPretrained()'s graph (a user's printed summary; the Keras JSON in dl4j-examples says
+     * "input_2", but that is not the file). Code that works on a restored pretrained graph reads the name
+     * from its configuration (getNetworkInputs()); this constant only names the random-init graph.
+     * compat/'s Vgg16ZooTest compares the names with the file's configuration.json where it is cached.
+     */
+    public static final String INPUT = "input_1";
     public static final long IMAGENET_ADLER32 = 3501732770L;
     public static final long CIFAR10_ADLER32 = 2192260131L;
     public static final long VGGFACE_ADLER32 = 2706403553L;

@@ -186,8 +186,10 @@ public class ComputationGraph {
                     gn = bl.getGradientNormalization();
                     threshold = bl.getGradientNormalizationThreshold();
                 }
+                // Fixed: frozen, or a running statistic the layer maintains itself (BatchNormalization's mean/var).
+                boolean fixed = frozen || c.isRunningStatistic(e.key());
                 segs.add(new NetworkUpdater.Segment(names.get(v), e.key(), paramStart[v] + e.offset(), e.length(), u,
-                        frozen ? List.of() : c.getRegularizationByParam(e.key()), gn, threshold));
+                        fixed ? List.of() : c.getRegularizationByParam(e.key()), gn, threshold, fixed));
             }
         }
         return new NetworkUpdater(segs);
