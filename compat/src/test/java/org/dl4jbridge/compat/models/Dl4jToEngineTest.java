@@ -65,7 +65,9 @@ class Dl4jToEngineTest {
         List<IUpdater> all = List.of(new Nesterovs(1e-3, 0.9), new Adam(1e-4), new Sgd(1e-3), new RmsProp(1e-4), new NoOp());
         // Each VGG16 run costs tens of seconds on 2 cores (DL4J writes a 120 MB zip, 2 x 10 steps over
         // 34 M parameters); CI runs the zoo's default updater (the small graphs below cover all five),
-        // -Ddl4jbridge.compat.full=true all five on VGG16 too.
+        // -Ddl4jbridge.compat.full=true all five on VGG16 too. Measured in that mode: Sgd and Adam pass;
+        // RmsProp misses 1e-5 on one array (18_b, 1.15e-5: it turns float32 noise in near-zero
+        // gradients into full-size steps); NoOp was not reached.
         return Boolean.getBoolean("dl4jbridge.compat.full") ? all : all.subList(0, 1);
     }
 
