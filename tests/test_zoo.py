@@ -97,8 +97,8 @@ def test_vgg16_init_builds_the_pretrained_graph_with_random_weights():
 def _tiny_vgg_format_graph() -> ComputationGraph:
     """A graph in the pretrained file's shape and names, small enough for a unit test."""
     conf = (NeuralNetConfiguration.Builder().seed(3).activation(Activation.RELU).graph_builder()
-            .add_inputs("input_2").set_input_types(InputType.convolutional(8, 8, 3))
-            .add_layer("block1_conv1", ConvolutionLayer(kernel_size=3, n_out=4), "input_2")
+            .add_inputs("input_1").set_input_types(InputType.convolutional(8, 8, 3))
+            .add_layer("block1_conv1", ConvolutionLayer(kernel_size=3, n_out=4), "input_1")
             .add_layer("block1_pool", SubsamplingLayer(pooling_type=PoolingType.MAX, kernel_size=2, stride=2),
                        "block1_conv1")
             .add_vertex("flatten", PreprocessorVertex(CnnToFeedForwardPreProcessor(3, 3, 4)), "block1_pool")

@@ -1,9 +1,7 @@
 package org.dl4jbridge.zoo;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.nn.graph.ComputationGraph;
-import org.dl4jbridge.util.ModelSerializer;
 
 /**
  * Puts the PyTorch EfficientNet-Lite0 state dict (EFFNET_LITE0.md "State-dict key mapping") into the
@@ -34,19 +31,10 @@ final class EfficientNetLite0Import {
                     + "numClasses 1000 (got " + model.numClasses() + ") and replace \"predictions\" by transfer learning");
         }
         Path cached = model.convertedCachePath();
-        if (Files.isRegularFile(cached)) {
-            try {
-                return ModelSerializer.restoreComputationGraph(cached.toFile());
-            } catch (IOException | RuntimeException e) {
-                Path bad = cached.resolveSibling(cached.getFileName() + ".bad");
-                Files.move(cached, bad, StandardCopyOption.REPLACE_EXISTING);
-                System.err.println("dl4j-bridge: the converted EfficientNet-Lite0 " + cached + " could not be restored ("
-                        + e.getMessage() + "); moved aside to " + bad + ", converting again");
-            }
-        }
-        ComputationGraph graph = convert(model, pth, listener);
-        Files.createDirectories(cached.getParent());
-        ModelSerializer.writeModel(graph, cached.toFile(), false);
+        ComputationGraph graph = ConvertedModels.restore(cached, "EfficientNet-Lite0");
+        if (graph != null) return graph;  // a cache hit converts nothing, so it reports no steps
+        graph = convert(model, pth, listener);
+        ConvertedModels.store(cached, graph, null);
         if (listener != null) listener.progress(STEPS, STEPS, "written");
         return graph;
     }

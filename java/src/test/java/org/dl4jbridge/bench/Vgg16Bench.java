@@ -99,6 +99,10 @@ final class Vgg16Bench {
         return NDArray.wrap(fc2, 0, batch, 4096);
     }
 
+    /** The weights, for GpuVgg16Bench (same seed, same network on the GPU): conv i's [w, b], then fc1 and fc2 [w, b]. */
+    NDArray[] convWeights(int i) { return new NDArray[] {convs.get(i).w(), convs.get(i).b()}; }
+    NDArray[] fcWeights() { return new NDArray[] {fc1W, fc1B, fc2W, fc2B}; }
+
     void resetConvTiming() { convNanos = 0; convFlops = 0; java.util.Arrays.fill(layerSeconds, 0); }
     double convSeconds() { return convNanos / 1e9; }
     double convFlops() { return convFlops; }

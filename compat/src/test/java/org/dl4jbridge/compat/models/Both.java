@@ -140,6 +140,45 @@ final class Both {
         return worst;
     }
 
+    /**
+     * Every vertex activation (inference mode) that both graphs compute under the same name, within
+     * {@code tol}: a softmax over a few classes hides most of the network, its inputs do not. Returns
+     * the largest error.
+     */
+    static double assertActivationsClose(String what, org.dl4jbridge.nn.graph.ComputationGraph engine,
+                                         org.deeplearning4j.nn.graph.ComputationGraph dl4j, NDArray x, double tol) {
+        Map<String, NDArray> e = engine.feedForward(x, false);
+        Map<String, INDArray> d = dl4j.feedForward(nd4j(x), false);
+        // DL4J's ActivationLayer works in place on its input in inference, so the array feedForward
+        // returns for the vertex before it already holds the activated values: those are not compared
+        // (the ActivationLayer's own output is).
+        var conf = dl4j.getConfiguration();
+        java.util.Set<String> overwritten = new java.util.HashSet<>();
+        conf.getVertexInputs().forEach((name, ins) -> {
+            if (conf.getVertices().get(name) instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
+                org.deeplearning4j.nn.conf.layers.Layer l = lv.getLayerConf().getLayer();
+                if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) l = f.getLayer();
+                if (l instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer) overwritten.addAll(ins);
+            }
+        });
+        double worst = 0;
+        int compared = 0;
+        for (Map.Entry<String, NDArray> en : e.entrySet()) {
+            INDArray ref = d.get(en.getKey());
+            if (ref == null || overwritten.contains(en.getKey())) continue;
+            worst = Math.max(worst, assertClose(what + ": activation of " + en.getKey(), en.getValue(), ref, tol));
+            compared++;
+        }
+        assertTrue(compared >= dl4j.getLayers().length - overwritten.size(), what + ": only " + compared + " activations compared");
+        return worst;
+    }
+
+    /** One line of measured agreement in the test output (the numbers the README quotes). */
+    static void report(String what, double outputErr, double paramErr) {
+        System.out.printf("compat %s: output relative error %.2g%s%n", what, outputErr,
+                Double.isNaN(paramErr) ? "" : String.format(", parameters after training %.2g", paramErr));
+    }
+
     /** Restores a DL4J ComputationGraph zip with its updater state. */
     static org.deeplearning4j.nn.graph.ComputationGraph dl4jGraph(File zip) throws IOException {
         return org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(zip, true);

@@ -64,8 +64,11 @@ class Dl4jToEngineTest {
     static List<IUpdater> vggUpdaters() {
         List<IUpdater> all = List.of(new Nesterovs(1e-3, 0.9), new Adam(1e-4), new Sgd(1e-3), new RmsProp(1e-4), new NoOp());
         // Each VGG16 run costs tens of seconds on 2 cores (DL4J writes a 120 MB zip, 2 x 10 steps over
-        // 34 M parameters); CI runs the zoo's default updater and Adam, -Ddl4jbridge.compat.full=true all five.
-        return Boolean.getBoolean("dl4jbridge.compat.full") ? all : all.subList(0, 2);
+        // 34 M parameters); CI runs the zoo's default updater (the small graphs below cover all five),
+        // -Ddl4jbridge.compat.full=true all five on VGG16 too. Measured in that mode: Sgd and Adam pass;
+        // RmsProp misses 1e-5 on one array (18_b, 1.15e-5: it turns float32 noise in near-zero
+        // gradients into full-size steps); NoOp was not reached.
+        return Boolean.getBoolean("dl4jbridge.compat.full") ? all : all.subList(0, 1);
     }
 
     /**
@@ -142,12 +145,13 @@ class Dl4jToEngineTest {
             assertEquals(net.numParams(), engine.numParams(), what + ": numParams");
             assertArrayEquals(Both.floats(net.params()), engine.params().toFloatArray(), what + ": parameters as read");
             EngineToDl4jTest.assertUpdaterState(engine.getUpdater(), net.getUpdater().getStateViewArray());
-            Both.assertClose(what + ": output", engine.output(batch.x()), net.output(Both.nd4j(batch.x())), OUTPUT_TOL);
+            double out = Both.assertClose(what + ": output", engine.output(batch.x()), net.output(Both.nd4j(batch.x())), OUTPUT_TOL);
             for (int i = 0; i < FURTHER_FITS; i++) {
                 net.fit(batch.dl4j());
                 engine.fit(batch.engine());
             }
-            Both.assertParamsClose(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(), net.paramTable(), PARAM_TOL);
+            double p = Both.assertParamsClose(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(), net.paramTable(), PARAM_TOL);
+            Both.report(what, out, p);
         }
     }
 
@@ -161,7 +165,8 @@ class Dl4jToEngineTest {
         assertEquals(Both.dl4jLayers(dl4j.getLayers()), Both.engineLayers(engine.getLayers()), what + ": layer names and frozen set");
         assertArrayEquals(Both.floats(dl4j.params()), engine.params().toFloatArray(), what + ": parameters as read");
         EngineToDl4jTest.assertUpdaterState(engine.getUpdater(), dl4j.getUpdater().getStateViewArray());
-        Both.assertClose(what + ": output", engine.outputSingle(batch.x()), dl4j.outputSingle(Both.nd4j(batch.x())), OUTPUT_TOL);
+        double out = Both.assertClose(what + ": output", engine.outputSingle(batch.x()), dl4j.outputSingle(Both.nd4j(batch.x())), OUTPUT_TOL);
+        out = Math.max(out, Both.assertActivationsClose(what, engine, dl4j, batch.x(), OUTPUT_TOL));
         // Dropout masks are random draws that no two libraries share: switch dropout off on both sides.
         for (org.deeplearning4j.nn.api.Layer l : dl4j.getLayers()) l.conf().getLayer().setIDropout(null);
         for (org.dl4jbridge.nn.layers.AbstractLayer l : engine.getLayers()) l.conf().setIDropout(null);
@@ -169,7 +174,8 @@ class Dl4jToEngineTest {
             dl4j.fit(batch.dl4j());
             engine.fit(batch.engine());
         }
-        Both.assertParamsClose(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(), dl4j.paramTable(), PARAM_TOL);
+        double p = Both.assertParamsClose(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(), dl4j.paramTable(), PARAM_TOL);
+        Both.report(what, out, p);
     }
 
     static String name(IUpdater u) { return u.getClass().getSimpleName(); }

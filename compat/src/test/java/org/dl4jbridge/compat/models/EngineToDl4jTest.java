@@ -75,8 +75,8 @@ class EngineToDl4jTest {
         org.deeplearning4j.nn.graph.ComputationGraph dl4j = saveAndRestore(model);
         long frozen = Both.engineLayers(model.getLayers()).values().stream().filter(f -> f).count();
         assertEquals(model.getLayers().size() - 1, frozen, "everything but the new head is frozen");
-        assertSameGraph(model, dl4j, batch);
-        assertOneMoreStepAgrees(model, dl4j, batch);
+        double out = assertSameGraph(model, dl4j, batch);
+        Both.report("EfficientNet-Lite0 lesson graph", out, assertOneMoreStepAgrees(model, dl4j, batch));
     }
 
     /** The engine's VGG16 (Keras names, as the pretrained file) on 32x32 input: as saved, then the lesson's edit. */
@@ -85,7 +85,7 @@ class EngineToDl4jTest {
         ComputationGraph vgg = VGG16.builder().numClasses(5).inputShape(3, 32, 32).seed(42).build().init();
         Both.Batch batch = Both.classification(2, 5, 2, 3, 32, 32);
         org.deeplearning4j.nn.graph.ComputationGraph dl4jVgg = saveAndRestore(vgg);
-        assertSameGraph(vgg, dl4jVgg, batch);
+        Both.report("VGG16-shaped graph as saved", assertSameGraph(vgg, dl4jVgg, batch), Double.NaN);
 
         ComputationGraph edited = new TransferLearning.GraphBuilder(vgg)
                 .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Nesterovs(5e-3, 0.9)).seed(12345).build())
@@ -96,8 +96,8 @@ class EngineToDl4jTest {
                 .build();
         edited.fit(batch.engine());
         org.deeplearning4j.nn.graph.ComputationGraph dl4jEdited = saveAndRestore(edited);
-        assertSameGraph(edited, dl4jEdited, batch);
-        assertOneMoreStepAgrees(edited, dl4jEdited, batch);
+        double out = assertSameGraph(edited, dl4jEdited, batch);
+        Both.report("VGG16-shaped graph, lesson edit", out, assertOneMoreStepAgrees(edited, dl4jEdited, batch));
     }
 
     /**
@@ -134,15 +134,16 @@ class EngineToDl4jTest {
         MultiLayerNetwork withDropout = everyLayerType(new Adam(0.01), 0.5);
         for (int i = 0; i < 2; i++) withDropout.fit(batch.engine());
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork dl4j = saveAndRestore(withDropout);
-        assertSameMln(withDropout, dl4j, batch);
+        Both.report("every-layer MLN, dropout 0.5", assertSameMln(withDropout, dl4j, batch), Double.NaN);
 
         MultiLayerNetwork net = everyLayerType(new Adam(0.01), 1.0);
         for (int i = 0; i < 2; i++) net.fit(batch.engine());
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork dl4jNet = saveAndRestore(net);
-        assertSameMln(net, dl4jNet, batch);
+        double out = assertSameMln(net, dl4jNet, batch);
         net.fit(batch.engine());
         dl4jNet.fit(batch.dl4j());
-        Both.assertParamsClose("every-layer MLN after one more step", net.paramTable(), dl4jNet.paramTable(), PARAM_TOL);
+        Both.report("every-layer MLN", out,
+                Both.assertParamsClose("every-layer MLN after one more step", net.paramTable(), dl4jNet.paramTable(), PARAM_TOL));
     }
 
     static List<IUpdater> updaters() {
@@ -163,10 +164,10 @@ class EngineToDl4jTest {
             for (int i = 0; i < 3; i++) net.fit(batch.engine());
             org.deeplearning4j.nn.multilayer.MultiLayerNetwork dl4j = saveAndRestore(net);
             String what = u.getClass().getSimpleName();
-            assertSameMln(net, dl4j, batch);
+            double out = assertSameMln(net, dl4j, batch);
             net.fit(batch.engine());
             dl4j.fit(batch.dl4j());
-            Both.assertParamsClose(what + " after one more step", net.paramTable(), dl4j.paramTable(), PARAM_TOL);
+            Both.report("updater " + what, out, Both.assertParamsClose(what + " after one more step", net.paramTable(), dl4j.paramTable(), PARAM_TOL));
         }
     }
 
@@ -182,16 +183,17 @@ class EngineToDl4jTest {
         return Both.dl4jMln(f);
     }
 
-    static void assertSameGraph(ComputationGraph engine, org.deeplearning4j.nn.graph.ComputationGraph dl4j, Both.Batch batch) {
+    static double assertSameGraph(ComputationGraph engine, org.deeplearning4j.nn.graph.ComputationGraph dl4j, Both.Batch batch) {
         assertEquals(engine.numParams(), dl4j.numParams(), "numParams");
         assertEquals(Both.engineLayers(engine.getLayers()), Both.dl4jLayers(dl4j.getLayers()), "layer names in order, and which are frozen");
         assertArrayEquals(engine.params().toFloatArray(), Both.floats(dl4j.params()), "parameters as read");
         assertUpdaterState(engine.getUpdater(), dl4j.getUpdater() == null ? null : dl4j.getUpdater().getStateViewArray());
         INDArray out = dl4j.outputSingle(Both.nd4j(batch.x()));
-        Both.assertClose("output", engine.outputSingle(batch.x()), out, OUTPUT_TOL);
+        double o = Both.assertClose("output", engine.outputSingle(batch.x()), out, OUTPUT_TOL);
+        return Math.max(o, Both.assertActivationsClose("graph", engine, dl4j, batch.x(), OUTPUT_TOL));
     }
 
-    static void assertSameMln(MultiLayerNetwork engine, org.deeplearning4j.nn.multilayer.MultiLayerNetwork dl4j, Both.Batch batch) {
+    static double assertSameMln(MultiLayerNetwork engine, org.deeplearning4j.nn.multilayer.MultiLayerNetwork dl4j, Both.Batch batch) {
         assertEquals(engine.numParams(), dl4j.numParams(), "numParams");
         assertEquals(List.copyOf(Both.engineLayers(engine.getLayers()).values()), List.copyOf(Both.dl4jLayers(dl4j.getLayers()).values()), "frozen set");
         List<String> dl4jNames = new java.util.ArrayList<>();
@@ -202,7 +204,7 @@ class EngineToDl4jTest {
         assertArrayEquals(engine.params().toFloatArray(), Both.floats(dl4j.params()), "parameters as read");
         assertUpdaterState(engine.getUpdater(), dl4j.getUpdater() == null ? null : dl4j.getUpdater().getStateViewArray());
         INDArray out = dl4j.output(Both.nd4j(batch.x()));
-        Both.assertClose("output", engine.output(batch.x()), out, OUTPUT_TOL);
+        return Both.assertClose("output", engine.output(batch.x()), out, OUTPUT_TOL);
     }
 
     /** DL4J's state view (null or empty when the updater has none) holds the engine's values bit for bit. */
@@ -213,9 +215,9 @@ class EngineToDl4jTest {
         assertArrayEquals(e, d, "updater state");
     }
 
-    static void assertOneMoreStepAgrees(ComputationGraph engine, org.deeplearning4j.nn.graph.ComputationGraph dl4j, Both.Batch batch) {
+    static double assertOneMoreStepAgrees(ComputationGraph engine, org.deeplearning4j.nn.graph.ComputationGraph dl4j, Both.Batch batch) {
         engine.fit(batch.engine());
         dl4j.fit(batch.dl4j());
-        Both.assertParamsClose("after one more step", engine.paramTable(), dl4j.paramTable(), PARAM_TOL);
+        return Both.assertParamsClose("after one more step", engine.paramTable(), dl4j.paramTable(), PARAM_TOL);
     }
 }

@@ -106,7 +106,19 @@ class Vgg16ZooTest {
         assertEquals(dl4j.numParams(), engine.numParams());
         engine.setParams(Both.engine(dl4j.params()));
         Both.Batch batch = Both.classification(31, 5, 2, 3, 32, 32);
-        Both.assertClose("VGG16 output", engine.outputSingle(batch.x()), dl4j.outputSingle(Both.nd4j(batch.x())), 1e-4);
+        double out = Both.assertClose("VGG16 output", engine.outputSingle(batch.x()), dl4j.outputSingle(Both.nd4j(batch.x())), 1e-4);
+        // The vertices have other names on each side; the layers are in the same order.
+        var e = engine.feedForward(batch.x(), false);
+        var d = dl4j.feedForward(Both.nd4j(batch.x()), false);
+        List<String> eNames = new ArrayList<>(), dNames = new ArrayList<>();
+        for (var l : engine.getLayers()) eNames.add(l.name());
+        for (var l : dl4j.getLayers()) dNames.add(l.getConfig().getLayerName());
+        assertEquals(dNames.size(), eNames.size());
+        for (int i = 0; i < eNames.size(); i++) {
+            out = Math.max(out, Both.assertClose("activation of " + eNames.get(i) + " / " + dNames.get(i), e.get(eNames.get(i)),
+                    d.get(dNames.get(i)), 1e-4));
+        }
+        Both.report("DL4J zoo VGG16 weights in the engine's VGG16 (every layer's activation)", out, Double.NaN);
     }
 
     /** Where DL4J's cache holds the pretrained ImageNet file; DL4J's own default location. */

@@ -24,7 +24,8 @@ import org.dl4jbridge.nn.weights.IWeightInit;
 
 /**
  * The edits of a {@link TransferLearning.GraphBuilder}, recorded as calls arrive and applied at
- * {@link #apply} in one canonical order, so the result does not depend on the order of the calls:
+ * {@link #apply} in one canonical order, so the result does not depend on the order in which the
+ * kinds of edit are called (additions keep their own call order, as in DL4J):
  *
  * <ol>
  *   <li>the fine-tune configuration, on every existing layer (DL4J_SPEC 5.2);</li>

@@ -15,8 +15,9 @@ import org.dl4jbridge.nn.weights.WeightInit;
  * {@link GraphBuilder} for ComputationGraphs, {@link Builder} for MultiLayerNetworks.
  *
  * <p>DL4J's semantics for valid input (DL4J_SPEC 5), with three improvements: unknown names are
- * rejected with the closest existing names, the result does not depend on the order of the
- * calls (edits are applied at build() in a canonical order, see {@link GraphEdits}), and freezing
+ * rejected with the closest existing names, the result does not depend on the order in which the
+ * kinds of edit are called (edits are applied at build() in a canonical order, see {@link GraphEdits};
+ * added vertices keep their call order, as in DL4J), and freezing
  * the output layer is refused.
  */
 public final class TransferLearning {
