@@ -5,7 +5,7 @@ of the flower photos, and writes into OUT: model.zip (with the lesson's metadata
 train and test files and labels, in the iterators' order), and what the engine computes on one
 machine: features of every train and test photo (TransferLearningHelper.featurize, batches of
 BATCH), the evaluation of the untrained model on the test photos, and the head's parameters after
-one epoch of fit_featurized over the training features.
+one epoch of fit_featurized over the training features (and with minibatches of 2*BATCH).
 
     python tests/spark_reference.py OUT MAX_EXAMPLES BATCH
 """
@@ -61,8 +61,16 @@ def main(out: Path, max_examples: int, batch: int) -> None:
     initial_head = arrays.to_numpy(head.java.params()).ravel()
     helper.fit_featurized(helper.featurize(train))  # one epoch, minibatches of `batch` in file order
     trained_head = arrays.to_numpy(head.java.params()).ravel()
+    # The same epoch with minibatches twice as large, from the same initial head: what two workers that
+    # average parameters and updater state after every step compute (Nesterov's update is linear in the
+    # gradient, and the loss is a minibatch mean).
+    fresh = TransferLearningHelper(ModelSerializer.restore_computation_graph(out / "model.zip")).unfrozen_graph()
+    for start in range(0, len(train_x), 2 * batch):
+        fresh.fit(train_x[start:start + 2 * batch], train_y[start:start + 2 * batch])
+    trained_head_double_batch = arrays.to_numpy(fresh.java.params()).ravel()
     np.savez(out / "reference.npz", train_x=train_x, train_y=train_y, test_x=test_x, test_y=test_y,
              initial_head=initial_head, trained_head=trained_head,
+             trained_head_double_batch=trained_head_double_batch,
              confusion=np.asarray(before.confusion_matrix()))
     (out / "evaluation.json").write_text(json.dumps({"accuracy": before.accuracy(), "stats": before.stats()}))
 
