@@ -40,10 +40,11 @@ def build_engine():
                          "https://maven.apache.org/install.html) and run the install again. "
                          f"(DL4J_BRIDGE_SKIP_MAVEN=1 skips the build when dl4j_bridge/_jars/{JAR} is already there.)")
     offline = os.environ.get("DL4J_BRIDGE_MAVEN_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    # Only the engine and the Spark layer are packaged (-pl java,spark): the compat module (tests
-    # against real DL4J) and the examples are not part of an install, and must not pull DL4J's jars
-    # into it. The Spark layer compiles against Spark (provided, not packaged): its own small jar.
-    args = [mvn, *(["-o"] if offline else []), "-q", "-B", "package", "-DskipTests", "-pl", "java,spark",
+    # The engine and the Spark layer (packaged; the Spark layer compiles against Spark, which is
+    # provided by the cluster, into its own small jar) and the plain-Java example that tests run
+    # against the engine (not packaged). Never the compat module: it is tests against real DL4J and
+    # must not pull DL4J's jars into an install.
+    args = [mvn, *(["-o"] if offline else []), "-q", "-B", "package", "-DskipTests", "-pl", "java,spark,examples/java",
             "-f", str(ROOT / "pom.xml")]
     print("dl4j-bridge: building the engine:", " ".join(args), flush=True)
     result = subprocess.run(args, cwd=ROOT)

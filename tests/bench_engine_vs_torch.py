@@ -1,6 +1,6 @@
 """Engine vs PyTorch CPU: VGG16 and EfficientNet-Lite0 forward speed, GEMM rate, peak memory.
 
-A benchmark script, not a test. Run from the repository root (after `mvn -o -q package -DskipTests`):
+A benchmark script, not a test. Run from the repository root (after `mvn -q package -DskipTests`):
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python tests/bench_engine_vs_torch.py [--quick] [--skip-memory]
 

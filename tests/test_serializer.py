@@ -163,7 +163,7 @@ def test_a_model_saved_from_python_restores_in_a_plain_java_program(fixtures_dir
     repo = Path(__file__).resolve().parents[1]
     example = repo / "examples" / "java" / "target" / "dl4j-bridge-example-0.1.0.jar"
     if not example.is_file():
-        pytest.skip(f"{example} is not built: run `mvn -o -q package -DskipTests` at the repository root")
+        pytest.skip(f"{example} is not built: run `mvn -q package -DskipTests` at the repository root")
     moon = fixtures_dir / "MLPMoon" / "Model_RANDOM_INIT_UNTRAINED.zip"
     net = jvm.call(_java_serializer().restoreMultiLayerNetwork, str(moon), True)
     out = tmp_path / "from_python.zip"
