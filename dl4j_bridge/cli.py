@@ -22,7 +22,8 @@ def _lesson(args) -> int:
     settings = lesson.LessonSettings(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                      seed=args.seed, run_dir=args.run_dir, feature_cache=not args.no_feature_cache,
                                      quiet=args.quiet, learning_rate=args.learning_rate,
-                                     max_examples=args.max_examples)
+                                     max_examples=args.max_examples, spark=args.spark,
+                                     spark_workers=args.spark_workers, averaging_frequency=args.averaging_frequency)
     metrics = lesson.run(settings)
     print(f"test accuracy {metrics['accuracy']:.4f}")
     return 0
@@ -81,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-examples", type=int, default=0, help="use only this many photos (a quick trial run)")
     p.add_argument("--offline", action="store_true", help="never touch the network")
     p.add_argument("--quiet", action="store_true", help="no progress bars or stats text")
+    p.add_argument("--spark", metavar="MASTER", default=None,
+                   help="featurize, train and evaluate on Spark: local[2], spark://HOST:PORT (needs pyspark and a JDK 17+)")
+    p.add_argument("--spark-workers", type=int, default=0,
+                   help="parameter-averaging workers with --spark (default: the cluster's cores)")
+    p.add_argument("--averaging-frequency", type=int, default=1,
+                   help="minibatches each worker fits between two parameter averagings with --spark (default 1)")
     p.set_defaults(run=_lesson)
 
     p = sub.add_parser("predict", help="classify image files with a saved model zip")

@@ -41,6 +41,9 @@ class LessonSettings:
     learning_rate: Optional[float] = None  # default per model, see _BACKBONES
     momentum: Optional[float] = None
     max_examples: int = 0  # 0: every photo; otherwise a quick run on that many (tests, trials)
+    spark: Optional[str] = None  # a Spark master (local[2], spark://host:port): featurize, train, evaluate there
+    spark_workers: int = 0  # parameter-averaging workers; 0: the cluster's cores
+    averaging_frequency: int = 1  # minibatches each worker fits between two averagings
 
     def validate(self) -> None:
         from .errors import ConfigError
@@ -52,6 +55,12 @@ class LessonSettings:
                 raise ConfigError(f"{name}={value!r} must be a positive integer")
         if not 1 <= self.train_percent <= 99:
             raise ConfigError(f"train_percent={self.train_percent!r} must lie between 1 and 99")
+        if self.spark is not None and not self.feature_cache:
+            raise ConfigError("--spark trains the head on features computed on the cluster; it cannot be combined "
+                              "with --no-feature-cache")
+        if self.spark_workers < 0 or self.averaging_frequency < 1:
+            raise ConfigError(f"spark_workers={self.spark_workers!r} must be >= 0 and averaging_frequency="
+                              f"{self.averaging_frequency!r} >= 1")
 
 
 # What differs between the two backbones. The EfficientNet learning rate comes from
@@ -175,6 +184,11 @@ def run(settings: LessonSettings) -> dict:
     _say(settings, f"train: {train.total_examples} photos {train.class_counts()}\n"
                    f"test:  {test.total_examples} photos {test.class_counts()}")
 
+    if settings.spark:
+        from .spark import lesson_on_spark  # featurize, train and evaluate on the cluster
+        history, final, save_model = lesson_on_spark(settings, record, model, train, test, labels, run_dir)
+        return _finish(settings, record, run_dir, zoo_model, labels, final, history, started, save_model)
+
     history = {"iteration_scores": [], "epoch_test_accuracy": [], "epoch_seconds": [],
                "iterations_per_epoch": train.num_batches}
     if settings.feature_cache:
@@ -215,7 +229,14 @@ def run(settings: LessonSettings) -> dict:
         history["epoch_seconds"].append(time.monotonic() - t0)
         _say(settings, f"Epoch #{epoch + 1} complete: test accuracy {evaluation.accuracy():.4f}")
 
-    final = evaluation
+    save_model = lambda path, metadata: ModelSerializer.write_model(model, path, save_updater=True,  # noqa: E731
+                                                                   metadata=metadata)
+    return _finish(settings, record, run_dir, zoo_model, labels, evaluation, history, started, save_model)
+
+
+def _finish(settings, record, run_dir, zoo_model, labels, final, history, started, save_model) -> dict:
+    """Writes the run directory (metrics, history, plots, model.zip with its metadata) after training."""
+    from . import plots
     _say(settings, "Eval stats AFTER fit.....\n" + final.stats() + "\n")
     metrics = final.to_dict()
     metrics["seconds"] = round(time.monotonic() - started, 1)
@@ -232,7 +253,7 @@ def run(settings: LessonSettings) -> dict:
                 "seed": settings.seed, "backbone": settings.model, "versions": record["versions"],
                 "metrics": {k: metrics[k] for k in ("accuracy", "precision", "recall", "f1") if k in metrics},
                 "lesson": dataclasses.asdict(settings)}
-    ModelSerializer.write_model(model, run_dir / "model.zip", save_updater=True, metadata=metadata)
+    save_model(run_dir / "model.zip", metadata)
     metrics["seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(run_dir / "metrics.json", metrics)
     _say(settings, f"Wrote {run_dir}/: model.zip metrics.json history.json settings.json confusion_matrix.png "

@@ -165,21 +165,26 @@ def _require_layer(spark) -> None:
 def _java_call(fn, *args):
     """Calls into the Spark driver's JVM; Java exceptions become dl4j_bridge's typed errors."""
     from py4j.protocol import Py4JJavaError
+    from pyspark.errors.exceptions.captured import CapturedException
     try:
         return fn(*args)
     except Py4JJavaError as e:
-        raise _translate(e) from None
+        raise _translate(e.java_exception) from None
+    except CapturedException as e:  # pyspark's own wrapper for the Java exceptions it knows (IllegalArgument...)
+        if getattr(e, "_origin", None) is None:
+            raise
+        raise _translate(e._origin) from None
 
 
-def _translate(e) -> JavaError:
-    chain, jex = [], e.java_exception
+def _translate(java_exception) -> JavaError:
+    chain, jex = [], java_exception
     while jex is not None and len(chain) < 10:
         chain.append((jex.getClass().getName(), jex.getMessage()))
         jex = jex.getCause()
     # Spark wraps task failures in SparkException; the first engine exception in the chain says what went wrong.
     pick = next((c for c in chain if python_class_for(c[0]) is not JavaError), chain[0])
     causes = [c for c in chain if c is not pick]
-    return python_class_for(pick[0])(pick[0], pick[1], causes, str(e.java_exception))
+    return python_class_for(pick[0])(pick[0], pick[1], causes, str(java_exception))
 
 
 # ---- DataFrames of images -----------------------------------------------------------------------
@@ -193,14 +198,20 @@ def binary_files(spark, folder, glob: str = IMAGE_GLOB):
             .load(str(folder)))
 
 
-def image_dataframe(spark, paths, labels=None, num_partitions: Optional[int] = None):
+def image_dataframe(spark, paths, labels=None, num_partitions: Optional[int] = None, batch_size: int = 16):
     """A DataFrame of ``path`` (string), ``index`` (the position in ``paths``) and, given ``labels``, ``label``:
-    executors read the files themselves (any Hadoop file system path)."""
+    executors read the files themselves (any Hadoop file system path).
+
+    Partitions hold whole runs of ``batch_size`` consecutive paths, in order, so a model with the same batch
+    size sees exactly the minibatches a single machine would (the engine's batched kernels may round the
+    last bit differently when an image sits in another batch: about 1e-6 relative).
+    """
     paths = [os.fspath(p) for p in paths]
     if labels is not None and len(labels) != len(paths):
         raise ConfigError(f"{len(paths)} paths but {len(labels)} labels: give one label per path")
     if not paths:
         raise ConfigError("no image paths given")
+    from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StringType, StructField, StructType
     fields = [StructField("path", StringType(), False), StructField("index", LongType(), False)]
     rows = [(p, i) for i, p in enumerate(paths)]
@@ -208,7 +219,9 @@ def image_dataframe(spark, paths, labels=None, num_partitions: Optional[int] = N
         fields.append(StructField("label", StringType(), True))
         rows = [(p, i, None if l is None else str(l)) for (p, i), l in zip(rows, labels)]
     n = num_partitions or max(2, 4 * spark.sparkContext.defaultParallelism)
-    return spark.createDataFrame(rows, StructType(fields)).repartition(n, "index").sortWithinPartitions("index")
+    df = spark.createDataFrame(rows, StructType(fields))
+    batch = F.floor(F.col("index") / int(batch_size))
+    return df.repartition(n, batch).sortWithinPartitions("index")
 
 
 # ---- the model ----------------------------------------------------------------------------------
@@ -324,10 +337,13 @@ class SparkImageModel:
         _, height, width = tuple(input_shape or meta.get("input_shape") or (3, 224, 224))
         _require_layer(spark)
         j = spark._jvm.org.dl4jbridge.spark
-        spec = _java_call(j.ImageSpec, _string_array(spark, labels), int(height), int(width),
-                          channel_order or prep.get("channel_order", "BGR"),
-                          preprocessor if preprocessor is not None else prep.get("preprocessor"), int(batch_size))
+        order = channel_order or prep.get("channel_order", "BGR")
+        preprocessor = preprocessor if preprocessor is not None else prep.get("preprocessor")
+        spec = _java_call(j.ImageSpec, _string_array(spark, labels), int(height), int(width), order, preprocessor,
+                          int(batch_size))
         self.spark, self.labels, self.path = spark, labels, path
+        self.input_shape = (3, int(height), int(width))
+        self.preprocessing = {"preprocessor": preprocessor, "channel_order": order}
         self.java = _java_call(j.SparkImageModel, spark._jsparkSession, str(path.resolve()), spec)
 
     def _df(self, jdf):
@@ -361,8 +377,14 @@ class SparkImageModel:
         return TrainingRun(_java_call(self.java.fitFeaturized, jmaster, features._jdf, label_col, order_col), self.spark)
 
     def write_model(self, path, metadata: Optional[dict] = None) -> None:
-        """The driver's network (with the trained head) as a DL4J zip, written atomically."""
-        text = None if metadata is None else json.dumps(metadata, ensure_ascii=True, allow_nan=False)
+        """The driver's network (with the trained head) as a DL4J zip, written atomically. Its metadata is the
+        input zip's, with what this model was given (labels, input, pre-processing), updated by ``metadata``."""
+        from .serializer import read_metadata
+        merged = {k: v for k, v in (read_metadata(self.path) or {}).items()
+                  if k not in ("format", "formatVersion", "versions")}  # the writer records its own
+        merged.update(labels=self.labels, input_shape=list(self.input_shape), preprocessing=dict(self.preprocessing))
+        merged.update(metadata or {})
+        text = json.dumps(merged, ensure_ascii=True, allow_nan=False)
         _java_call(self.java.writeModel, str(path), text)
 
 
@@ -484,3 +506,74 @@ class LocalCluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# ---- the lesson on a cluster --------------------------------------------------------------------
+
+def lesson_on_spark(settings, record, model, train, test, labels, run_dir):
+    """The lesson's featurize / train / evaluate steps on ``settings.spark``; the caller built the model and the
+    split (they need the engine's in-process JVM) and writes the run directory.
+
+    Returns ``(history, final evaluation, save_model(path, metadata))``.
+    """
+    from .files import write_json_atomic
+    from .lesson import _say
+    from .serializer import ModelSerializer
+    from .zoo import EfficientNetLite0, VGG16
+
+    zoo_model = EfficientNetLite0() if settings.model == "efficientnet-lite0" else VGG16()
+    initial = Path(run_dir) / ".initial-model.zip"
+    ModelSerializer.write_model(model, initial, save_updater=True, metadata={
+        "labels": labels, "input_shape": list(zoo_model.input_shape),
+        "preprocessing": {"preprocessor": zoo_model.preprocessor_name, "channel_order": zoo_model.channel_order}})
+    spark = session(settings.spark, app_name=f"dl4j-bridge lesson {settings.model}")
+    try:
+        workers = settings.spark_workers or spark.sparkContext.defaultParallelism
+        master = ParameterAveragingTrainingMaster(workers, settings.batch_size, settings.averaging_frequency)
+        record["spark"] = {"master": settings.spark, "java_home": os.environ["JAVA_HOME"], "training": repr(master),
+                           "default_parallelism": spark.sparkContext.defaultParallelism, "pyspark": _pyspark_version()}
+        write_json_atomic(Path(run_dir) / "settings.json", record)
+        _say(settings, f"Spark {settings.spark} (Java {os.environ['JAVA_HOME']}): {master}")
+        on_spark = SparkImageModel(spark, initial, batch_size=settings.batch_size)
+        features = {}
+        for name, part in (("train", train), ("test", test)):
+            t0 = time.monotonic()
+            images = image_dataframe(spark, part.files, [Path(f).parent.name for f in part.files],
+                                     batch_size=settings.batch_size)
+            features[name] = on_spark.featurize(images).cache()
+            errors = features[name].where("error is not null").count()  # runs the job; the rows stay cached
+            seconds = time.monotonic() - t0
+            _say(settings, f"featurize {name}: {len(part.files)} photos on Spark in {seconds:.1f} s "
+                           f"({len(part.files) / seconds:.1f} img/s), {errors} unreadable")
+        history = {"iteration_scores": [], "epoch_test_accuracy": [], "epoch_seconds": []}
+        with on_spark.fit_featurized(features["train"], master) as run:
+            before = run.evaluate(features["test"])
+            _say(settings, "Eval stats BEFORE fit.....\n" + before.stats() + "\n")
+            history["before_accuracy"] = before.accuracy()
+            for epoch in range(settings.epochs):
+                t0 = time.monotonic()
+                scores = run.fit_epoch()
+                history["iteration_scores"].extend(scores)
+                history["iterations_per_epoch"] = len(scores)
+                evaluation = run.evaluate(features["test"])
+                history["epoch_test_accuracy"].append(evaluation.accuracy())
+                history["epoch_seconds"].append(time.monotonic() - t0)
+                _say(settings, f"Epoch #{epoch + 1} complete: test accuracy {evaluation.accuracy():.4f} "
+                               f"({len(scores)} averaging rounds, {time.monotonic() - t0:.1f} s)")
+    except BaseException:
+        spark.stop()
+        initial.unlink(missing_ok=True)
+        raise
+
+    def save_model(path, metadata):
+        try:
+            on_spark.write_model(path, metadata)
+        finally:
+            spark.stop()
+            initial.unlink(missing_ok=True)
+
+    return history, evaluation, save_model
+
+
+def _pyspark_version() -> str:
+    return _require_pyspark().__version__

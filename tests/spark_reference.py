@@ -54,13 +54,15 @@ def main(out: Path, max_examples: int, batch: int) -> None:
     (out / "split.json").write_text(json.dumps(split))
 
     helper = TransferLearningHelper(model)
-    train_x, train_y = featurized_arrays(helper.featurize(train))
+    train_features = helper.featurize(train)
+    train_x, train_y = featurized_arrays(train_features)
     test_x, test_y = featurized_arrays(helper.featurize(test))
     head = helper.unfrozen_graph()
     before = model.evaluate(test)
     initial_head = arrays.to_numpy(head.java.params()).ravel()
-    helper.fit_featurized(helper.featurize(train))  # one epoch, minibatches of `batch` in file order
+    helper.fit_featurized(train_features)  # one epoch, minibatches of `batch` in file order (reset first)
     trained_head = arrays.to_numpy(head.java.params()).ravel()
+    assert np.abs(trained_head - initial_head).max() > 1e-3, "the reference fit did not train"
     # The same epoch with minibatches twice as large, from the same initial head: what two workers that
     # average parameters and updater state after every step compute (Nesterov's update is linear in the
     # gradient, and the loss is a minibatch mean).

@@ -126,7 +126,8 @@ public final class ParameterAveragingTrainingMaster implements Serializable {
     /**
      * A training run: the featurized rows, numbered and placed on their workers once (cached), and
      * the head's state on the driver between splits. Call {@link #fitEpoch()} per epoch,
-     * {@link #evaluate} whenever, {@link #close()} at the end (the driver's model then holds the head).
+     * {@link #evaluate} whenever, {@link #close()} at the end: the driver's model then holds the trained
+     * head, and the model's featurize / predict / evaluate use it.
      */
     public static final class Run implements AutoCloseable {
         private final ParameterAveragingTrainingMaster master;
@@ -251,6 +252,7 @@ public final class ParameterAveragingTrainingMaster implements Serializable {
         @Override
         public void close() {
             model.setHead(head);
+            model.publishTrained();
             placed.unpersist(false);
             headConf.destroy();
             String k = key;

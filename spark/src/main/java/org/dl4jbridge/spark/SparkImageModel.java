@@ -50,8 +50,8 @@ public final class SparkImageModel {
     private final String source;
     private final ComputationGraph model; // the driver's copy: checked here, receives the trained head
     private final ImageSpec spec;
-    private final Broadcast<byte[]> zip;
-    private final String key = "model-" + UUID.randomUUID();
+    private Broadcast<byte[]> zip; // replaced when training changes the model (publishTrained)
+    private String key = "model-" + UUID.randomUUID();
 
     public SparkImageModel(SparkSession spark, String modelZip, ImageSpec spec) throws IOException {
         if (spark == null) throw new IllegalArgumentException("no SparkSession given");
@@ -190,6 +190,27 @@ public final class SparkImageModel {
             for (Map.Entry<String, NDArray> p : head.getLayer(name).paramTable().entrySet()) {
                 model.getLayer(name).paramTable().get(p.getKey()).assign(p.getValue());
             }
+        }
+    }
+
+    /**
+     * Broadcasts the driver's network as it is now (with the trained head), so that featurize, predict
+     * and evaluate use it from here on; executors restore it once, under a new key.
+     */
+    void publishTrained() {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("dl4j-bridge-spark-", ".zip");
+            ModelSerializer.writeModel(model, tmp.toFile(), false);
+            Broadcast<byte[]> old = zip;
+            zip = sc.broadcast(Files.readAllBytes(tmp));
+            ExecutorModels.forget(key);
+            key = "model-" + UUID.randomUUID();
+            old.unpersist(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the trained model for the executors failed", e);
+        } finally {
+            if (tmp != null) tmp.toFile().delete();
         }
     }
 
