@@ -67,7 +67,10 @@ def assert_features_match(spark, model, split, reference):
 
 
 def test_features_equal_the_single_machine_features(spark, model, split, reference):
+    from dl4j_bridge import jvm
+    started = jvm.is_started()
     assert_features_match(spark, model, split, reference)
+    assert jvm.is_started() == started  # the Spark calls never start the engine's in-process (pyjnius) JVM
 
 
 def test_binary_file_source_gives_the_same_features(spark, model, split, reference, tmp_path):
