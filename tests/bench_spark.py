@@ -64,7 +64,7 @@ def photo_folder(count: int, tmp: Path) -> tuple[Path, int]:
 def common_conf(cores: int) -> dict:
     # Many small partitions (about 20 photos each) so that two workers share the work evenly.
     return {"spark.cores.max": str(cores), "spark.sql.files.maxPartitionBytes": str(2 * 1024 * 1024),
-            "spark.sql.files.openCostInBytes": str(64 * 1024), "spark.pyspark.python": sys.executable,
+            "spark.sql.files.openCostInBytes": str(64 * 1024),
             "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH), "spark.executorEnv.OMP_NUM_THREADS": "1"}
 
 
@@ -180,6 +180,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=32, help="photos of the untimed warm-up job of each side")
     args = parser.parse_args()
     from dl4j_bridge import spark as dspark
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # the pandas_udf's Python workers: this environment (torch, pandas)
     tmp = Path(tempfile.mkdtemp(prefix="bench-spark-"))
     folder, n = photo_folder(args.photos, tmp)
     warm_dir = tmp / "warm"

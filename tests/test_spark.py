@@ -155,16 +155,20 @@ def test_wrong_class_count_fails_on_the_driver_before_any_task(spark, spark_refe
     assert _jobs(spark) == before
 
 
-def _train_features(spark, model, split):
+@pytest.fixture(scope="module")
+def train_features(spark, model, split):
+    """The training photos' features, computed once (the frozen part does not change with the head)."""
     from dl4j_bridge import spark as dspark
-    return model.featurize(dspark.image_dataframe(spark, split["train"], split["train_labels"], batch_size=SPARK_BATCH)).cache()
+    images = dspark.image_dataframe(spark, split["train"], split["train_labels"], batch_size=SPARK_BATCH)
+    return model.featurize(images).cache()
 
 
 @pytest.mark.parametrize("frequency", [1, 3])
-def test_one_worker_parameter_averaging_equals_the_single_machine_fit(spark, spark_reference, split, reference, frequency):
+def test_one_worker_parameter_averaging_equals_the_single_machine_fit(spark, spark_reference, train_features, reference,
+                                                                      frequency):
     from dl4j_bridge import spark as dspark
     model = dspark.SparkImageModel(spark, spark_reference / "model.zip", batch_size=SPARK_BATCH)  # untrained head
-    features = _train_features(spark, model, split)
+    features = train_features
     master = dspark.ParameterAveragingTrainingMaster(workers=1, batch_size_per_worker=SPARK_BATCH,
                                                      averaging_frequency=frequency)
     with model.fit_featurized(features, master) as run:
@@ -173,30 +177,28 @@ def test_one_worker_parameter_averaging_equals_the_single_machine_fit(spark, spa
         scores = run.fit_epoch()
         assert len(scores) == -(-SPARK_MAX_EXAMPLES // (SPARK_BATCH * frequency))
         np.testing.assert_allclose(run.head_params(), reference["trained_head"], rtol=0, atol=1e-6)
-    features.unpersist()
 
 
-def test_two_workers_averaging_every_step_equal_a_double_minibatch_fit(spark, spark_reference, split, reference):
+def test_two_workers_averaging_every_step_equal_a_double_minibatch_fit(spark, spark_reference, train_features, reference):
     """Averaging after every step from the same state is one step on the mean gradient: two workers with
     minibatches of B train as one machine with minibatches of 2B (64 photos: whole splits only)."""
     from dl4j_bridge import spark as dspark
     model = dspark.SparkImageModel(spark, spark_reference / "model.zip", batch_size=SPARK_BATCH)
-    features = _train_features(spark, model, split)
+    features = train_features
     master = dspark.ParameterAveragingTrainingMaster(workers=2, batch_size_per_worker=SPARK_BATCH, averaging_frequency=1)
     run = model.fit_featurized(features, master)
     run.fit_epoch()
     np.testing.assert_allclose(run.head_params(), reference["trained_head_double_batch"], rtol=0, atol=1e-5)
     assert np.abs(run.head_params() - reference["trained_head"]).max() > 1e-3  # not the one-worker result
     run.close()
-    features.unpersist()
 
 
-def test_trained_head_evaluates_and_saves(spark, spark_reference, split, tmp_path):
+def test_trained_head_evaluates_and_saves(spark, spark_reference, split, train_features, tmp_path):
     """Evaluation of the head on features equals the whole network's evaluation after write_model + restore."""
     from dl4j_bridge import spark as dspark
     model = dspark.SparkImageModel(spark, spark_reference / "model.zip", batch_size=SPARK_BATCH)
     test_images = dspark.image_dataframe(spark, split["test"], split["test_labels"], batch_size=SPARK_BATCH)
-    features = _train_features(spark, model, split)
+    features = train_features
     test_features = model.featurize(test_images).cache()
     with model.fit_featurized(features, dspark.ParameterAveragingTrainingMaster(2, SPARK_BATCH, 2)) as run:
         for _ in range(2):
@@ -207,7 +209,6 @@ def test_trained_head_evaluates_and_saves(spark, spark_reference, split, tmp_pat
     on_images = restored.evaluate(test_images)
     np.testing.assert_array_equal(on_features.confusion_matrix(), on_images.confusion_matrix())
     assert on_images.accuracy() > 0.5  # 2 epochs on 64 photos learn something (untrained: about 0.2)
-    features.unpersist()
     test_features.unpersist()
 
 
