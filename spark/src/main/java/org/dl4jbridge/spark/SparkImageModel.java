@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,9 +21,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.dl4jbridge.datasets.DataSet;
-import org.dl4jbridge.eval.Evaluation;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.nn.graph.ComputationGraph;
+import org.dl4jbridge.nn.conf.GraphNames;
 import org.dl4jbridge.nn.conf.graph.GraphVertex;
 import org.dl4jbridge.nn.conf.graph.LayerVertex;
 import org.dl4jbridge.nn.transferlearning.TransferLearningHelper;
@@ -103,10 +102,15 @@ public final class SparkImageModel {
      *                      (as TransferLearning's setFeatureExtractor left them)
      */
     public Dataset<Row> featurize(Dataset<Row> images, String featureVertex) {
+        // Fail on the driver, not in a task: an unknown vertex (with the closest names), or no frozen part.
         if (featureVertex != null) {
-            new TransferLearningHelper(driverCopy(), featureVertex); // unknown names fail here, with close matches
+            List<String> names = model.getConfiguration().vertexNamesByIndex();
+            if (!names.contains(featureVertex)) {
+                throw new IllegalArgumentException("the model has no vertex '" + featureVertex + "'"
+                        + GraphNames.closest(featureVertex, names));
+            }
         } else {
-            new TransferLearningHelper(driverCopy());
+            new TransferLearningHelper(model); // leaves a graph whose layers are already frozen as it is
         }
         return map(images, new Featurizer(zip, key, featureVertex), List.of(
                 DataTypes.createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false), true)));
@@ -124,13 +128,6 @@ public final class SparkImageModel {
         requireColumn(images.schema(), labelCol, "the label column");
         Dataset<Row> predicted = predict(images).select(labelCol, "probabilities", "error");
         return SparkEvaluation.of(predicted, spec);
-    }
-
-    // The driver's model is the one that receives the trained head; checks use a throwaway view of it.
-    private ComputationGraph driverCopy() {
-        ComputationGraph copy = new ComputationGraph(model.getConfiguration().clone());
-        copy.init(model.params(), true);
-        return copy;
     }
 
     private Dataset<Row> map(Dataset<Row> images, ImageRows.Network network, List<StructField> results) {
