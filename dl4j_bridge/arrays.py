@@ -12,7 +12,7 @@ import ctypes
 import numpy as np
 
 from . import jvm
-from .errors import InvalidArgumentError
+from .errors import ArgumentError
 
 _BRIDGE = "org.dl4jbridge.bridge.ArrayBridge"
 
@@ -25,16 +25,16 @@ def to_java(array, out=None) -> object:
     """
     arr = np.asarray(array)
     if arr.dtype.kind not in "fiub":
-        raise InvalidArgumentError("numpy", f"cannot send an array of dtype {arr.dtype} to the engine: "
-                                            f"convert it to numbers (float32) first")
+        raise ArgumentError(f"cannot send an array of dtype {arr.dtype} to the engine: convert it to numbers "
+                            f"(float32) first")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     bridge = jvm.cls(_BRIDGE)
     shape = [int(s) for s in arr.shape] or [1]
     if out is None:
         out = jvm.call(bridge.allocate, shape)
-    elif list(out.shape()) != shape or not out.isContiguous():
-        raise InvalidArgumentError("numpy", f"out= has shape {list(out.shape())} (contiguous: "
-                                            f"{bool(out.isContiguous())}) but the array has shape {shape}")
+    elif list(jvm.invoke(out, "shape")) != shape or not jvm.invoke(out, "isContiguous"):
+        raise ArgumentError(f"out= has shape {list(jvm.invoke(out, 'shape'))} (contiguous: "
+                            f"{bool(jvm.invoke(out, 'isContiguous'))}) but the array has shape {shape}")
     if arr.nbytes:
         ctypes.memmove(jvm.call(bridge.address, out), arr.ctypes.data, arr.nbytes)
     return out
@@ -44,7 +44,7 @@ def to_numpy(java_array) -> np.ndarray:
     """A numpy float32 copy of a Java NDArray (strided views are made contiguous first)."""
     bridge = jvm.cls(_BRIDGE)
     contiguous = jvm.call(bridge.contiguous, java_array)
-    shape = tuple(contiguous.shape())
+    shape = tuple(jvm.invoke(contiguous, "shape"))
     out = np.empty(shape, dtype=np.float32)
     if out.nbytes:
         ctypes.memmove(out.ctypes.data, jvm.call(bridge.address, contiguous), out.nbytes)
@@ -62,4 +62,4 @@ def to_numpy_bytes(java_array) -> np.ndarray:
     bridge = jvm.cls(_BRIDGE)
     data = jvm.call(bridge.toBytes, java_array)
     raw = data.tostring() if hasattr(data, "tostring") else bytes(data)
-    return np.frombuffer(raw, dtype=np.float32).reshape(tuple(java_array.shape())).copy()
+    return np.frombuffer(raw, dtype=np.float32).reshape(tuple(jvm.invoke(java_array, "shape"))).copy()

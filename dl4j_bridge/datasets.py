@@ -18,7 +18,8 @@ Which checksum it must have: the SHA-256 published beside the archive as ``<arch
 when the mirror has one (the shared mirror does: its archive is re-encoded and differs from the
 public one), else the pinned checksum of the public archive (:data:`FLOWERS_PUBLIC_SHA256`). The
 checksum a download was verified against is recorded beside the cached archive, so a cached
-archive is re-verified without touching the network (and in offline mode).
+archive is re-verified without touching the network (and in offline mode), whichever address is in
+force now: a cached archive that still has its recorded checksum is used as it is.
 
 The split is DL4J's (labels sorted, balanced to the smallest class, 80/20, seeded; see the engine's
 ``ImageFolderSplit``): with seed 12345 it gives 2532 training photos (daisy, dandelion, roses,
@@ -34,7 +35,8 @@ from typing import Optional
 from . import config
 from . import fetch as _fetch
 from . import jvm
-from .errors import ConfigError, DownloadError
+from .errors import ArgumentError, ConfigError, DownloadError
+from .wrapper import JavaWrapper, java_path, strings, to_java
 
 FLOWERS_PUBLIC_BASE_URL = "http://download.tensorflow.org/example_images"
 FLOWERS_ARCHIVE = "flower_photos.tgz"
@@ -44,6 +46,9 @@ FLOWERS_PUBLIC_SHA256 = "4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183
 FLOWERS_URL_ENV = "DL4J_BRIDGE_FLOWERS_URL"
 
 _PKG = "org.dl4jbridge.datasets."
+#: The seed of DL4J's flower split, the same default in Python and in the engine
+#: (``FlowerDataSetIterator.DEFAULT_SEED``): 2532 training and 633 test photos.
+DEFAULT_SPLIT_SEED = 12345
 
 
 # ---- getting the photos onto disk ---------------------------------------------------------------
@@ -64,13 +69,19 @@ def flowers_archive_url(base_url: Optional[str] = None) -> str:
     return base.rstrip("/") + "/" + FLOWERS_ARCHIVE
 
 
-def _recorded_checksum(archive: Path, url: str) -> Optional[str]:
+def _recorded(archive: Path) -> Optional[tuple[str, str]]:
+    """(SHA-256, URL) recorded beside the cached archive when it was downloaded and verified, or None."""
     sidecar = archive.with_name(archive.name + ".sha256")
     try:
         digest, recorded_url = sidecar.read_text().split(maxsplit=1)
     except (OSError, ValueError):
         return None
-    return digest if recorded_url.strip() == url else None
+    return digest, recorded_url.strip()
+
+
+def _recorded_checksum(archive: Path, url: str) -> Optional[str]:
+    recorded = _recorded(archive)
+    return recorded[0] if recorded and recorded[1] == url else None
 
 
 def _record_checksum(archive: Path, url: str, digest: str) -> None:
@@ -98,9 +109,16 @@ def ensure_flowers(base_url: Optional[str] = None, *, progress: bool = True, off
     ``flower_photos/`` (``<cache_dir>/datasets/flower_photos-<sha256 prefix>``)."""
     url = flowers_archive_url(base_url)
     archive = _fetch.cache_dir() / "downloads" / FLOWERS_ARCHIVE
-    digest = flowers_checksum(url, archive, offline)
-    _fetch.fetch(url, archive, sha256=digest, progress=progress, offline=offline)
-    _record_checksum(archive, url, digest)
+    recorded = _recorded(archive) if archive.is_file() else None
+    if recorded and recorded[1] != url and _fetch.file_checksum(archive, sha256=recorded[0]).ok():
+        # A whole archive verified when another address filled the cache (the mirror's re-encoded
+        # copy, say) is still the flower data: use it rather than set it aside for a download that
+        # expects another checksum (`evaluate` without the mirror setting used to do just that).
+        digest = recorded[0]
+    else:
+        digest = flowers_checksum(url, archive, offline)
+        _fetch.fetch(url, archive, sha256=digest, progress=progress, offline=offline)
+        _record_checksum(archive, url, digest)
     target = _fetch.cache_dir() / "datasets" / f"{FLOWERS_FOLDER}-{digest[:12]}"
     _fetch.extract_once(archive, target, progress=progress)
     if not (target / FLOWERS_FOLDER).is_dir():
@@ -111,19 +129,13 @@ def ensure_flowers(base_url: Optional[str] = None, *, progress: bool = True, off
 
 # ---- pre-processors -----------------------------------------------------------------------------
 
-class _PreProcessor:
+class _PreProcessor(JavaWrapper):
     """A Python handle on one of the engine's DataSetPreProcessors, with the channel order it needs."""
     java_class: str = ""
     channel_order: str = "BGR"
 
     def __init__(self):
-        self._java = None
-
-    @property
-    def java(self):
-        if self._java is None:
-            self._java = jvm.cls(_PKG + self.java_class)()
-        return self._java
+        super().__init__(jvm.new(_PKG + self.java_class))
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -148,69 +160,106 @@ _NAMED = {"vgg16": VGG16ImagePreProcessor, "efficientnet": EfficientNetLitePrePr
           "efficientnetlitepreprocessor": EfficientNetLitePreProcessor}
 
 
-def _resolve_preprocessor(preprocessor):
-    """-> (java handle or None, channel order it implies or None)."""
-    if preprocessor is None:
-        return None, None
+def preprocessor_for(preprocessor) -> Optional[_PreProcessor]:
+    """A pre-processor object from itself, a name ('vgg16', 'efficientnet', DL4J's class name as model
+    metadata records it) or None (raw 0..255 pixels)."""
+    if preprocessor is None or isinstance(preprocessor, _PreProcessor):
+        return preprocessor
     if isinstance(preprocessor, str):
         key = preprocessor.strip().lower()
-        if key not in _NAMED:
-            raise ConfigError(f"unknown pre-processor {preprocessor!r}; use one of {sorted(_NAMED)}, a pre-processor "
-                              f"object, or None for raw 0..255 pixels")
-        preprocessor = _NAMED[key]()
-    order = getattr(preprocessor, "channel_order", None)
-    handle = preprocessor
-    for attr in ("java", "_java"):  # Python wrappers hold the engine object under one of these names
-        inner = getattr(preprocessor, attr, None)
-        if inner is not None:
-            handle = inner
-            break
-    if order is None:
-        name = handle.getClass().getName() if hasattr(handle, "getClass") else ""
-        order = "RGB" if name.endswith("EfficientNetLitePreProcessor") else None
-    if not hasattr(handle, "preProcess"):
-        raise ConfigError(f"preprocessor={preprocessor!r} is not a DataSetPreProcessor: pass 'vgg16', 'efficientnet', "
-                          f"a model's .preprocessor, or None")
-    return handle, order
+        if key in _NAMED:
+            return _NAMED[key]()
+        raise ArgumentError(f"unknown pre-processor {preprocessor!r}; use one of {sorted(_NAMED)}, a pre-processor "
+                            f"object, or None for raw 0..255 pixels")
+    raise ArgumentError(f"preprocessor={preprocessor!r} is not a pre-processor: pass 'vgg16', 'efficientnet', a "
+                        f"model's .preprocessor, or None")
 
 
-# ---- iterators ----------------------------------------------------------------------------------
+# ---- minibatches and iterators ------------------------------------------------------------------
 
-class ImageDataSetIterator:
-    """A handle on the engine's ImageRecordDataSetIterator (one split part). Batches stay in the
-    JVM; pass the iterator to ``fit`` / ``evaluate``. Iterating in Python yields Java DataSets."""
+class DataSet(JavaWrapper):
+    """One minibatch held by the engine (DL4J's DataSet): features ``[mb, ...]`` and one-hot labels."""
 
-    def __init__(self, java_iterator, part: str):
-        self.java = java_iterator
-        self.part = part
+    def __init__(self, features, labels):
+        from .arrays import to_java as array_to_java
+        super().__init__(jvm.new(_PKG + "DataSet", array_to_java(features), array_to_java(labels)))
+
+    def get_features(self):
+        """The features copied out as a float32 numpy array."""
+        from .arrays import to_numpy
+        return to_numpy(self._call("getFeatures"))
+
+    def get_labels(self):
+        from .arrays import to_numpy
+        return to_numpy(self._call("getLabels"))
+
+    def num_examples(self) -> int:
+        return int(self._call("numExamples"))
+
+    def __repr__(self):
+        return f"DataSet({self.num_examples()} examples)"
+
+
+class DataSetIterator(JavaWrapper):
+    """Minibatches produced by the engine (DL4J's DataSetIterator). They stay in the JVM: pass the
+    iterator to ``fit`` / ``evaluate``; iterating in Python yields :class:`DataSet` handles."""
 
     @property
-    def labels(self) -> list[str]:
-        return [str(x) for x in self.java.getLabels().toArray()]
+    def labels(self) -> Optional[list]:
+        return strings(self._call("getLabels"))
 
     @property
     def batch_size(self) -> int:
-        return int(self.java.batch())
+        return int(self._call("batch"))
+
+    def reset(self) -> None:
+        self._call("reset")
+
+    def has_next(self) -> bool:
+        return bool(self._call("hasNext"))
+
+    def next(self) -> DataSet:
+        """The next minibatch (stays in the JVM)."""
+        return DataSet.from_java(self._call("next"))
+
+    def next_numpy(self):
+        """The next minibatch copied out: ``(features float32, labels float32)``."""
+        ds = self.next()
+        return ds.get_features(), ds.get_labels()
+
+    def __iter__(self):
+        self.reset()
+        while self.has_next():
+            yield self.next()
+
+
+class ImageDataSetIterator(DataSetIterator):
+    """The engine's ImageRecordDataSetIterator (one split part): photos decoded, resized and
+    pre-processed by engine threads."""
+
+    def __init__(self, java_iterator, part: str):
+        super().__init__(java_iterator)
+        self.part = part
 
     @property
     def total_examples(self) -> int:
-        return int(self.java.totalExamples())
+        return int(self._call("totalExamples"))
 
     @property
     def num_batches(self) -> int:
-        return int(self.java.numBatches())
+        return int(self._call("numBatches"))
 
     def __len__(self) -> int:
         return self.num_batches
 
     @property
     def files(self) -> list[str]:
-        return [str(p.toString()) for p in self.java.files().toArray()]
+        return [str(jvm.invoke(p, "toString")) for p in jvm.invoke(self._call("files"), "toArray")]
 
     @property
     def skipped_files(self) -> list[str]:
         """Photos skipped so far because they did not decode (each was warned about on stderr)."""
-        return [str(p.toString()) for p in self.java.skippedFiles().toArray()]
+        return [str(jvm.invoke(p, "toString")) for p in jvm.invoke(self._call("skippedFiles"), "toArray")]
 
     def class_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(self.labels, 0)
@@ -218,34 +267,9 @@ class ImageDataSetIterator:
             counts[Path(f).parent.name] += 1
         return counts
 
-    @jvm.guarded
-    def reset(self) -> None:
-        self.java.reset()
-
-    @jvm.guarded
-    def has_next(self) -> bool:
-        return bool(self.java.hasNext())
-
-    @jvm.guarded
-    def next(self):
-        """The next minibatch as the engine's DataSet (stays in the JVM)."""
-        return self.java.next()
-
-    def next_numpy(self):
-        """The next minibatch copied out: ``(features [mb,3,224,224] float32, labels [mb,n] float32)``."""
-        from .arrays import to_numpy
-        ds = self.next()
-        return to_numpy(ds.getFeatures()), to_numpy(ds.getLabels())
-
-    def __iter__(self):
-        self.reset()
-        while self.has_next():
-            yield self.next()
-
-    @jvm.guarded
     def close(self) -> None:
         """Stops the decoder threads (they are daemon threads; closing just frees them early)."""
-        self.java.close()
+        self._call("close")
 
     def __repr__(self):
         return (f"ImageDataSetIterator({self.part}: {self.total_examples} photos, batch {self.batch_size}, "
@@ -256,7 +280,7 @@ class FlowerDataSetIterator:
     """DL4J's lesson class: :meth:`setup` returns ``(train, test)``."""
 
     @staticmethod
-    def setup(batch_size: int = 16, train_percent: int = 80, seed: int = 12345, preprocessor="vgg16",
+    def setup(batch_size: int = 16, train_percent: int = 80, seed: int = DEFAULT_SPLIT_SEED, preprocessor="vgg16",
               data_dir=None, *, channel_order: Optional[str] = None, decoder_threads: Optional[int] = None,
               max_examples: int = 0, base_url: Optional[str] = None, progress: bool = True,
               offline: Optional[bool] = None):
@@ -272,35 +296,37 @@ class FlowerDataSetIterator:
         for name, value in (("batch_size", batch_size), ("train_percent", train_percent), ("seed", seed),
                             ("max_examples", max_examples)):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"{name}={value!r} must be an integer")
+                raise ArgumentError(f"{name}={value!r} must be an integer")
         if batch_size < 1:
-            raise ConfigError(f"batch_size={batch_size} must be at least 1 (the lesson uses 16)")
+            raise ArgumentError(f"batch_size={batch_size} must be at least 1 (the lesson uses 16)")
         if not 0 < train_percent < 100:
-            raise ConfigError(f"train_percent={train_percent} must be between 1 and 99 (the lesson uses 80)")
+            raise ArgumentError(f"train_percent={train_percent} must be between 1 and 99 (the lesson uses 80)")
         if max_examples < 0:
-            raise ConfigError(f"max_examples={max_examples} must be 0 (all photos) or positive")
-        handle, implied = _resolve_preprocessor(preprocessor)
-        order = (channel_order or implied or "BGR").upper()
+            raise ArgumentError(f"max_examples={max_examples} must be 0 (all photos) or positive")
+        prep = preprocessor_for(preprocessor)
+        order = (channel_order or (prep.channel_order if prep is not None else "BGR")).upper()
         if order not in ("BGR", "RGB"):
-            raise ConfigError(f"channel_order={channel_order!r} must be 'BGR' (DL4J's default) or 'RGB'")
+            raise ArgumentError(f"channel_order={channel_order!r} must be 'BGR' (DL4J's default) or 'RGB'")
+        if decoder_threads is not None and (isinstance(decoder_threads, bool) or not isinstance(decoder_threads, int)
+                                            or decoder_threads < 1):
+            raise ArgumentError(f"decoder_threads={decoder_threads!r} must be a positive integer")
         if data_dir is None:
             root = ensure_flowers(base_url, progress=progress, offline=offline)
         else:
             root = Path(data_dir).expanduser()
             if not root.is_dir():
-                raise ConfigError(f"data_dir={str(data_dir)!r} is not a folder; pass the extracted flower_photos folder, "
-                                  f"or leave data_dir out to fetch the archive")
+                raise ArgumentError(f"data_dir={str(data_dir)!r} is not a folder; pass the extracted flower_photos "
+                                    f"folder, or leave data_dir out to fetch the archive")
         threads = decoder_threads if decoder_threads is not None else \
-            int(jvm.cls(_PKG + "ImageRecordDataSetIterator").defaultDecoderThreads())
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ConfigError(f"decoder_threads={decoder_threads!r} must be a positive integer")
-        path = jvm.cls("java.io.File")(str(root.resolve())).toPath()
-        order_enum = getattr(jvm.cls(_PKG + "ChannelOrder"), order)
-        its = jvm.call(jvm.cls(_PKG + "FlowerDataSetIterator").setup, path, batch_size, train_percent, seed,
-                       order_enum, handle, threads, max_examples)
-        return ImageDataSetIterator(its.train(), "train"), ImageDataSetIterator(its.test(), "test")
+            int(jvm.static(_PKG + "ImageRecordDataSetIterator", "defaultDecoderThreads"))
+        its = jvm.static(_PKG + "FlowerDataSetIterator", "setup", java_path(root.resolve()), batch_size,
+                         train_percent, seed, jvm.constant(_PKG + "ChannelOrder", order), to_java(prep), threads,
+                         max_examples)
+        return (ImageDataSetIterator(jvm.invoke(its, "train"), "train"),
+                ImageDataSetIterator(jvm.invoke(its, "test"), "test"))
 
 
-__all__ = ["FlowerDataSetIterator", "ImageDataSetIterator", "VGG16ImagePreProcessor", "EfficientNetLitePreProcessor",
+__all__ = ["FlowerDataSetIterator", "ImageDataSetIterator", "DataSetIterator", "DataSet", "preprocessor_for",
+           "DEFAULT_SPLIT_SEED", "VGG16ImagePreProcessor", "EfficientNetLitePreProcessor",
            "ensure_flowers", "flowers_archive_url", "flowers_checksum", "FLOWERS_PUBLIC_SHA256",
            "FLOWERS_PUBLIC_BASE_URL", "FLOWERS_URL_ENV"]

@@ -59,7 +59,12 @@ def collect() -> tuple[list[tuple[str, str]], list[str]]:
 
     try:
         jvm.start()
-        info = json.loads(str(jvm.cls("org.dl4jbridge.Engine").infoJson()))
+        from . import cuda  # GPU, driver, CUDA and cuDNN versions, free memory, or why none is usable
+        cuda_rows, cuda_problems = cuda.doctor_rows()
+        rows += cuda_rows
+        if cuda_problems:  # backend=cuda cannot run: the engine would refuse every call
+            return rows, problems + cuda_problems
+        info = json.loads(str(jvm.static("org.dl4jbridge.Engine", "infoJson")))
     except Dl4jBridgeError as e:
         problems.append(f"the JVM did not start with the engine: {e}")
         return rows, problems
@@ -73,7 +78,7 @@ def collect() -> tuple[list[tuple[str, str]], list[str]]:
         ("backend", info["backendDescription"]),
         ("blas threads", str(info["blasThreads"])),
     ]
-    if info["backend"] != "openblas":
+    if info["backend"] not in ("openblas", "cuda"):
         tried = "; ".join(info.get("backendTried", [])) or "nothing"
         problems.append("no native BLAS: the engine runs on the slow pure-Java GEMM (tried: " + tried + "). Fix: "
                         "pip install scipy-openblas32, or config.set(blas_path='/path/libopenblas.so') / "

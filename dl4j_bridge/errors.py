@@ -4,15 +4,23 @@ The hierarchy is small on purpose::
 
     Dl4jBridgeError
     ├── ConfigError            bad or late settings (Python side, before/around JVM start)
+    ├── ArgumentError          a bad argument refused in Python, before anything reaches the engine
     ├── JVMStartError          no JVM, wrong JVM, engine jar missing, JVM started elsewhere
     ├── ForkedProcessError     a forked child touched the bridge (the JVM does not survive fork)
     ├── DownloadError          fetch failed: URL, cache path, expected/actual checksum, fix
+    ├── ModelFormatError       a DL4J file could not be read (by the no-JVM reader, or the engine below)
     └── JavaError              an exception thrown inside the engine
         ├── InvalidArgumentError   java.lang.IllegalArgumentException and friends (bad input)
         ├── InvalidStateError      java.lang.IllegalStateException, UnsupportedOperationException
-        ├── ModelFormatError       a DL4J file could not be read (org.dl4jbridge.util.ModelFormatException)
+        ├── EngineModelFormatError org.dl4jbridge.util.ModelFormatException (also a ModelFormatError)
         ├── EngineIOError          java.io.IOException and subclasses
-        └── EngineOutOfMemoryError java.lang.OutOfMemoryError (raise `config.set(heap=...)`)
+        ├── EngineOutOfMemoryError java.lang.OutOfMemoryError (raise `config.set(heap=...)`)
+        ├── CudaUnavailableError   the CUDA backend was selected and cannot run (the message names the fix)
+        │   ├── CudaLibrariesMissingError  NVIDIA's libraries absent: pip install 'dl4j-bridge[cuda]'
+        │   ├── CudaDriverMissingError     no NVIDIA driver (libcuda.so.1), or one too old
+        │   └── NoGpuError                 a driver but no usable GPU
+        ├── DeviceOutOfMemoryError GPU memory exhausted (a smaller batch)
+        └── CudaError              a CUDA/cuBLAS/cuDNN/NVRTC call failed
 
 A ``JavaError`` carries ``java_class``, ``java_message``, ``causes`` (a list of
 ``(class, message)`` from the outermost cause inwards) and ``java_stack`` (the Java stack trace as
@@ -28,6 +36,11 @@ class Dl4jBridgeError(Exception):
 
 class ConfigError(Dl4jBridgeError, ValueError):
     """A setting was invalid, unknown, or changed after the JVM started."""
+
+
+class ArgumentError(Dl4jBridgeError, ValueError):
+    """A bad argument to a dl4j_bridge function, refused in Python before reaching the engine
+    (the engine's own refusals arrive as :class:`InvalidArgumentError`; both are ``ValueError``)."""
 
 
 class JVMStartError(Dl4jBridgeError, RuntimeError):
@@ -64,8 +77,14 @@ class InvalidStateError(JavaError, RuntimeError):
     """An operation that is not valid in the object's current state."""
 
 
-class ModelFormatError(JavaError, ValueError):
-    """A DL4J model or array file could not be read: names the entry and what is wrong."""
+class ModelFormatError(Dl4jBridgeError, ValueError):
+    """A DL4J model or array file could not be read: names the entry and what is wrong. The no-JVM
+    reader (:func:`dl4j_bridge.serializer.read_model_info`) raises it directly; the engine's refusals
+    arrive as its subclass :class:`EngineModelFormatError`, which also carries the Java details."""
+
+
+class EngineModelFormatError(JavaError, ModelFormatError):
+    """org.dl4jbridge.util.ModelFormatException: the engine could not read a DL4J file."""
 
 
 class EngineIOError(JavaError, IOError):
@@ -76,9 +95,41 @@ class EngineOutOfMemoryError(JavaError, MemoryError):
     """The JVM ran out of heap or direct memory; raise ``config.set(heap=...)``."""
 
 
+class CudaUnavailableError(JavaError, RuntimeError):
+    """The CUDA backend was selected but cannot run here; the subclass says why, the message how to fix it."""
+
+
+class CudaLibrariesMissingError(CudaUnavailableError):
+    """NVIDIA's CUDA libraries were not found: ``pip install 'dl4j-bridge[cuda]'``."""
+
+
+class CudaDriverMissingError(CudaUnavailableError):
+    """No NVIDIA driver (libcuda.so.1), or one older than the CUDA runtime."""
+
+
+class NoGpuError(CudaUnavailableError):
+    """The driver is there but reports no usable GPU."""
+
+
+class DeviceOutOfMemoryError(JavaError, MemoryError):
+    """The GPU ran out of memory; use a smaller batch or close models no longer needed."""
+
+
+class CudaError(JavaError, RuntimeError):
+    """A CUDA, cuBLAS, cuDNN or NVRTC call failed inside the engine."""
+
+
+_CUDA = "org.dl4jbridge.ndarray.cuda."
+
 # Java class name (or a prefix ending in '.') -> Python class; first match wins.
 _JAVA_TO_PYTHON = [
-    ("org.dl4jbridge.util.ModelFormatException", ModelFormatError),
+    (_CUDA + "CudaUnavailableException$LibrariesMissing", CudaLibrariesMissingError),
+    (_CUDA + "CudaUnavailableException$DriverMissing", CudaDriverMissingError),
+    (_CUDA + "CudaUnavailableException$NoGpu", NoGpuError),
+    (_CUDA + "CudaUnavailableException", CudaUnavailableError),
+    (_CUDA + "DeviceOutOfMemoryException", DeviceOutOfMemoryError),
+    (_CUDA + "CudaException", CudaError),
+    ("org.dl4jbridge.util.ModelFormatException", EngineModelFormatError),
     ("java.lang.OutOfMemoryError", EngineOutOfMemoryError),
     ("java.lang.IllegalArgumentException", InvalidArgumentError),
     ("java.lang.NumberFormatException", InvalidArgumentError),

@@ -20,13 +20,14 @@ import numpy as np
 
 from . import arrays, jvm
 from .files import write_atomic
-from .errors import InvalidArgumentError
+from .errors import ArgumentError
+from .wrapper import JavaWrapper, strings
 
 _JAVA = "org.dl4jbridge.eval.Evaluation"
 _JAVA_JSON = "org.dl4jbridge.eval.EvaluationJson"
 
 
-class Evaluation:
+class Evaluation(JavaWrapper):
     """Accumulates a confusion matrix over minibatches; DL4J's metrics and text on demand.
 
     ``labels`` names the classes in class-index order (e.g. the sorted flower folder names);
@@ -36,35 +37,29 @@ class Evaluation:
 
     def __init__(self, labels=None, num_classes: int | None = None, top_n: int = 1, *, _handle=None):
         if _handle is not None:
-            self._java = _handle
+            super().__init__(_handle)
             return
-        java = jvm.cls(_JAVA)
         if labels is not None:
             labels = [str(x) for x in labels]
             if num_classes is not None and num_classes != len(labels):
-                raise InvalidArgumentError("dl4j_bridge.evaluation", f"num_classes={num_classes} but {len(labels)} "
+                raise ArgumentError(f"num_classes={num_classes} but {len(labels)} "
                                            f"labels were given ({labels}); pass one or make them agree")
-            self._java = jvm.call(java.forLabels, labels, int(top_n))
+            super().__init__(jvm.static(_JAVA, "forLabels", labels, int(top_n)))
         else:
-            self._java = jvm.call(java.forClasses, int(num_classes or 0), int(top_n))
-
-    @classmethod
-    def from_java(cls, handle) -> "Evaluation":
-        """Wraps an engine Evaluation (what ``model.evaluate(...)`` returns)."""
-        return cls(_handle=handle)
+            super().__init__(jvm.static(_JAVA, "forClasses", int(num_classes or 0), int(top_n)))
 
     @classmethod
     def from_confusion(cls, matrix, labels=None) -> "Evaluation":
         """An evaluation holding the counts ``matrix[actual][predicted]``."""
         m = np.asarray(matrix)
         if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] == 0:
-            raise InvalidArgumentError("dl4j_bridge.evaluation", f"the confusion matrix must be square [n, n], "
+            raise ArgumentError(f"the confusion matrix must be square [n, n], "
                                                                  f"got shape {m.shape}")
         if not np.issubdtype(m.dtype, np.integer) and not np.all(m == np.round(m)):
-            raise InvalidArgumentError("dl4j_bridge.evaluation", "confusion counts must be whole numbers")
+            raise ArgumentError("confusion counts must be whole numbers")
         flat = [int(v) for v in m.reshape(-1)]
         names = None if labels is None else [str(x) for x in labels]
-        handle = jvm.call(jvm.cls(_JAVA).fromConfusionFlat, flat, int(m.shape[0]), names)
+        handle = jvm.static(_JAVA, "fromConfusionFlat", flat, int(m.shape[0]), names)
         return cls(_handle=handle)
 
     @classmethod
@@ -73,12 +68,7 @@ class Evaluation:
         text = source
         if isinstance(source, os.PathLike) or (isinstance(source, str) and not source.lstrip().startswith("{")):
             text = Path(source).read_text(encoding="utf-8")
-        return cls(_handle=jvm.call(jvm.cls(_JAVA_JSON).fromDl4jJson, text))
-
-    @property
-    def java(self):
-        """The engine object (for passing to other engine calls)."""
-        return self._java
+        return cls(_handle=jvm.static(_JAVA_JSON, "fromDl4jJson", text))
 
     # ---- counting ------------------------------------------------------------------------
 
@@ -87,26 +77,26 @@ class Evaluation:
         labels = np.asarray(labels)
         predictions = np.asarray(predictions)
         if labels.shape != predictions.shape or labels.ndim != 2:
-            raise InvalidArgumentError("dl4j_bridge.evaluation", f"labels {labels.shape} and predictions "
+            raise ArgumentError(f"labels {labels.shape} and predictions "
                                        f"{predictions.shape} must both be [minibatch, num_classes]")
-        jvm.call(self._java.eval, arrays.to_java(labels), arrays.to_java(predictions))
+        self._call("eval", arrays.to_java(labels), arrays.to_java(predictions))
 
     def merge(self, other: "Evaluation") -> None:
-        jvm.call(self._java.merge, other._java)
+        self._call("merge", other)
 
     # ---- metrics -------------------------------------------------------------------------
 
     def stats(self, suppress_warnings: bool = False, include_confusion: bool | None = None) -> str:
         """DL4J's text; the confusion matrix is included up to 20 classes unless told otherwise."""
         if include_confusion is None:
-            return jvm.call(self._java.stats, bool(suppress_warnings))
-        return jvm.call(self._java.stats, bool(suppress_warnings), bool(include_confusion))
+            return self._call("stats", bool(suppress_warnings))
+        return self._call("stats", bool(suppress_warnings), bool(include_confusion))
 
     def accuracy(self) -> float:
-        return float(jvm.call(self._java.accuracy))
+        return float(self._call("accuracy"))
 
     def top_n_accuracy(self) -> float:
-        return float(jvm.call(self._java.topNAccuracy))
+        return float(self._call("topNAccuracy"))
 
     def precision(self, class_label: int | None = None) -> float:
         """Macro precision (positive class with 2 classes), or one class's."""
@@ -119,68 +109,66 @@ class Evaluation:
         return self._metric("f1", class_label)
 
     def _metric(self, name: str, class_label):
-        method = getattr(self._java, name)
         if class_label is None:
-            return float(jvm.call(method))
-        return float(jvm.call(method, self._class_index(class_label)))
+            return float(self._call(name))
+        return float(self._call(name, self._class_index(class_label)))
 
     def _class_index(self, class_label) -> int:
         if isinstance(class_label, str):
             names = self.labels
             if names is None or class_label not in names:
-                raise InvalidArgumentError("dl4j_bridge.evaluation", f"unknown class label {class_label!r}; "
+                raise ArgumentError(f"unknown class label {class_label!r}; "
                                                                      f"labels are {names}")
             return names.index(class_label)
         c = int(class_label)
         if not 0 <= c < self.num_classes:
-            raise InvalidArgumentError("dl4j_bridge.evaluation", f"class index {c} is outside "
+            raise ArgumentError(f"class index {c} is outside "
                                                                  f"0..{self.num_classes - 1}")
         return c
 
     def true_positives(self, c) -> int:
-        return int(jvm.call(self._java.truePositives, self._class_index(c)))
+        return int(self._call("truePositives", self._class_index(c)))
 
     def false_positives(self, c) -> int:
-        return int(jvm.call(self._java.falsePositives, self._class_index(c)))
+        return int(self._call("falsePositives", self._class_index(c)))
 
     def false_negatives(self, c) -> int:
-        return int(jvm.call(self._java.falseNegatives, self._class_index(c)))
+        return int(self._call("falseNegatives", self._class_index(c)))
 
     def true_negatives(self, c) -> int:
-        return int(jvm.call(self._java.trueNegatives, self._class_index(c)))
+        return int(self._call("trueNegatives", self._class_index(c)))
 
     def confusion_matrix(self) -> np.ndarray:
         """``[actual, predicted]`` counts as an int64 array."""
         n = self.num_classes
-        flat = jvm.call(self._java.getConfusionMatrixFlat)
+        flat = self._call("getConfusionMatrixFlat")
         return np.array(list(flat), dtype=np.int64).reshape(n, n)
 
     @property
     def num_classes(self) -> int:
-        return int(jvm.call(self._java.getNumClasses))
+        return int(self._call("getNumClasses"))
 
     @property
     def num_examples(self) -> int:
-        return int(jvm.call(self._java.getNumRowCounter))
+        return int(self._call("getNumRowCounter"))
 
     @property
     def labels(self) -> list[str] | None:
-        names = jvm.call(self._java.getLabelsArray)
-        return None if names is None else [str(x) for x in names]
+        return strings(self._call("getLabelsArray"))
 
     @labels.setter
     def labels(self, names) -> None:
-        jvm.call(self._java.setLabels, None if names is None else [str(x) for x in names])
+        self._call("setLabels", None if names is None else [str(x) for x in names])
 
     def class_names(self) -> list[str]:
         """The printed name of every class: its label, or its index."""
-        return [str(jvm.call(self._java.getClassLabel, c)) for c in range(self.num_classes)]
+        return [str(self._call("getClassLabel", c)) for c in range(self.num_classes)]
 
     # ---- export --------------------------------------------------------------------------
 
     def to_json(self) -> str:
         """metrics.json text: metrics, per-class counts, confusion matrix, labels (undefined -> null)."""
-        return str(jvm.call(self._java.toJson))
+        return str(self._call("toJson"))
 
     def to_dict(self) -> dict:
         return json.loads(self.to_json())

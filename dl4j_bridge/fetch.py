@@ -33,6 +33,7 @@ from typing import Iterable, Optional
 
 from . import config
 from .errors import ConfigError, DownloadError
+from .files import dir_mode, file_mode
 from .progress import Progress
 
 CHUNK = 1 << 20
@@ -167,6 +168,7 @@ def _download(url: str, dest: Path, check: _Checksum, progress: bool, timeout: f
                     raise ConnectionError(f"the connection closed after {bar.done} of {bar.total} bytes")
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600 files; a cache is shared like any download
         if not check.ok():
             bad = dest.with_name(dest.name + ".bad")
             os.replace(tmp, bad)
@@ -261,6 +263,7 @@ def extract_once(archive, dest_dir, progress: bool = True) -> Path:
         raise DownloadError(f"archive {archive} does not exist; fetch it first")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="." + dest.name + ".", suffix=".part", dir=dest.parent))
+    os.chmod(tmp, dir_mode())  # mkdtemp makes 0700 folders; the extracted data set is shared like any folder
     try:
         started = time.monotonic()
         try:

@@ -8,6 +8,28 @@ import tempfile
 from pathlib import Path
 
 
+_umask: int | None = None
+
+
+def umask() -> int:
+    """The process's umask (read once: os.umask can only be read by setting it)."""
+    global _umask
+    if _umask is None:
+        _umask = os.umask(0o022)
+        os.umask(_umask)
+    return _umask
+
+
+def file_mode() -> int:
+    """The mode a new file normally gets: 0666 under the umask (0644 with the usual 022)."""
+    return 0o666 & ~umask()
+
+
+def dir_mode() -> int:
+    """The mode a new folder normally gets: 0777 under the umask (0755 with the usual 022)."""
+    return 0o777 & ~umask()
+
+
 def write_atomic(path, data: bytes) -> Path:
     """Writes ``data`` to a temp file in ``path``'s folder, then renames it over ``path``."""
     path = Path(path)
@@ -16,7 +38,7 @@ def write_atomic(path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; run-directory outputs are meant to be shared
+        os.chmod(tmp, file_mode())  # mkstemp makes 0600 files; run-directory outputs are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

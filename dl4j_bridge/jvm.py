@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 
 from . import config
-from .errors import ConfigError, ForkedProcessError, JavaError, JVMStartError, python_class_for
+from .errors import ArgumentError, ConfigError, ForkedProcessError, JavaError, JVMStartError, python_class_for
 
 ENGINE_JAR_NAME = "dl4j-bridge-engine.jar"
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -87,11 +87,28 @@ def find_blas() -> str | None:
     return None
 
 
+def _megabytes(size: str) -> float:
+    """A validated memory size ('512m', '4g') in MiB."""
+    return float(size[:-1]) * {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 ** 2}[size[-1].lower()]
+
+
 def jvm_options() -> list[str]:
     """The options the JVM is (or would be) started with, derived from config."""
-    opts = [f"-Xmx{config.get('heap')}",
-            "--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
-            "-Xss4m"]
+    opts = [f"-Xmx{config.get('heap')}"]
+    if _megabytes(config.get("heap")) >= 128:
+        # A small young generation: the heap's garbage (decoded photos) dies young, and each young
+        # collection also frees the off-heap buffers that died with it. G1 otherwise grows eden to
+        # hundreds of MB and the peak resident memory with it (lesson at --max-examples 640: 912 MB
+        # with -Xmx4g alone, 578 MB with these). A user's jvm_options come later and win.
+        opts += ["-Xms64m", "-XX:MaxNewSize=64m"]
+    opts += ["--enable-native-access=ALL-UNNAMED",  # JNA loads OpenBLAS; Java 25 warns without it
+             "-Xss4m",
+             # Java's user.home comes from the account database, not $HOME: without this the engine's
+             # caches (DL4J's ~/.deeplearning4j, converted weights) ignore a HOME set for the process.
+             f"-Duser.home={Path.home()}",
+             # The JVM would otherwise take SIGINT for its own shutdown; Python keeps it, so Ctrl-C
+             # reaches Python as KeyboardInterrupt (and the command ends with one line).
+             "-Xrs"]
     if config.get("direct_memory"):
         opts.append(f"-XX:MaxDirectMemorySize={config.get('direct_memory')}")
     threads = config.get("threads")
@@ -100,6 +117,8 @@ def jvm_options() -> list[str]:
     blas = find_blas()
     if blas:
         opts.append(f"-Ddl4jbridge.blas={blas}")
+    from . import cuda  # the backend choice and NVIDIA's library folders
+    opts.extend(cuda.jvm_options())
     opts.extend(config.get("jvm_options"))
     return opts
 
@@ -143,12 +162,18 @@ def _start_locked() -> None:
     # reads this when it loads, so it must be in the environment before the engine loads it.
     os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     jnius_config.set_options(*options)
-    jnius_config.set_classpath(str(jar))
+    extra = list(config.get("classpath"))
+    missing = [p for p in extra if not Path(p).exists()]
+    if missing:
+        raise JVMStartError(f"config classpath names {missing}, which do not exist; build them first (the benchmark "
+                            f"classes: mvn -q -B test-compile -pl java) or leave them out")
+    jnius_config.set_classpath(str(jar), *extra)
     try:
         import jnius  # noqa: F401  (this import starts the JVM)
     except Exception as e:  # pragma: no cover - depends on a broken runtime
         raise JVMStartError(f"starting the JVM at {java_home} failed: {e}. Check `dl4j-bridge doctor`") from e
-    _started = {"pid": os.getpid(), "where": where, "options": options, "classpath": str(jar),
+    _started = {"pid": os.getpid(), "where": where, "options": options,
+                "classpath": os.pathsep.join([str(jar), *extra]),
                 "java_home": str(java_home), "adopted": False}
     config._freeze(where)
 
@@ -217,7 +242,7 @@ def cls(name: str):
 def cast(class_name: str, obj):
     """``obj`` seen as ``class_name`` (pyjnius exposes only the methods of a call's declared return type)."""
     import jnius
-    return jnius.cast(class_name, obj)
+    return call(jnius.cast, class_name, obj)
 
 
 def translate(exc: BaseException) -> BaseException:
@@ -249,32 +274,121 @@ def _java_superclasses(name: str) -> tuple[str, ...]:
         return ()
 
 
+# The one error path: every call into Java from this package goes through call() (new, invoke and
+# static are spellings of it), so a Java exception always reaches the user as a typed error.
+
 def call(fn, *args):
-    """Calls a Java method, translating Java exceptions into typed Python ones."""
+    """Calls a Java method or constructor, translating Java exceptions into typed Python ones."""
     try:
-        return fn(*args)
+        result = fn(*args)
+    except JavaError:
+        raise
     except Exception as e:
+        rethrow_callback_error()  # a Python callback's error (Ctrl-C included) is why Java stopped
         translated = translate(e)
         if translated is e:
             raise
         raise translated from None
+    rethrow_callback_error()
+    return result
 
 
-def guarded(fn):
-    """Decorator: any Java exception escaping ``fn`` becomes a typed error."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except JavaError:
-            raise
-        except Exception as e:
-            translated = translate(e)
-            if translated is e:
-                raise
-            raise translated from None
-    return wrapper
+def new(class_name: str, *args):
+    """``new class_name(args...)``."""
+    return call(cls(class_name), *args)
 
 
-__all__ = ["start", "is_started", "cls", "cast", "call", "guarded", "translate", "find_engine_jar", "find_java_home",
+def invoke(obj, method: str, *args):
+    """``obj.method(args...)`` on a Java object."""
+    return call(getattr(obj, method), *args)
+
+
+def static(class_name: str, method: str, *args):
+    """``class_name.method(args...)`` (a static method)."""
+    return call(getattr(cls(class_name), method), *args)
+
+
+def constant(class_name: str, name: str):
+    """A static field or enum constant, e.g. ``constant("...ChannelOrder", "RGB")``."""
+    klass = cls(class_name)
+    try:
+        return getattr(klass, name)
+    except AttributeError:
+        raise ArgumentError(f"{class_name} has no constant {name!r}") from None
+
+
+# ---- Python objects that Java calls back ----------------------------------------------------------
+
+def _guard_callback(fn, *args):
+    """Runs a Python callback invoked by Java. pyjnius would print and drop an exception raised in
+    it; keeping it here lets the waiting Python call re-raise it (Ctrl-C included) once Java returns."""
+    global _callback_error
+    if _callback_error is not None:
+        return
+    try:
+        fn(*args)
+    except BaseException as e:  # noqa: BLE001 - re-raised by rethrow_callback_error()
+        _callback_error = e
+        # The engine's long loops check the interrupt flag, so Java stops at the next minibatch.
+        _autoclass("java.lang.Thread").currentThread().interrupt()
+
+
+_callback_error: BaseException | None = None
+
+
+def rethrow_callback_error() -> None:
+    """Raises (once) an exception a Python callback raised while Java was calling it."""
+    global _callback_error
+    err, _callback_error = _callback_error, None
+    if err is not None:
+        _autoclass("java.lang.Thread").interrupted()  # clears the flag set above
+        raise err
+
+
+def progress_listener(callback):
+    """An ``org.dl4jbridge.bridge.ProgressListener`` calling ``callback(done, total, note)``."""
+    start()
+    from jnius import PythonJavaClass, java_method
+
+    class _Progress(PythonJavaClass):
+        __javainterfaces__ = ["org/dl4jbridge/bridge/ProgressListener"]
+
+        @java_method("(IILjava/lang/String;)V")
+        def progress(self, done, total, note):
+            _guard_callback(callback, int(done), int(total), str(note or ""))
+
+    return _Progress()
+
+
+def training_listener(on_iteration=None, on_epoch_end=None):
+    """An engine ``TrainingListener`` calling ``on_iteration(iteration, epoch, score)`` after every
+    parameter update and ``on_epoch_end(epoch)`` after every epoch."""
+    start()
+    from jnius import PythonJavaClass, java_method
+
+    class _Training(PythonJavaClass):
+        __javainterfaces__ = ["org/dl4jbridge/nn/graph/TrainingListener"]
+
+        @java_method("(Ljava/lang/Object;IID)V")
+        def iterationDone(self, model, iteration, epoch, score):  # noqa: N802 - Java's name
+            if on_iteration is not None:
+                _guard_callback(on_iteration, int(iteration), int(epoch), float(score))
+
+        @java_method("(Ljava/lang/Object;I)V")
+        def onEpochEnd(self, model, epoch):  # noqa: N802 - Java's name
+            if on_epoch_end is not None:
+                _guard_callback(on_epoch_end, int(epoch))
+
+    listener = _Training()
+    # Java holds the listener for as long as the network lives; pyjnius holds no reference to the
+    # Python side, so keep it here or a later callback would reach a collected object.
+    _kept_alive.append(listener)
+    return listener.j_self   # the Java proxy: it also travels inside Java arrays (setListeners(...))
+
+
+_kept_alive: list = []
+
+
+__all__ = ["start", "is_started", "cls", "cast", "call", "new", "invoke", "static", "constant", "translate",
+           "progress_listener", "training_listener", "rethrow_callback_error", "find_engine_jar", "find_java_home",
            "find_libjvm", "find_blas", "jvm_options", "started_info", "ConfigError"]

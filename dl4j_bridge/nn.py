@@ -55,136 +55,124 @@ Python                                          DL4J / engine Java
 
 from __future__ import annotations
 
-import enum
-
 import numpy as np
 
 from . import arrays, jvm
-from .errors import InvalidArgumentError
+from .errors import ArgumentError
+from .wrapper import JavaEnum, JavaWrapper, java_list, strings, to_java
 
 _P = "org.dl4jbridge.nn."
-_WHERE = "dl4j_bridge.nn"
 
 
-def _j(name: str):
-    return jvm.cls(_P + name)
+def _new(name: str, *args):
+    return jvm.new(_P + name, *args)
 
 
-def _java(value):
-    """The engine object behind a wrapper (or the value itself)."""
-    return value.java if hasattr(value, "java") else value
+def _static(name: str, method: str, *args):
+    return jvm.static(_P + name, method, *args)
 
 
 # ---- enumerations ---------------------------------------------------------------------------------
 
-class Activation(str, enum.Enum):
+class Activation(JavaEnum):
     """DL4J's activation names (``org.nd4j.linalg.activations.Activation``)."""
     CUBE = "CUBE"; ELU = "ELU"; HARDSIGMOID = "HARDSIGMOID"; HARDTANH = "HARDTANH"; IDENTITY = "IDENTITY"
     LEAKYRELU = "LEAKYRELU"; RATIONALTANH = "RATIONALTANH"; RELU = "RELU"; RELU6 = "RELU6"; SIGMOID = "SIGMOID"
     SOFTMAX = "SOFTMAX"; SOFTPLUS = "SOFTPLUS"; SOFTSIGN = "SOFTSIGN"; TANH = "TANH"; RECTIFIEDTANH = "RECTIFIEDTANH"
     SELU = "SELU"; SWISH = "SWISH"
 
-    @property
-    def java(self):
-        return getattr(_j("conf.activations.Activation"), self.value)
+    @staticmethod
+    def _java_class():
+        return _P + "conf.activations.Activation"
 
 
-class LossFunction(str, enum.Enum):
+class LossFunction(JavaEnum):
     """DL4J's loss names (``LossFunctions.LossFunction``)."""
     MSE = "MSE"; MCXENT = "MCXENT"; NEGATIVELOGLIKELIHOOD = "NEGATIVELOGLIKELIHOOD"
 
-    @property
-    def java(self):
-        return getattr(_j("conf.losses.LossFunctions$LossFunction"), self.value)
+    @staticmethod
+    def _java_class():
+        return _P + "conf.losses.LossFunctions$LossFunction"
 
 
-class WeightInit(str, enum.Enum):
+class WeightInit(JavaEnum):
     """DL4J's weight-init names (``WeightInit``); DISTRIBUTION: pass a distribution instead."""
     ZERO = "ZERO"; ONES = "ONES"; SIGMOID_UNIFORM = "SIGMOID_UNIFORM"; NORMAL = "NORMAL"; LECUN_NORMAL = "LECUN_NORMAL"
     UNIFORM = "UNIFORM"; XAVIER = "XAVIER"; XAVIER_UNIFORM = "XAVIER_UNIFORM"; XAVIER_FAN_IN = "XAVIER_FAN_IN"
     XAVIER_LEGACY = "XAVIER_LEGACY"; RELU = "RELU"; RELU_UNIFORM = "RELU_UNIFORM"; IDENTITY = "IDENTITY"
     LECUN_UNIFORM = "LECUN_UNIFORM"
 
-    @property
-    def java(self):
-        return getattr(_j("weights.WeightInit"), self.value)
+    @staticmethod
+    def _java_class():
+        return _P + "weights.WeightInit"
 
 
-class PoolingType(str, enum.Enum):
+class PoolingType(JavaEnum):
     MAX = "MAX"; AVG = "AVG"; SUM = "SUM"; PNORM = "PNORM"
 
-    @property
-    def java(self):
-        return getattr(_j("conf.layers.PoolingType"), self.value)
+    @staticmethod
+    def _java_class():
+        return _P + "conf.layers.PoolingType"
 
 
-class ConvolutionMode(str, enum.Enum):
+class ConvolutionMode(JavaEnum):
     Strict = "Strict"; Truncate = "Truncate"; Same = "Same"; Causal = "Causal"
 
-    @property
-    def java(self):
-        return getattr(_j("conf.ConvolutionMode"), self.value)
+    @staticmethod
+    def _java_class():
+        return _P + "conf.ConvolutionMode"
 
 
-def _enum(kind, value, what: str):
-    """An enum member from itself or its name, with an error listing the valid names."""
-    if isinstance(value, kind):
-        return value
-    try:
-        return kind(str(value).upper() if kind is not ConvolutionMode else str(value))
-    except ValueError:
-        raise InvalidArgumentError(_WHERE, f"{what} must be one of {[m.value for m in kind]}, got {value!r}") from None
+class GradientNormalization(JavaEnum):
+    """DL4J's gradient normalization / clipping modes."""
+    None_ = "None"; RenormalizeL2PerLayer = "RenormalizeL2PerLayer"; RenormalizeL2PerParamType = "RenormalizeL2PerParamType"
+    ClipElementWiseAbsoluteValue = "ClipElementWiseAbsoluteValue"; ClipL2PerLayer = "ClipL2PerLayer"
+    ClipL2PerParamType = "ClipL2PerParamType"
+
+    @staticmethod
+    def _java_class():
+        return _P + "conf.GradientNormalization"
 
 
 # ---- small configuration objects -------------------------------------------------------------------
 
-class _Handle:
-    """A wrapper holding exactly one engine object."""
-
-    def __init__(self, java):
-        self.java = java
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.java.toString()})"
-
-
-class NormalDistribution(_Handle):
+class NormalDistribution(JavaWrapper):
     """Gaussian weights N(mean, std^2): the second argument is the standard deviation, as in DL4J."""
 
     def __init__(self, mean: float = 0.0, std: float = 1.0):
-        super().__init__(jvm.call(_j("conf.distribution.NormalDistribution"), float(mean), float(std)))
+        super().__init__(_new("conf.distribution.NormalDistribution", float(mean), float(std)))
 
 
-class UniformDistribution(_Handle):
+class UniformDistribution(JavaWrapper):
     def __init__(self, lower: float, upper: float):
-        super().__init__(jvm.call(_j("conf.distribution.UniformDistribution"), float(lower), float(upper)))
+        super().__init__(_new("conf.distribution.UniformDistribution", float(lower), float(upper)))
 
 
-class Sgd(_Handle):
+class Sgd(JavaWrapper):
     def __init__(self, *, learning_rate: float = 1e-3):
-        super().__init__(jvm.call(_j("updater.Sgd"), float(learning_rate)))
+        super().__init__(_new("updater.Sgd", float(learning_rate)))
 
 
-class Nesterovs(_Handle):
+class Nesterovs(JavaWrapper):
     """Nesterov momentum. Keywords only: DL4J's ``new Nesterovs(x)`` sets the MOMENTUM, a classic trap."""
 
     def __init__(self, *, learning_rate: float = 0.1, momentum: float = 0.9):
-        super().__init__(jvm.call(_j("updater.Nesterovs"), float(learning_rate), float(momentum)))
+        super().__init__(_new("updater.Nesterovs", float(learning_rate), float(momentum)))
 
 
-class Adam(_Handle):
+class Adam(JavaWrapper):
     def __init__(self, *, learning_rate: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8):
-        super().__init__(jvm.call(_j("updater.Adam"), float(learning_rate), float(beta1), float(beta2), float(epsilon)))
+        super().__init__(_new("updater.Adam", float(learning_rate), float(beta1), float(beta2), float(epsilon)))
 
 
-class RmsProp(_Handle):
+class RmsProp(JavaWrapper):
     def __init__(self, *, learning_rate: float = 0.1, rms_decay: float = 0.95, epsilon: float = 1e-8):
-        super().__init__(jvm.call(_j("updater.RmsProp"), float(learning_rate), float(rms_decay), float(epsilon)))
+        super().__init__(_new("updater.RmsProp", float(learning_rate), float(rms_decay), float(epsilon)))
 
 
-class NoOp(_Handle):
+class NoOp(JavaWrapper):
     def __init__(self):
-        super().__init__(jvm.call(_j("updater.NoOp")))
+        super().__init__(_new("updater.NoOp"))
 
 
 class InputType:
@@ -192,53 +180,53 @@ class InputType:
 
     @staticmethod
     def feed_forward(size: int):
-        return jvm.call(_j("conf.inputs.InputType").feedForward, int(size))
+        return _static("conf.inputs.InputType", "feedForward", int(size))
 
     @staticmethod
     def convolutional(height: int, width: int, channels: int):
-        return jvm.call(_j("conf.inputs.InputType").convolutional, int(height), int(width), int(channels))
+        return _static("conf.inputs.InputType", "convolutional", int(height), int(width), int(channels))
 
     @staticmethod
     def convolutional_flat(height: int, width: int, channels: int):
-        return jvm.call(_j("conf.inputs.InputType").convolutionalFlat, int(height), int(width), int(channels))
+        return _static("conf.inputs.InputType", "convolutionalFlat", int(height), int(width), int(channels))
 
 
-class CnnToFeedForwardPreProcessor(_Handle):
+class CnnToFeedForwardPreProcessor(JavaWrapper):
     def __init__(self, height: int, width: int, channels: int):
-        super().__init__(jvm.call(_j("conf.preprocessor.CnnToFeedForwardPreProcessor"), int(height), int(width), int(channels)))
+        super().__init__(_new("conf.preprocessor.CnnToFeedForwardPreProcessor", int(height), int(width), int(channels)))
 
 
-class FeedForwardToCnnPreProcessor(_Handle):
+class FeedForwardToCnnPreProcessor(JavaWrapper):
     def __init__(self, height: int, width: int, channels: int):
-        super().__init__(jvm.call(_j("conf.preprocessor.FeedForwardToCnnPreProcessor"), int(height), int(width), int(channels)))
+        super().__init__(_new("conf.preprocessor.FeedForwardToCnnPreProcessor", int(height), int(width), int(channels)))
 
 
-class MergeVertex(_Handle):
+class MergeVertex(JavaWrapper):
     def __init__(self):
-        super().__init__(jvm.call(_j("conf.graph.MergeVertex")))
+        super().__init__(_new("conf.graph.MergeVertex"))
 
 
-class ElementWiseVertex(_Handle):
+class ElementWiseVertex(JavaWrapper):
     OPS = ("Add", "Subtract", "Product", "Average", "Max")
 
     def __init__(self, op: str = "Add"):
         if op not in self.OPS:
-            raise InvalidArgumentError(_WHERE, f"ElementWiseVertex op must be one of {list(self.OPS)}, got {op!r}")
-        super().__init__(jvm.call(_j("conf.graph.ElementWiseVertex"), getattr(_j("conf.graph.ElementWiseVertex$Op"), op)))
+            raise ArgumentError(f"ElementWiseVertex op must be one of {list(self.OPS)}, got {op!r}")
+        super().__init__(_new("conf.graph.ElementWiseVertex", jvm.constant(_P + "conf.graph.ElementWiseVertex$Op", op)))
 
 
-class PreprocessorVertex(_Handle):
+class PreprocessorVertex(JavaWrapper):
     def __init__(self, preprocessor):
-        super().__init__(jvm.call(_j("conf.graph.PreprocessorVertex"), _java(preprocessor)))
+        super().__init__(_new("conf.graph.PreprocessorVertex", to_java(preprocessor)))
 
 
 # ---- layers -------------------------------------------------------------------------------------------
 
 # Python keyword -> (Java builder method, converter). Converters turn Python values into engine values.
 def _weight_init(v):
-    if hasattr(v, "java") and isinstance(v, (NormalDistribution, UniformDistribution)):
+    if isinstance(v, (NormalDistribution, UniformDistribution)):
         return v.java
-    return _enum(WeightInit, v, "weight_init").java
+    return WeightInit.parse(v, "weight_init").java
 
 
 def _pair(v):
@@ -251,11 +239,11 @@ _COMMON = {
 }
 _BASE = {
     **_COMMON,
-    "activation": ("activation", lambda v: _enum(Activation, v, "activation").java),
+    "activation": ("activation", lambda v: Activation.parse(v, "activation").java),
     "weight_init": ("weightInit", _weight_init),
     "bias_init": ("biasInit", float),
-    "updater": ("updater", _java),
-    "bias_updater": ("biasUpdater", _java),
+    "updater": ("updater", to_java),
+    "bias_updater": ("biasUpdater", to_java),
     "l1": ("l1", float),
     "l2": ("l2", float),
     "l1_bias": ("l1Bias", float),
@@ -265,32 +253,32 @@ _BASE = {
 _FF = {**_BASE, "n_in": ("nIn", int), "n_out": ("nOut", int)}
 _CONV = {**_FF, "kernel_size": ("kernelSize", _pair), "stride": ("stride", _pair), "padding": ("padding", _pair),
          "dilation": ("dilation", _pair), "has_bias": ("hasBias", bool),
-         "convolution_mode": ("convolutionMode", lambda v: _enum(ConvolutionMode, v, "convolution_mode").java)}
+         "convolution_mode": ("convolutionMode", lambda v: ConvolutionMode.parse(v, "convolution_mode").java)}
 
 
-class _Layer(_Handle):
+class _Layer(JavaWrapper):
     """Builds the engine layer configuration with DL4J's builder, one builder call per keyword."""
 
     _builder = ""
     _options: dict = {}
 
     def __init__(self, _ctor_args=(), **kwargs):
-        builder = jvm.call(_j(self._builder), *_ctor_args)
+        builder = _new(self._builder, *_ctor_args)
         for key, value in kwargs.items():
             if value is None:
                 continue
             if key not in self._options:
-                raise InvalidArgumentError(_WHERE, f"{type(self).__name__} has no option {key!r}; options: "
+                raise ArgumentError(f"{type(self).__name__} has no option {key!r}; options: "
                                                    f"{sorted(self._options)}")
             method, convert = self._options[key]
             if key == "weight_init" and isinstance(value, (NormalDistribution, UniformDistribution)):
                 method = "dist"  # pyjnius cannot pick weightInit(Distribution) among its overloads
             v = convert(value)
             if isinstance(v, list):
-                jvm.call(getattr(builder, method), *v)
+                jvm.invoke(builder, method, *v)
             else:
-                jvm.call(getattr(builder, method), v)
-        super().__init__(jvm.call(builder.build))
+                jvm.invoke(builder, method, v)
+        super().__init__(jvm.invoke(builder, "build"))
 
 
 class DenseLayer(_Layer):
@@ -305,7 +293,7 @@ class OutputLayer(_Layer):
     """Dense output layer with a loss (DL4J's default loss is MCXENT)."""
     _builder = "conf.layers.OutputLayer$Builder"
     _options = {**_FF, "has_bias": ("hasBias", bool),
-                "loss": ("lossFunction", lambda v: _enum(LossFunction, v, "loss").java)}
+                "loss": ("lossFunction", lambda v: LossFunction.parse(v, "loss").java)}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -329,9 +317,9 @@ class DepthwiseConvolution2D(_Layer):
 
 class SubsamplingLayer(_Layer):
     _builder = "conf.layers.SubsamplingLayer$Builder"
-    _options = {**_COMMON, "pooling_type": ("poolingType", lambda v: _enum(PoolingType, v, "pooling_type").java),
+    _options = {**_COMMON, "pooling_type": ("poolingType", lambda v: PoolingType.parse(v, "pooling_type").java),
                 "kernel_size": ("kernelSize", _pair), "stride": ("stride", _pair), "padding": ("padding", _pair),
-                "convolution_mode": ("convolutionMode", lambda v: _enum(ConvolutionMode, v, "convolution_mode").java)}
+                "convolution_mode": ("convolutionMode", lambda v: ConvolutionMode.parse(v, "convolution_mode").java)}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -339,7 +327,7 @@ class SubsamplingLayer(_Layer):
 
 class GlobalPoolingLayer(_Layer):
     _builder = "conf.layers.GlobalPoolingLayer$Builder"
-    _options = {**_COMMON, "pooling_type": ("poolingType", lambda v: _enum(PoolingType, v, "pooling_type").java)}
+    _options = {**_COMMON, "pooling_type": ("poolingType", lambda v: PoolingType.parse(v, "pooling_type").java)}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -356,7 +344,7 @@ class BatchNormalization(_Layer):
 
 class ActivationLayer(_Layer):
     _builder = "conf.layers.ActivationLayer$Builder"
-    _options = {**_COMMON, "activation": ("activation", lambda v: _enum(Activation, v, "activation").java)}
+    _options = {**_COMMON, "activation": ("activation", lambda v: Activation.parse(v, "activation").java)}
 
     def __init__(self, activation=None, **kwargs):
         super().__init__(activation=activation, **kwargs)
@@ -379,30 +367,30 @@ class Upsampling2D(_Layer):
         super().__init__(size=size, **kwargs)
 
 
-class FrozenLayer(_Handle):
+class FrozenLayer(JavaWrapper):
     """Wraps a layer so it is never trained (forward always in inference mode)."""
 
     def __init__(self, layer):
-        super().__init__(jvm.call(_j("conf.layers.misc.FrozenLayer"), _java(layer)))
+        super().__init__(_new("conf.layers.misc.FrozenLayer", to_java(layer)))
 
 
 # ---- configurations ---------------------------------------------------------------------------------
 
 class NeuralNetConfiguration:
-    class Builder(_Handle):
+    class Builder(JavaWrapper):
         """DL4J's global builder; its values fill every layer field a layer leaves unset."""
 
         def __init__(self):
-            super().__init__(jvm.call(_j("conf.NeuralNetConfiguration$Builder")))
+            super().__init__(_new("conf.NeuralNetConfiguration$Builder"))
 
         def _set(self, method, value):
-            jvm.call(getattr(self.java, method), value)
+            self._call(method, value)
             return self
 
         def seed(self, seed: int): return self._set("seed", int(seed))
-        def updater(self, updater): return self._set("updater", _java(updater))
-        def bias_updater(self, updater): return self._set("biasUpdater", _java(updater))
-        def activation(self, a): return self._set("activation", _enum(Activation, a, "activation").java)
+        def updater(self, updater): return self._set("updater", to_java(updater))
+        def bias_updater(self, updater): return self._set("biasUpdater", to_java(updater))
+        def activation(self, a): return self._set("activation", Activation.parse(a, "activation").java)
         def weight_init(self, w):
             if isinstance(w, (NormalDistribution, UniformDistribution)):
                 return self._set("dist", w.java)
@@ -414,84 +402,84 @@ class NeuralNetConfiguration:
         def drop_out(self, retain: float): return self._set("dropOut", float(retain))
 
         def convolution_mode(self, m):
-            return self._set("convolutionMode", _enum(ConvolutionMode, m, "convolution_mode").java)
+            return self._set("convolutionMode", ConvolutionMode.parse(m, "convolution_mode").java)
 
         def graph_builder(self) -> "GraphBuilder":
-            return GraphBuilder(jvm.call(self.java.graphBuilder))
+            return GraphBuilder(self._call("graphBuilder"))
 
         def list(self) -> "ListBuilder":
-            return ListBuilder(jvm.call(self.java.list))
+            return ListBuilder(self._call("list"))
 
 
-class GraphBuilder(_Handle):
+class GraphBuilder(JavaWrapper):
     def add_inputs(self, *names: str):
-        jvm.call(self.java.addInputs, *[str(n) for n in names])
+        self._call("addInputs", *[str(n) for n in names])
         return self
 
     def set_input_types(self, *types):
-        jvm.call(self.java.setInputTypes, *types)
+        self._call("setInputTypes", *types)
         return self
 
     def add_layer(self, name: str, layer, *inputs: str, preprocessor=None):
         if not inputs:
-            raise InvalidArgumentError(_WHERE, f"add_layer({name!r}): give at least one input vertex name")
+            raise ArgumentError(f"add_layer({name!r}): give at least one input vertex name")
         if preprocessor is None:
-            jvm.call(self.java.addLayer, str(name), _java(layer), *[str(i) for i in inputs])
+            self._call("addLayer", str(name), to_java(layer), *[str(i) for i in inputs])
         else:
-            jvm.call(self.java.addLayer, str(name), _java(layer), _java(preprocessor), *[str(i) for i in inputs])
+            self._call("addLayer", str(name), to_java(layer), to_java(preprocessor), *[str(i) for i in inputs])
         return self
 
     def add_vertex(self, name: str, vertex, *inputs: str):
-        jvm.call(self.java.addVertex, str(name), _java(vertex), *[str(i) for i in inputs])
+        self._call("addVertex", str(name), to_java(vertex), *[str(i) for i in inputs])
         return self
 
     def set_outputs(self, *names: str):
-        jvm.call(self.java.setOutputs, *[str(n) for n in names])
+        self._call("setOutputs", *[str(n) for n in names])
         return self
 
     def build(self) -> "ComputationGraphConfiguration":
-        return ComputationGraphConfiguration(jvm.call(self.java.build))
+        return ComputationGraphConfiguration(self._call("build"))
 
 
-class ListBuilder(_Handle):
+class ListBuilder(JavaWrapper):
     def layer(self, layer):
-        jvm.call(self.java.layer, _java(layer))
+        self._call("layer", to_java(layer))
         return self
 
     def set_input_type(self, input_type):
-        jvm.call(self.java.setInputType, input_type)
+        self._call("setInputType", input_type)
         return self
 
     def input_pre_processor(self, index: int, preprocessor):
-        jvm.call(self.java.inputPreProcessor, int(index), _java(preprocessor))
+        self._call("inputPreProcessor", int(index), to_java(preprocessor))
         return self
 
     def build(self) -> "MultiLayerConfiguration":
-        return MultiLayerConfiguration(jvm.call(self.java.build))
+        return MultiLayerConfiguration(self._call("build"))
 
 
-class ComputationGraphConfiguration(_Handle):
+class ComputationGraphConfiguration(JavaWrapper):
     def to_json(self) -> str:
-        return jvm.call(self.java.toJson)
+        return self._call("toJson")
 
     @classmethod
     def from_json(cls, text: str) -> "ComputationGraphConfiguration":
-        return cls(jvm.call(_j("conf.ComputationGraphConfiguration").fromJson, text))
+        return cls(_static("conf.ComputationGraphConfiguration", "fromJson", text))
 
     def __repr__(self):
-        return f"ComputationGraphConfiguration(vertices={list(self.java.getVertices().keySet().toArray())})"
+        return f"ComputationGraphConfiguration(vertices={strings(jvm.invoke(self._call('getVertices'), 'keySet'))})"
 
 
-class MultiLayerConfiguration(_Handle):
+class MultiLayerConfiguration(JavaWrapper):
     def to_json(self) -> str:
-        return jvm.call(self.java.toJson)
+        return self._call("toJson")
 
     @classmethod
     def from_json(cls, text: str) -> "MultiLayerConfiguration":
-        return cls(jvm.call(_j("conf.MultiLayerConfiguration").fromJson, text))
+        return cls(_static("conf.MultiLayerConfiguration", "fromJson", text))
 
     def __repr__(self):
-        return f"MultiLayerConfiguration(layers={self.java.getConfs().size()})"
+        return f"MultiLayerConfiguration(layers={jvm.invoke(self._call('getConfs'), 'size')})"
 
 
 # ---- networks ---------------------------------------------------------------------------------------
@@ -499,157 +487,177 @@ class MultiLayerConfiguration(_Handle):
 def _as_batch(x, what: str) -> np.ndarray:
     a = np.asarray(x)
     if a.ndim < 2:
-        raise InvalidArgumentError(_WHERE, f"{what} must have a minibatch dimension first, got shape {a.shape}; "
-                                           f"for one example use x[None, ...]")
+        raise ArgumentError(f"{what} must have a minibatch dimension first, got shape {a.shape}; "
+                            f"for one example use x[None, ...]")
     return a
 
 
-class ScoreIterationListener(_Handle):
+class ScoreIterationListener(JavaWrapper):
     """Prints "Score at iteration i is s" every ``print_iterations`` iterations (from the engine's stdout)."""
 
     def __init__(self, print_iterations: int = 10):
-        super().__init__(jvm.call(_j("graph.ScoreIterationListener"), int(print_iterations)))
+        super().__init__(_new("graph.ScoreIterationListener", int(print_iterations)))
 
 
-class CollectScoresIterationListener(_Handle):
+class CollectScoresIterationListener(JavaWrapper):
     """Records (iteration, score) pairs during fit; read them with :meth:`scores`."""
 
     def __init__(self, frequency: int = 1):
-        super().__init__(jvm.call(_j("graph.CollectScoresIterationListener"), int(frequency)))
+        super().__init__(_new("graph.CollectScoresIterationListener", int(frequency)))
 
     def scores(self) -> list[tuple[int, float]]:
-        its = list(jvm.call(self.java.getIterations))
-        return list(zip([int(i) for i in its], [float(s) for s in jvm.call(self.java.getScores)]))
+        its = list(self._call("getIterations"))
+        return list(zip([int(i) for i in its], [float(s) for s in self._call("getScores")]))
 
 
-class _Network(_Handle):
+class TrainingListener(JavaWrapper):
+    """Python callbacks during training (DL4J's TrainingListener): ``on_iteration(iteration, epoch,
+    score)`` after every parameter update (``score``: the minibatch's score before it), and
+    ``on_epoch_end(epoch)`` after every epoch. An exception raised in a callback (Ctrl-C included)
+    stops training at the next minibatch and is re-raised by the ``fit`` call.
+
+    >>> scores = []
+    >>> net.set_listeners(TrainingListener(on_iteration=lambda i, e, s: scores.append(s)))  # doctest: +SKIP
+    """
+
+    def __init__(self, on_iteration=None, on_epoch_end=None):
+        for name, fn in (("on_iteration", on_iteration), ("on_epoch_end", on_epoch_end)):
+            if fn is not None and not callable(fn):
+                raise ArgumentError(f"{name} must be a function, got {type(fn).__name__}")
+        super().__init__(jvm.training_listener(on_iteration, on_epoch_end))
+
+
+class _Network(JavaWrapper):
     """What ComputationGraph and MultiLayerNetwork share."""
 
-    @classmethod
-    def from_java(cls, handle):
-        """Wraps an engine network (e.g. one restored by ModelSerializer or built by TransferLearning)."""
-        obj = cls.__new__(cls)
-        _Handle.__init__(obj, handle)
-        return obj
-
     def set_listeners(self, *listeners) -> None:
-        jvm.call(self.java.setListeners, *[_java(x) for x in listeners])
+        """Replaces the training listeners (``ScoreIterationListener``, ``TrainingListener``, ...)."""
+        self._call("setListeners", *[to_java(x, "listener") for x in listeners])
 
     def init(self, params=None):
         """Initializes parameters from the seed, or from ``params`` (numpy, num_params values)."""
         if params is None:
-            jvm.call(self.java.init)
+            self._call("init")
         else:
-            jvm.call(self.java.init, arrays.to_java(np.asarray(params, np.float32).reshape(1, -1)), True)
+            self._call("init", arrays.to_java(np.asarray(params, np.float32).reshape(1, -1)), True)
         return self
 
     def num_params(self) -> int:
-        return int(jvm.call(self.java.numParams))
+        return int(self._call("numParams"))
 
     def params(self) -> np.ndarray:
         """A copy of the flat parameter vector (DL4J's order and orientation)."""
-        return arrays.to_numpy(jvm.call(self.java.params)).reshape(-1)
+        return arrays.to_numpy(self._call("params")).reshape(-1)
 
     def set_params(self, values) -> None:
         v = np.asarray(values, np.float32).reshape(-1)
         if v.size != self.num_params():
-            raise InvalidArgumentError(_WHERE, f"set_params: got {v.size} values, the network has {self.num_params()}")
-        jvm.call(self.java.setParams, arrays.to_java(v))
+            raise ArgumentError(f"set_params: got {v.size} values, the network has {self.num_params()}")
+        self._call("setParams", arrays.to_java(v))
 
     def gradient(self) -> np.ndarray:
         """The flat gradient of the last fit / compute_gradient_and_score (summed over the minibatch)."""
-        return arrays.to_numpy(jvm.call(self.java.gradient)).reshape(-1)
+        return arrays.to_numpy(self._call("gradient")).reshape(-1)
 
     def get_param(self, key: str) -> np.ndarray:
         """One parameter array, e.g. ``get_param("fc2_W")`` ("0_W" for a MultiLayerNetwork)."""
-        return arrays.to_numpy(jvm.call(self.java.getParam, str(key)))
+        return arrays.to_numpy(self._call("getParam", str(key)))
 
     def param_keys(self) -> list[str]:
-        return list(jvm.call(self.java.paramTable).keySet().toArray())
+        return strings(jvm.invoke(self._call("paramTable"), "keySet"))
 
     def score(self, features=None, labels=None) -> float:
         """The last iteration's score (before its update), or the score of ``(features, labels)``."""
         if features is None:
-            return float(jvm.call(self.java.score))
-        ds = jvm.call(jvm.cls("org.dl4jbridge.datasets.DataSet"), arrays.to_java(_as_batch(features, "features")),
-                      arrays.to_java(_as_batch(labels, "labels")))
-        return float(jvm.call(self.java.score, ds))
+            return float(self._call("score"))
+        ds = jvm.new("org.dl4jbridge.datasets.DataSet", arrays.to_java(_as_batch(features, "features")),
+                     arrays.to_java(_as_batch(labels, "labels")))
+        return float(self._call("score", ds))
 
     def summary(self) -> str:
-        return jvm.call(self.java.summary)
+        return self._call("summary")
 
     @property
     def iteration_count(self) -> int:
-        return int(jvm.call(self.java.getIterationCount))
+        return int(self._call("getIterationCount"))
 
     @property
     def epoch_count(self) -> int:
-        return int(jvm.call(self.java.getEpochCount))
+        return int(self._call("getEpochCount"))
 
-    def evaluate(self, iterator):
-        """DL4J's classification evaluation over an engine iterator (``dl4j_bridge.datasets``)."""
+    def evaluate(self, iterator, progress=None):
+        """DL4J's classification evaluation over an engine iterator (``dl4j_bridge.datasets``).
+        ``progress``: ``callback(done_batches, total, note)`` after each minibatch (``total`` is -1)."""
         from .evaluation import Evaluation
-        return Evaluation.from_java(jvm.call(self.java.evaluate, _java(iterator)))
+        if progress is None:
+            return Evaluation.from_java(self._call("evaluate", to_java(iterator, "iterator")))
+        return Evaluation.from_java(self._call("evaluate", to_java(iterator, "iterator"),
+                                               jvm.progress_listener(progress)))
 
-    def _fit_iterator(self, iterator, epochs: int):
-        if int(epochs) < 1:
-            raise InvalidArgumentError(_WHERE, f"epochs must be >= 1, got {epochs}")
-        jvm.call(self.java.fit, _java(iterator), int(epochs))
+    def _fit_iterator(self, data, epochs: int):
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ArgumentError(f"epochs must be an integer >= 1, got {epochs!r}")
+        from .datasets import DataSet
+        if isinstance(data, DataSet):   # one minibatch: one iteration per epoch
+            for _ in range(epochs):
+                self._call("fit", data)
+            return
+        self._call("fit", to_java(data, "data"), epochs)
 
 
 class ComputationGraph(_Network):
     """DL4J's ComputationGraph. ``output`` takes and returns numpy arrays."""
 
     def __init__(self, conf):
-        super().__init__(jvm.call(_j("graph.ComputationGraph"), _java(conf)))
+        super().__init__(_new("graph.ComputationGraph", to_java(conf)))
 
     @property
     def configuration(self) -> ComputationGraphConfiguration:
-        return ComputationGraphConfiguration(jvm.call(self.java.getConfiguration))
+        return ComputationGraphConfiguration(self._call("getConfiguration"))
 
     def output(self, *inputs):
         """Inference-mode outputs: one numpy array for a one-output graph, else a list."""
         xs = [arrays.to_java(_as_batch(x, "input")) for x in inputs]
-        outs = jvm.call(self.java.output, False, *xs)
+        outs = self._call("output", False, *xs)
         res = [arrays.to_numpy(o) for o in outs]
         return res[0] if len(res) == 1 else res
 
     def fit(self, features, labels=None, epochs: int = 1) -> None:
-        """``fit(x, y)``: one iteration on one minibatch; ``fit(iterator, epochs=n)``: n epochs."""
+        """``fit(x, y)`` or ``fit(dataset)``: one iteration on one minibatch; ``fit(iterator, epochs=n)``: n epochs."""
         if labels is None:
             self._fit_iterator(features, epochs)
             return
         xs = features if isinstance(features, (list, tuple)) else [features]
         ys = labels if isinstance(labels, (list, tuple)) else [labels]
-        jvm.call(self.java.fit, [arrays.to_java(_as_batch(x, "features")) for x in xs],
+        self._call("fit", [arrays.to_java(_as_batch(x, "features")) for x in xs],
                  [arrays.to_java(_as_batch(y, "labels")) for y in ys])
 
     def freeze_layers_in_place(self, *names: str) -> None:
-        jvm.call(self.java.freezeLayersInPlace, jvm.cls("java.util.Arrays").asList([str(n) for n in names]))
+        self._call("freezeLayersInPlace", java_list([str(n) for n in names]))
 
 
 class MultiLayerNetwork(_Network):
     """DL4J's MultiLayerNetwork (parameter keys "0_W", "0_b", ...)."""
 
     def __init__(self, conf):
-        super().__init__(jvm.call(_j("multilayer.MultiLayerNetwork"), _java(conf)))
+        super().__init__(_new("multilayer.MultiLayerNetwork", to_java(conf)))
 
     def output(self, x) -> np.ndarray:
-        return arrays.to_numpy(jvm.call(self.java.output, arrays.to_java(_as_batch(x, "input")), False))
+        return arrays.to_numpy(self._call("output", arrays.to_java(_as_batch(x, "input")), False))
 
     def fit(self, features, labels=None, epochs: int = 1) -> None:
         if labels is None:
             self._fit_iterator(features, epochs)
             return
-        jvm.call(self.java.fit, arrays.to_java(_as_batch(features, "features")), arrays.to_java(_as_batch(labels, "labels")))
+        self._call("fit", arrays.to_java(_as_batch(features, "features")), arrays.to_java(_as_batch(labels, "labels")))
 
 
 __all__ = [
-    "Activation", "LossFunction", "WeightInit", "PoolingType", "ConvolutionMode", "NormalDistribution",
+    "Activation", "LossFunction", "WeightInit", "PoolingType", "ConvolutionMode", "GradientNormalization", "NormalDistribution",
     "UniformDistribution", "Sgd", "Nesterovs", "Adam", "RmsProp", "NoOp", "InputType", "CnnToFeedForwardPreProcessor",
     "FeedForwardToCnnPreProcessor", "MergeVertex", "ElementWiseVertex", "PreprocessorVertex", "DenseLayer",
     "OutputLayer", "ConvolutionLayer", "DepthwiseConvolution2D", "SubsamplingLayer", "GlobalPoolingLayer",
     "BatchNormalization", "ActivationLayer", "DropoutLayer", "Upsampling2D", "FrozenLayer", "NeuralNetConfiguration",
     "GraphBuilder", "ListBuilder", "ComputationGraphConfiguration", "MultiLayerConfiguration", "ComputationGraph",
-    "MultiLayerNetwork", "ScoreIterationListener", "CollectScoresIterationListener",
+    "MultiLayerNetwork", "ScoreIterationListener", "CollectScoresIterationListener", "TrainingListener",
 ]

@@ -20,9 +20,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from . import files
-from .errors import InvalidArgumentError
+from .errors import ArgumentError
 
-_WHO = "dl4j_bridge.plots"
 _BG = (255, 255, 255)
 _INK = (33, 33, 33)
 _GRID = (225, 225, 225)
@@ -128,9 +127,9 @@ def _blue_array(fractions: np.ndarray) -> np.ndarray:
 def _check_matrix(matrix) -> np.ndarray:
     m = np.asarray(matrix)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] == 0:
-        raise InvalidArgumentError(_WHO, f"a confusion matrix must be square [n, n] with n >= 1, got shape {m.shape}")
+        raise ArgumentError(f"a confusion matrix must be square [n, n] with n >= 1, got shape {m.shape}")
     if not np.all(np.isfinite(m)) or np.any(m < 0):
-        raise InvalidArgumentError(_WHO, "confusion counts must be finite and >= 0")
+        raise ArgumentError("confusion counts must be finite and >= 0")
     return m.astype(np.int64)
 
 
@@ -139,7 +138,7 @@ def _check_labels(labels, n: int) -> list[str]:
         return [str(i) for i in range(n)]
     names = [str(x) for x in labels]
     if len(names) != n:
-        raise InvalidArgumentError(_WHO, f"{len(names)} labels {names} given for a {n}x{n} confusion matrix; "
+        raise ArgumentError(f"{len(names)} labels {names} given for a {n}x{n} confusion matrix; "
                                          f"give one name per class")
     return names
 
@@ -155,9 +154,9 @@ def save_training_curve(path, scores, epoch_accuracy=None, iterations_per_epoch=
     """
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     if s.size == 0:
-        raise InvalidArgumentError(_WHO, "no scores to plot: pass the score of at least one iteration")
+        raise ArgumentError("no scores to plot: pass the score of at least one iteration")
     if not np.any(np.isfinite(s)):
-        raise InvalidArgumentError(_WHO, f"all {s.size} scores are NaN or infinite: the training diverged")
+        raise ArgumentError(f"all {s.size} scores are NaN or infinite: the training diverged")
     acc = None if epoch_accuracy is None else np.asarray(epoch_accuracy, dtype=np.float64).reshape(-1)
     boundaries = _epoch_boundaries(iterations_per_epoch, s.size)
 
@@ -187,7 +186,7 @@ def _epoch_boundaries(iterations_per_epoch, n_scores: int) -> list[float]:
     counts = ([int(iterations_per_epoch)] * max(1, math.ceil(n_scores / max(1, int(iterations_per_epoch))))
               if np.isscalar(iterations_per_epoch) else [int(c) for c in iterations_per_epoch])
     if any(c <= 0 for c in counts):
-        raise InvalidArgumentError(_WHO, f"iterations per epoch must be positive, got {iterations_per_epoch}")
+        raise ArgumentError(f"iterations per epoch must be positive, got {iterations_per_epoch}")
     edges = np.cumsum(counts)[:-1]
     return [float(b) + 0.5 for b in edges if b < n_scores]
 

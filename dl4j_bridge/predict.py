@@ -20,20 +20,43 @@ from pathlib import Path
 import numpy as np
 
 from . import arrays, jvm
-from .errors import ConfigError
+from .datasets import preprocessor_for
+from .errors import ArgumentError, ConfigError, EngineIOError
 from .serializer import ModelSerializer, read_metadata
+from .wrapper import to_java
 
 _DATASETS = "org.dl4jbridge.datasets."
+#: What predict_files takes from a folder (case-insensitive), as the engine's decoder reads them.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 
 
 @dataclasses.dataclass
 class Prediction:
-    label: str
+    label: str | None
     probability: float
     probabilities: dict
+    path: str | None = None
+    error: str | None = None    # why the file could not be classified (then label is None)
 
     def __str__(self):
-        return f"{self.label} ({self.probability:.3f})"
+        return f"unreadable: {self.error}" if self.error else f"{self.label} ({self.probability:.3f})"
+
+
+def image_files(paths) -> list[str]:
+    """The files named, with each folder replaced by its image files (sorted, recursively)."""
+    out = []
+    for p in paths:
+        path = Path(os.fspath(p))
+        if path.is_dir():
+            found = sorted(str(f) for f in path.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise ArgumentError(f"the folder {path} holds no image files ({', '.join(IMAGE_SUFFIXES)})")
+            out.extend(found)
+        elif path.is_file():
+            out.append(str(path))
+        else:
+            raise ArgumentError(f"no such image file or folder: {path}")
+    return out
 
 
 class ImageClassifier:
@@ -42,7 +65,7 @@ class ImageClassifier:
         self.labels = list(labels)
         self.input_shape = tuple(int(s) for s in input_shape)
         if channel_order not in ("BGR", "RGB"):
-            raise ConfigError(f"channel_order={channel_order!r} must be 'BGR' (DL4J's default) or 'RGB'")
+            raise ArgumentError(f"channel_order={channel_order!r} must be 'BGR' (DL4J's default) or 'RGB'")
         self.channel_order = channel_order
         self.preprocessor = preprocessor  # DL4J class name such as 'VGG16ImagePreProcessor', or None
 
@@ -60,24 +83,44 @@ class ImageClassifier:
                    preprocessor if preprocessor is not None else prep.get("preprocessor"))
 
     def _java_preprocessor(self):
-        return None if not self.preprocessor else jvm.cls(_DATASETS + self.preprocessor)()
+        return to_java(preprocessor_for(self.preprocessor))
 
-    def predict_files(self, files, batch_size: int = 16) -> list[Prediction]:
-        """Predictions for image files (JPEG, PNG, ...), decoded and normalised by the engine."""
-        paths = [os.fspath(f) for f in files]
-        missing = [p for p in paths if not Path(p).is_file()]
-        if missing:
-            raise ConfigError(f"no such image file(s): {missing}")
+    def predict_files(self, files, batch_size: int = 16, skip_unreadable: bool = False) -> list[Prediction]:
+        """Predictions for image files (JPEG, PNG, ...) and folders of them, decoded and normalised by
+        the engine. An unreadable file raises, or with ``skip_unreadable`` gives a Prediction whose
+        ``error`` says why (the other files are still classified)."""
+        paths = image_files(files)
         _, height, width = self.input_shape
-        order = getattr(jvm.cls(_DATASETS + "ChannelOrder"), self.channel_order)
-        loader = jvm.cls(_DATASETS + "NativeImageLoader")(height, width, 3, order)
+        loader = jvm.new(_DATASETS + "NativeImageLoader", height, width, 3,
+                         jvm.constant(_DATASETS + "ChannelOrder", self.channel_order))
+        prep = self._java_preprocessor()
         out = []
         for start in range(0, len(paths), batch_size):
             chunk = paths[start:start + batch_size]
-            batch = jvm.call(jvm.cls(_DATASETS + "ImageBatch").load, chunk, loader,
-                             self._java_preprocessor())
-            out.extend(self._predictions(jvm.call(self.model.java.output, False, batch)[0]))
+            try:
+                batch = jvm.static(_DATASETS + "ImageBatch", "load", chunk, loader, prep)
+            except EngineIOError:
+                if not skip_unreadable:
+                    raise
+                out.extend(self._one_by_one(chunk, loader, prep))
+                continue
+            out.extend(self._predictions(self._output(batch), chunk))
         return out
+
+    def _one_by_one(self, chunk, loader, prep) -> list[Prediction]:
+        """The chunk file by file, so that one unreadable photo costs only its own prediction."""
+        out = []
+        for path in chunk:
+            try:
+                batch = jvm.static(_DATASETS + "ImageBatch", "load", [path], loader, prep)
+            except EngineIOError as e:
+                out.append(Prediction(None, float("nan"), {}, path=path, error=e.java_message or str(e)))
+                continue
+            out.extend(self._predictions(self._output(batch), [path]))
+        return out
+
+    def _output(self, batch):
+        return jvm.invoke(self.model.java, "output", False, batch)[0]
 
     def predict_arrays(self, images, preprocessed: bool = False) -> list[Prediction]:
         """Predictions for ``[n, 3, H, W]`` pixel arrays (0..255, the model's channel order), normalised by
@@ -86,19 +129,20 @@ class ImageClassifier:
         if x.ndim == 3:
             x = x[None]
         if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
-            raise ConfigError(f"images have shape {list(x.shape)}; this model takes [n, {', '.join(map(str, self.input_shape))}]"
-                              f" ({self.channel_order} planes, 0..255)")
+            raise ArgumentError(f"images have shape {list(x.shape)}; this model takes "
+                                f"[n, {', '.join(map(str, self.input_shape))}] ({self.channel_order} planes, 0..255)")
         batch = arrays.to_java(x)
         if not preprocessed:
-            batch = jvm.call(jvm.cls(_DATASETS + "ImageBatch").preProcess, batch, self._java_preprocessor())
-        return self._predictions(jvm.call(self.model.java.output, False, batch)[0])
+            batch = jvm.static(_DATASETS + "ImageBatch", "preProcess", batch, self._java_preprocessor())
+        return self._predictions(self._output(batch))
 
-    def _predictions(self, java_probs) -> list[Prediction]:
+    def _predictions(self, java_probs, paths=None) -> list[Prediction]:
         probs = arrays.to_numpy(java_probs)
         if probs.shape[1] != len(self.labels):
             raise ConfigError(f"the model has {probs.shape[1]} outputs but {len(self.labels)} labels were given")
         out = []
-        for row in probs:
+        for i, row in enumerate(probs):
             k = int(np.argmax(row))
-            out.append(Prediction(self.labels[k], float(row[k]), dict(zip(self.labels, map(float, row)))))
+            out.append(Prediction(self.labels[k], float(row[k]), dict(zip(self.labels, map(float, row))),
+                                  path=None if paths is None else paths[i]))
         return out

@@ -1,4 +1,6 @@
-"""One updating progress line on stderr with count, rate and ETA (no tqdm dependency).
+"""One updating progress line with count, rate and ETA (no tqdm dependency): on stderr in a
+terminal, as one display that updates in place in a Jupyter notebook (where "\r" would pile up
+lines).
 
 >>> bar = Progress("featurize train", total=2532, unit="img", enabled=False)
 >>> bar.update(16); bar.close()
@@ -26,12 +28,37 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
+def _notebook_display():
+    """IPython's display function when running in a Jupyter kernel, else None (imports nothing new)."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython else None
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return None
+    from IPython.display import display
+    return display
+
+
+class _Text:
+    """Plain text for IPython's display (a str would be shown as its repr, in quotes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(self.text)
+
+    def __repr__(self):
+        return self.text
+
+
 class Progress:
     """``unit="B"`` shows sizes in bytes/KB/MB; any other unit shows plain counts."""
 
     def __init__(self, label: str, total: Optional[int], unit: str = "B", enabled: bool = True, stream=None):
         self.label, self.total, self.unit, self.enabled = label, total, unit, enabled
         self.stream = stream or sys.stderr
+        self._display = _notebook_display() if enabled and stream is None else None
+        self._handle = None
         self.done = 0
         self.start = time.monotonic()
         self._last = 0.0
@@ -63,14 +90,21 @@ class Progress:
             text = f"{self.label}: {self._amount(self.done)} {rate_text} {clock(elapsed)}"
         if self.note:
             text += f" {self.note}"
+        if self._display is not None:
+            if self._handle is None:
+                self._handle = self._display(_Text(text), display_id=True)
+            else:
+                self._handle.update(_Text(text))
+            return
         self.stream.write("\r" + text.ljust(78))
         self.stream.flush()
 
     def close(self) -> None:
         if self.enabled:
             self._draw(time.monotonic(), final=True)
-            self.stream.write("\n")
-            self.stream.flush()
+            if self._display is None:
+                self.stream.write("\n")
+                self.stream.flush()
 
     def __enter__(self):
         return self

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import jvm
-from .errors import InvalidArgumentError, ModelFormatError
+from .errors import ArgumentError, ModelFormatError
+from .wrapper import to_java
 
 __all__ = ["ModelSerializer", "ModelInfo", "LayerInfo", "read_model_info", "read_metadata",
-           "CONFIGURATION", "COEFFICIENTS", "UPDATER_STATE", "METADATA"]
+           "CONFIGURATION", "COEFFICIENTS", "UPDATER_STATE", "METADATA", "SUPPORTED_LAYERS"]
 
 CONFIGURATION = "configuration.json"
 COEFFICIENTS = "coefficients.bin"
@@ -36,9 +37,14 @@ UPDATER_STATE = "updaterState.bin"
 NO_PARAMS_MARKER = "noParams.marker"
 METADATA = "dl4j-bridge-metadata.json"
 
+#: The layer classes the engine reads and runs (the engine's ConfigurationJson.SUPPORTED_LAYERS; a test
+#: keeps the two equal). A file with any other layer is flagged by read_model_info and refused by the engine.
+SUPPORTED_LAYERS = ("ActivationLayer", "BatchNormalization", "ConvolutionLayer", "DenseLayer", "DepthwiseConvolution2D",
+                    "DropoutLayer", "FrozenLayer", "FrozenLayerWithBackprop", "GlobalPoolingLayer", "OutputLayer",
+                    "SubsamplingLayer", "Upsampling2D", "ZeroPaddingLayer")
+
 _JAVA = "org.dl4jbridge.util.ModelSerializer"
 _JAVA_METADATA = "org.dl4jbridge.util.ModelMetadata"
-_WHO = "dl4j_bridge.serializer"
 
 
 # ---- JVM-free reading ---------------------------------------------------------------------------
@@ -51,7 +57,11 @@ class LayerInfo:
     frozen: bool
     n_in: int
     n_out: int
-    num_params: int
+    num_params: int | None   # None: a layer class the engine does not support (see ``supported``)
+
+    @property
+    def supported(self) -> bool:
+        return self.class_name in SUPPORTED_LAYERS
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,22 @@ class ModelInfo:
     entries: list = field(default_factory=list)
 
     @property
-    def num_params(self) -> int:
-        """Parameter count the configuration describes (equals ``stored_params`` in a sound file)."""
+    def num_params(self) -> int | None:
+        """Parameter count the configuration describes (equals ``stored_params`` in a sound file);
+        None when a layer's class is unsupported, so its count is unknown (see :attr:`problems`)."""
+        if any(l.num_params is None for l in self.layers):
+            return None
         return sum(l.num_params for l in self.layers)
+
+    @property
+    def problems(self) -> list:
+        """What the engine would refuse in this file: unsupported layers, a parameter-count mismatch."""
+        out = [f"layer {l.name!r} is a {l.class_name}, which dl4j-bridge does not support (supported: "
+               f"{', '.join(SUPPORTED_LAYERS)})" for l in self.layers if not l.supported]
+        if self.num_params is not None and self.stored_params is not None and self.num_params != self.stored_params:
+            out.append(f"{CONFIGURATION} describes {self.num_params} parameters but {COEFFICIENTS} holds "
+                       f"{self.stored_params}")
+        return out
 
     @property
     def labels(self) -> list:
@@ -105,7 +128,7 @@ def read_model_info(path) -> ModelInfo:
     with _open_zip(p) as z:
         names = [n for n in z.namelist() if not n.endswith("/")]
         if CONFIGURATION not in names:
-            raise ModelFormatError(_WHO, f"{p.name}: no {CONFIGURATION} entry (entries found: {names}); "
+            raise ModelFormatError(f"{p.name}: no {CONFIGURATION} entry (entries found: {names}); "
                                  f"not a DL4J model zip")
         conf = _json_entry(z, CONFIGURATION, p)
         if "vertices" in conf:
@@ -113,7 +136,7 @@ def read_model_info(path) -> ModelInfo:
         elif "confs" in conf:
             kind, layers = "MultiLayerNetwork", _multilayer_layers(conf)
         else:
-            raise ModelFormatError(_WHO, f"{p.name}: {CONFIGURATION} is neither a ComputationGraph (no \"vertices\") "
+            raise ModelFormatError(f"{p.name}: {CONFIGURATION} is neither a ComputationGraph (no \"vertices\") "
                                  f"nor a MultiLayerNetwork (no \"confs\") configuration")
         stored = _stored_length(z, p) if COEFFICIENTS in names else None
         meta = _json_entry(z, METADATA, p) if METADATA in names else None
@@ -127,7 +150,7 @@ def _open_zip(p: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(p)
     except zipfile.BadZipFile as e:
-        raise ModelFormatError(_WHO, f"{p.name}: not a readable zip file (truncated, corrupt, or not a DL4J model "
+        raise ModelFormatError(f"{p.name}: not a readable zip file (truncated, corrupt, or not a DL4J model "
                              f"zip): {e}") from None
 
 
@@ -135,13 +158,13 @@ def _json_entry(z: zipfile.ZipFile, entry: str, p: Path) -> dict:
     try:
         text = z.read(entry).decode("utf-8")
     except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise ModelFormatError(_WHO, f"{p.name}: {entry}: compressed data is corrupt or truncated: {e}") from None
+        raise ModelFormatError(f"{p.name}: {entry}: compressed data is corrupt or truncated: {e}") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ModelFormatError(_WHO, f"{p.name}: {entry}: not valid JSON: {e}") from None
+        raise ModelFormatError(f"{p.name}: {entry}: not valid JSON: {e}") from None
     if not isinstance(value, dict):
-        raise ModelFormatError(_WHO, f"{p.name}: {entry}: expected a JSON object, found {type(value).__name__}")
+        raise ModelFormatError(f"{p.name}: {entry}: expected a JSON object, found {type(value).__name__}")
     return value
 
 
@@ -170,7 +193,7 @@ def _stored_length(z: zipfile.ZipFile, p: Path) -> int | None:
                 return int(length)
             pos += length * (4 if dtype == "INT" else 8)
     except (struct.error, UnicodeDecodeError) as e:
-        raise ModelFormatError(_WHO, f"{p.name}: {COEFFICIENTS}: unreadable array header: {e}") from None
+        raise ModelFormatError(f"{p.name}: {COEFFICIENTS}: unreadable array header: {e}") from None
     return None
 
 
@@ -194,8 +217,11 @@ def _describe_layer(layer: dict, default_name: str, frozen: bool = False) -> Lay
     return LayerInfo(name, cls, frozen, n_in, n_out, _num_params(cls, f, n_in, n_out))
 
 
-def _num_params(cls: str, f: dict, n_in: int, n_out: int) -> int:
-    """DL4J's parameter count per layer class (DL4J_SPEC 2.7); 0 for parameter-free layers."""
+def _num_params(cls: str, f: dict, n_in: int, n_out: int) -> int | None:
+    """DL4J's parameter count per layer class (DL4J_SPEC 2.7); 0 for parameter-free layers; None for a
+    class outside :data:`SUPPORTED_LAYERS` (its count is not known here, and guessing 0 would hide it)."""
+    if cls not in SUPPORTED_LAYERS:
+        return None
     bias = f.get("hasBias", True) is not False
     k = f.get("kernelSize") or [0, 0]
     area = int(k[0]) * int(k[1]) if len(k) == 2 else 0
@@ -206,8 +232,6 @@ def _num_params(cls: str, f: dict, n_in: int, n_out: int) -> int:
         return n_out * n_in * area + (n_out if bias else 0)
     if cls == "DepthwiseConvolution2D":
         return m * n_in * area + (n_in * m if bias else 0)
-    if cls == "SeparableConvolution2D":
-        return m * n_in * area + n_out * n_in * m + (n_out if bias else 0)
     if cls == "BatchNormalization":
         return (2 if f.get("lockGammaBeta") else 4) * n_out
     return 0
@@ -236,27 +260,21 @@ def _graph_layers(conf: dict) -> list:
 
 # ---- through the engine -------------------------------------------------------------------------
 
-def _java_model(model):
-    handle = getattr(model, "java", None)
-    return handle if handle is not None else model
-
-
 def _java_metadata(metadata):
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
-        raise InvalidArgumentError(_WHO, f"metadata must be a dict of JSON values, got {type(metadata).__name__}")
+        raise ArgumentError(f"metadata must be a dict of JSON values, got {type(metadata).__name__}")
     try:
         text = json.dumps(metadata, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as e:
-        raise InvalidArgumentError(_WHO, f"metadata is not plain JSON ({e}); use str/int/float/bool/list/dict "
-                                         f"values") from None
-    return jvm.call(jvm.cls(_JAVA_METADATA).fromJson, text, "metadata")
+        raise ArgumentError(f"metadata is not plain JSON ({e}); use str/int/float/bool/list/dict values") from None
+    return jvm.static(_JAVA_METADATA, "fromJson", text, "metadata")
 
 
 def _path(path) -> str:
     if not isinstance(path, (str, os.PathLike)):
-        raise InvalidArgumentError(_WHO, f"expected a file path, got {type(path).__name__}")
+        raise ArgumentError(f"expected a file path, got {type(path).__name__}")
     return str(Path(path).expanduser().absolute())
 
 
@@ -270,21 +288,20 @@ class ModelSerializer:
         ``metadata`` (labels, input shape, preprocessing, seed, metrics...) goes into dl4j-bridge's
         own entry, which DL4J ignores and :func:`read_metadata` reads without a JVM.
         """
-        java = jvm.cls(_JAVA)
         meta = _java_metadata(metadata)
-        jvm.call(java.writeModelAny, _java_model(model), _path(path), bool(save_updater), meta)
+        jvm.static(_JAVA, "writeModelAny", to_java(model, "model"), _path(path), bool(save_updater), meta)
 
     @staticmethod
     def restore_computation_graph(path, load_updater: bool = True):
         """Restores a ComputationGraph zip (any DL4J release) as a :class:`dl4j_bridge.nn.ComputationGraph`."""
-        handle = jvm.call(jvm.cls(_JAVA).restoreComputationGraph, _path(path), bool(load_updater))
+        handle = jvm.static(_JAVA, "restoreComputationGraph", _path(path), bool(load_updater))
         from .nn import ComputationGraph
         return ComputationGraph.from_java(handle)
 
     @staticmethod
     def restore_multi_layer_network(path, load_updater: bool = True):
         """Restores a MultiLayerNetwork zip (any DL4J release) as a :class:`dl4j_bridge.nn.MultiLayerNetwork`."""
-        handle = jvm.call(jvm.cls(_JAVA).restoreMultiLayerNetwork, _path(path), bool(load_updater))
+        handle = jvm.static(_JAVA, "restoreMultiLayerNetwork", _path(path), bool(load_updater))
         from .nn import MultiLayerNetwork
         return MultiLayerNetwork.from_java(handle)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import jvm
-from .errors import ConfigError, Dl4jBridgeError, JavaError, python_class_for
+from .errors import ArgumentError, Dl4jBridgeError, JavaError, python_class_for
 
 SPARK_JAR_NAME = "dl4j-bridge-spark.jar"
 _PKG = "org.dl4jbridge.spark."
@@ -208,9 +208,9 @@ def image_dataframe(spark, paths, labels=None, num_partitions: Optional[int] = N
     """
     paths = [os.fspath(p) for p in paths]
     if labels is not None and len(labels) != len(paths):
-        raise ConfigError(f"{len(paths)} paths but {len(labels)} labels: give one label per path")
+        raise ArgumentError(f"{len(paths)} paths but {len(labels)} labels: give one label per path")
     if not paths:
-        raise ConfigError("no image paths given")
+        raise ArgumentError("no image paths given")
     from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StringType, StructField, StructType
     fields = [StructField("path", StringType(), False), StructField("index", LongType(), False)]
@@ -269,7 +269,7 @@ class ParameterAveragingTrainingMaster:
         for name, v in (("workers", workers), ("batch_size_per_worker", batch_size_per_worker),
                         ("averaging_frequency", averaging_frequency)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"{name}={v!r} must be a positive integer")
+                raise ArgumentError(f"{name}={v!r} must be a positive integer")
         self.workers, self.batch_size_per_worker, self.averaging_frequency = workers, batch_size_per_worker, averaging_frequency
 
     def _java(self, spark):
@@ -326,13 +326,13 @@ class SparkImageModel:
         from .serializer import read_metadata
         path = Path(model_zip)
         if not path.is_file():
-            raise ConfigError(f"model zip {path.resolve()} does not exist: pass the path of a ModelSerializer zip on "
+            raise ArgumentError(f"model zip {path.resolve()} does not exist: pass the path of a ModelSerializer zip on "
                               f"the driver, e.g. a lesson's runs/<run>/model.zip")
         meta = read_metadata(path) or {}
         prep = meta.get("preprocessing", {}) if isinstance(meta.get("preprocessing"), dict) else {}
         labels = list(labels or meta.get("labels") or [])
         if not labels:
-            raise ConfigError(f"{path} carries no labels in its metadata (not saved by dl4j-bridge?): pass labels=[...] "
+            raise ArgumentError(f"{path} carries no labels in its metadata (not saved by dl4j-bridge?): pass labels=[...] "
                               f"in the model's output order")
         _, height, width = tuple(input_shape or meta.get("input_shape") or (3, 224, 224))
         _require_layer(spark)

@@ -28,73 +28,33 @@ refused. ``TransferLearningHelper.set_feature_cache(dir)`` keeps featurized data
 
 from __future__ import annotations
 
-import enum
-import os
-from pathlib import Path
-
 import numpy as np
 
 from . import arrays, jvm
-from .errors import InvalidArgumentError
+from .datasets import DataSet, DataSetIterator
+from .errors import ArgumentError
+from .nn import Activation, ComputationGraph, ConvolutionMode, GradientNormalization, MultiLayerNetwork, WeightInit
+from .wrapper import JavaWrapper, java_path, strings, to_java
 
 _PKG = "org.dl4jbridge.nn.transferlearning."
-_WHO = "dl4j_bridge.transfer"
 
 
-def _java(obj, what: str):
-    """The engine object behind a Python wrapper (``.java``), or ``obj`` itself if it already is one."""
+def _handle(obj, what: str):
+    """The engine object behind a wrapper argument, refusing None and plain Python values by name."""
     if obj is None:
-        raise InvalidArgumentError(_WHO, f"{what} is None")
-    for attr in ("java", "_java"):
-        handle = getattr(obj, attr, None)
-        if handle is not None and not callable(handle):
-            return handle
-    if isinstance(obj, (str, bytes, int, float, list, tuple, dict, np.ndarray)):
-        raise InvalidArgumentError(_WHO, f"{what} must be a dl4j_bridge object (layer, updater, network...), "
-                                         f"got {type(obj).__name__} {obj!r:.60}")
-    return obj
-
-
-def _enum(java_class: str, value, what: str):
-    """A Java enum constant from a Java constant, a wrapper (``.java``), a Python enum member or a name."""
-    if value is None:
-        return None
-    handle = getattr(value, "java", None)
-    if handle is not None and not callable(handle):
-        return handle
-    if isinstance(value, enum.Enum):
-        name = value.name
-    elif isinstance(value, str):
-        name = value
-    else:
-        return _java(value, what)
-    klass = jvm.cls(java_class)
-    names = [str(c.name()) for c in klass.values()]
-    matches = [n for n in names if n.upper() == name.upper()]
-    if not matches:
-        raise InvalidArgumentError(_WHO, f"{what}={value!r} is not one of {names}")
-    return klass.valueOf(matches[0])
-
-
-def _graph(handle):
-    from .nn import ComputationGraph
-    return ComputationGraph.from_java(handle)
-
-
-def _multilayer(handle):
-    from .nn import MultiLayerNetwork
-    return MultiLayerNetwork.from_java(handle)
+        raise ArgumentError(f"{what} is None")
+    return to_java(obj, what)
 
 
 def _names(names, call: str) -> list[str]:
     if len(names) == 1 and isinstance(names[0], (list, tuple)):
         names = tuple(names[0])
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise InvalidArgumentError(_WHO, f"{call} needs one or more vertex names (non-empty strings), got {names!r}")
+        raise ArgumentError(f"{call} needs one or more vertex names (non-empty strings), got {names!r}")
     return list(names)
 
 
-class FineTuneConfiguration:
+class FineTuneConfiguration(JavaWrapper):
     """Settings that override the original network's when fine-tuning (only those given act).
 
     ``updater`` (e.g. ``Nesterovs(learning_rate=0.01, momentum=0.9)``) and ``seed`` are the usual
@@ -113,36 +73,35 @@ class FineTuneConfiguration:
     def __init__(self, **settings):
         unknown = sorted(set(settings) - set(self._FIELDS))
         if unknown:
-            raise InvalidArgumentError(_WHO, f"FineTuneConfiguration got unknown settings {unknown}; "
-                                             f"known: {sorted(self._FIELDS)}")
+            raise ArgumentError(f"FineTuneConfiguration got unknown settings {unknown}; known: {sorted(self._FIELDS)}")
         self.settings = {k: v for k, v in settings.items() if v is not None}
-        builder = jvm.cls(_PKG + "FineTuneConfiguration$Builder")()
+        builder = jvm.new(_PKG + "FineTuneConfiguration$Builder")
         for key, value in self.settings.items():
-            jvm.call(getattr(builder, self._FIELDS[key]), self._to_java(key, value))
-        self.java = jvm.call(builder.build)
+            jvm.invoke(builder, self._FIELDS[key], self._to_java(key, value))
+        super().__init__(jvm.invoke(builder, "build"))
 
     @staticmethod
     def _to_java(key: str, value):
         if key in ("updater", "bias_updater"):
-            return _java(value, key)
+            return _handle(value, key)
         if key == "activation":
-            return _enum("org.dl4jbridge.nn.conf.activations.Activation", value, key)
+            return Activation.parse(value, key).java
         if key == "weight_init":
-            return _enum("org.dl4jbridge.nn.weights.WeightInit", value, key)
+            return WeightInit.parse(value, key).java
         if key == "gradient_normalization":
-            return _enum("org.dl4jbridge.nn.conf.GradientNormalization", value, key)
+            return GradientNormalization.parse(value, key).java
         if key == "convolution_mode":
-            return _enum("org.dl4jbridge.nn.conf.ConvolutionMode", value, key)
+            return ConvolutionMode.parse(value, key).java
         if key in ("mini_batch", "minimize"):
             return bool(value)
         if key == "seed":
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise InvalidArgumentError(_WHO, f"seed must be an integer, got {value!r}")
+                raise ArgumentError(f"seed must be an integer, got {value!r}")
             return int(value)
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise InvalidArgumentError(_WHO, f"{key} must be a number, got {value!r}") from None
+            raise ArgumentError(f"{key} must be a number, got {value!r}") from None
 
     def __repr__(self):
         return "FineTuneConfiguration(" + ", ".join(f"{k}={v!r}" for k, v in self.settings.items()) + ")"
@@ -151,18 +110,18 @@ class FineTuneConfiguration:
 class TransferLearning:
     """Namespace, as in DL4J: :class:`TransferLearning.GraphBuilder` and :class:`TransferLearning.Builder`."""
 
-    class GraphBuilder:
+    class GraphBuilder(JavaWrapper):
         """Edits a ComputationGraph; nothing changes until :meth:`build`, which returns a new network."""
 
         def __init__(self, model):
-            self.java = jvm.call(jvm.cls(_PKG + "TransferLearning$GraphBuilder"), _java(model, "model"))
+            super().__init__(jvm.new(_PKG + "TransferLearning$GraphBuilder", _handle(model, "model")))
 
         def _do(self, method: str, *args):
-            jvm.call(getattr(self.java, method), *args)
+            self._call(method, *args)
             return self
 
         def fine_tune_configuration(self, ftc: FineTuneConfiguration):
-            return self._do("fineTuneConfiguration", _java(ftc, "fine_tune_configuration"))
+            return self._do("fineTuneConfiguration", _handle(ftc, "fine_tune_configuration"))
 
         def set_feature_extractor(self, *layer_names):
             return self._do("setFeatureExtractor", *_names(layer_names, "set_feature_extractor"))
@@ -176,20 +135,19 @@ class TransferLearning:
         def add_layer(self, name: str, layer, *inputs, pre_processor=None):
             ins = _names(inputs, "add_layer inputs")
             if pre_processor is None:
-                return self._do("addLayer", name, _java(layer, "layer"), *ins)
-            return self._do("addLayer", name, _java(layer, "layer"), _java(pre_processor, "pre_processor"), *ins)
+                return self._do("addLayer", name, _handle(layer, "layer"), *ins)
+            return self._do("addLayer", name, _handle(layer, "layer"), _handle(pre_processor, "pre_processor"), *ins)
 
         def add_vertex(self, name: str, vertex, *inputs):
-            return self._do("addVertex", name, _java(vertex, "vertex"), *_names(inputs, "add_vertex inputs"))
+            return self._do("addVertex", name, _handle(vertex, "vertex"), *_names(inputs, "add_vertex inputs"))
 
         def n_out_replace(self, layer_name: str, n_out: int, scheme="XAVIER", scheme_next=None):
-            w = _enum("org.dl4jbridge.nn.weights.WeightInit", scheme, "scheme")
-            wn = _enum("org.dl4jbridge.nn.weights.WeightInit", scheme_next if scheme_next is not None else scheme,
-                       "scheme_next")
+            w = WeightInit.parse(scheme, "scheme").java
+            wn = WeightInit.parse(scheme_next if scheme_next is not None else scheme, "scheme_next").java
             return self._do("nOutReplace", layer_name, int(n_out), w, wn)
 
         def n_in_replace(self, layer_name: str, n_in: int, scheme="XAVIER"):
-            w = _enum("org.dl4jbridge.nn.weights.WeightInit", scheme, "scheme")
+            w = WeightInit.parse(scheme, "scheme").java
             return self._do("nInReplace", layer_name, int(n_in), w)
 
         def set_outputs(self, *output_names):
@@ -203,34 +161,33 @@ class TransferLearning:
 
         def build(self):
             """The edited network (a :class:`dl4j_bridge.nn.ComputationGraph`)."""
-            return _graph(jvm.call(self.java.build))
+            return ComputationGraph.from_java(self._call("build"))
 
-    class Builder:
+    class Builder(JavaWrapper):
         """Edits a MultiLayerNetwork; layers are addressed by index."""
 
         def __init__(self, model):
-            self.java = jvm.call(jvm.cls(_PKG + "TransferLearning$Builder"), _java(model, "model"))
+            super().__init__(jvm.new(_PKG + "TransferLearning$Builder", _handle(model, "model")))
 
         def _do(self, method: str, *args):
-            jvm.call(getattr(self.java, method), *args)
+            self._call(method, *args)
             return self
 
         def fine_tune_configuration(self, ftc: FineTuneConfiguration):
-            return self._do("fineTuneConfiguration", _java(ftc, "fine_tune_configuration"))
+            return self._do("fineTuneConfiguration", _handle(ftc, "fine_tune_configuration"))
 
         def set_feature_extractor(self, layer_num: int):
             """Freezes layers 0..layer_num (inclusive)."""
             return self._do("setFeatureExtractor", int(layer_num))
 
         def n_out_replace(self, layer_num: int, n_out: int, scheme="XAVIER", scheme_next=None):
-            w = _enum("org.dl4jbridge.nn.weights.WeightInit", scheme, "scheme")
-            wn = _enum("org.dl4jbridge.nn.weights.WeightInit", scheme_next if scheme_next is not None else scheme,
-                       "scheme_next")
+            w = WeightInit.parse(scheme, "scheme").java
+            wn = WeightInit.parse(scheme_next if scheme_next is not None else scheme, "scheme_next").java
             return self._do("nOutReplace", int(layer_num), int(n_out), w, wn)
 
         def n_in_replace(self, layer_num: int, n_in: int, scheme="XAVIER"):
             return self._do("nInReplace", int(layer_num), int(n_in),
-                            _enum("org.dl4jbridge.nn.weights.WeightInit", scheme, "scheme"))
+                            WeightInit.parse(scheme, "scheme").java)
 
         def remove_output_layer(self):
             return self._do("removeOutputLayer")
@@ -239,126 +196,120 @@ class TransferLearning:
             return self._do("removeLayersFromOutput", int(n))
 
         def add_layer(self, layer):
-            return self._do("addLayer", _java(layer, "layer"))
+            return self._do("addLayer", _handle(layer, "layer"))
 
         def set_input_pre_processor(self, layer: int, pre_processor):
-            return self._do("setInputPreProcessor", int(layer), _java(pre_processor, "pre_processor"))
+            return self._do("setInputPreProcessor", int(layer), _handle(pre_processor, "pre_processor"))
 
         def build(self):
             """The edited network (a :class:`dl4j_bridge.nn.MultiLayerNetwork`)."""
-            return _multilayer(jvm.call(self.java.build))
+            return MultiLayerNetwork.from_java(self._call("build"))
 
 
-class FeaturizedDataSetIterator:
-    """Featurized minibatches held by the engine; pass it to :meth:`TransferLearningHelper.fit_featurized`."""
+class FeaturizedDataSetIterator(DataSetIterator):
+    """Featurized minibatches held by the engine; pass it to :meth:`TransferLearningHelper.fit_featurized`
+    or a network's ``fit`` / ``evaluate``."""
 
     def __init__(self, java_iterator):
         # featurize() is declared to return a DataSetIterator; size()/totalExamples() live on the class.
-        self.java = jvm.cast("org.dl4jbridge.nn.transferlearning.FeaturizedIterator", java_iterator)
-
-    def reset(self) -> None:
-        self.java.reset()
+        super().__init__(jvm.cast(_PKG + "FeaturizedIterator", java_iterator))
 
     @property
     def num_batches(self) -> int:
-        return int(self.java.size())
+        return int(self._call("size"))
 
     @property
     def total_examples(self) -> int:
-        return int(self.java.totalExamples())
-
-    @property
-    def labels(self) -> list[str] | None:
-        names = self.java.getLabels()
-        return None if names is None else [str(x) for x in names.toArray()]
+        return int(self._call("totalExamples"))
 
     def __len__(self) -> int:
         return self.num_batches
 
-    def __iter__(self):
+    def numpy_batches(self):
         """(features, labels) numpy pairs, from the first minibatch."""
-        self.java.reset()
-        while self.java.hasNext():
-            ds = self.java.next()
-            yield arrays.to_numpy(ds.getFeatures()), arrays.to_numpy(ds.getLabels())
-        self.java.reset()
+        for ds in self:
+            yield ds.get_features(), ds.get_labels()
+        self.reset()
 
 
-class TransferLearningHelper:
+class TransferLearningHelper(JavaWrapper):
     """Featurize once through the frozen part, then train only the rest (DL4J's TransferLearningHelper).
 
     ``TransferLearningHelper(model)`` uses the layers frozen by :class:`TransferLearning`;
     ``TransferLearningHelper(model, "fc2")`` freezes ``fc2`` and everything before it, in place.
-    ``feature_cache`` (a folder) keeps featurized data on disk, keyed by the frozen part's
-    parameters, the boundary and the data, so a second run skips the forward pass.
+    ``feature_cache`` (a folder) keeps featurized data on disk. The engine keys it by the frozen
+    part (configuration and parameters), the boundary and the iterator's own configuration (its
+    files with size and modification time, image size, channel order, pre-processor, batch size),
+    so a second run skips the forward pass and any change to those misses the cache.
     """
 
     def __init__(self, model, *frozen_output_at, feature_cache=None):
         names = _names(frozen_output_at, "TransferLearningHelper") if frozen_output_at else []
+        super().__init__(jvm.new(_PKG + "TransferLearningHelper", _handle(model, "model"), *names))
         self.model = model
-        self.java = jvm.call(jvm.cls(_PKG + "TransferLearningHelper"), _java(model, "model"), *names)
         if feature_cache is not None:
             self.set_feature_cache(feature_cache)
 
     def set_feature_cache(self, directory) -> "TransferLearningHelper":
-        path = None if directory is None else str(Path(os.fspath(directory)).expanduser().absolute())
-        jvm.call(self.java.setFeatureCache, None if path is None else jvm.cls("java.io.File")(path).toPath())
+        self._call("setFeatureCache", None if directory is None else java_path(directory))
         return self
 
     def last_cache_status(self) -> str:
         """"hit", "miss", "corrupt (...), rebuilt", or "off"."""
-        return str(jvm.call(self.java.lastCacheStatus))
+        return str(self._call("lastCacheStatus"))
 
     @property
     def frozen_boundary(self) -> list[str]:
-        return [str(x) for x in jvm.call(self.java.frozenBoundary).toArray()]
+        return strings(self._call("frozenBoundary"))
 
-    def unfrozen_graph(self):
+    def unfrozen_graph(self) -> ComputationGraph:
         """The trainable part as its own :class:`dl4j_bridge.nn.ComputationGraph` (inputs: the boundary)."""
-        return _graph(jvm.call(self.java.unfrozenGraph))
+        return ComputationGraph.from_java(self._call("unfrozenGraph"))
 
-    def featurize(self, data, data_identity: str | None = None):
+    def featurize(self, data, progress=None):
         """Boundary activations of ``data``.
 
-        ``data`` is a minibatch ``(features, labels)`` of numpy arrays (returns the same, featurized)
-        or a dataset iterator (returns a :class:`FeaturizedDataSetIterator` over all its minibatches,
-        through the feature cache when one is set; ``data_identity`` names the data for the cache key,
-        otherwise the data itself is hashed).
+        ``data`` is a minibatch ``(features, labels)`` of numpy arrays (returns the same, featurized),
+        a :class:`~dl4j_bridge.datasets.DataSet` (returns a featurized one), or a dataset iterator
+        (returns a :class:`FeaturizedDataSetIterator` over all its minibatches, through the feature
+        cache when one is set). ``progress``: ``callback(done_batches, total, note)`` after each
+        minibatch (``total`` is -1), or once ``(n, n, "cached")`` on a cache hit.
         """
         if isinstance(data, tuple):
             features, labels = self._pair(data, "featurize")
-            out = jvm.call(self.java.featurize, self._dataset(features, labels))
-            return arrays.to_numpy(out.getFeatures()), arrays.to_numpy(out.getLabels())
-        it = _java(data, "data")
-        if data_identity is None:
-            return FeaturizedDataSetIterator(jvm.call(self.java.featurize, it))
-        return FeaturizedDataSetIterator(jvm.call(self.java.featurize, it, str(data_identity)))
+            out = DataSet.from_java(self._call("featurize", DataSet(features, labels)))
+            return out.get_features(), out.get_labels()
+        if isinstance(data, DataSet):
+            return DataSet.from_java(self._call("featurize", data))
+        it = _handle(data, "data")
+        listener = None if progress is None else jvm.progress_listener(progress)
+        return FeaturizedDataSetIterator(self._call("featurize", it, listener))
 
     def fit_featurized(self, data, epochs: int = 1) -> None:
-        """Trains the unfrozen part on featurized data, then copies its parameters into the model."""
+        """Trains the unfrozen part on featurized data, then copies its parameters, updater state and
+        iteration/epoch counts into the model (so saving the model saves the trained state)."""
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ArgumentError(f"epochs must be an integer >= 1, got {epochs!r}")
         if isinstance(data, tuple):
             features, labels = self._pair(data, "fit_featurized")
-            for _ in range(int(epochs)):
-                jvm.call(self.java.fitFeaturized, self._dataset(features, labels))
+            data = DataSet(features, labels)
+        if isinstance(data, DataSet):
+            for _ in range(epochs):
+                self._call("fitFeaturized", data)
             return
-        jvm.call(self.java.fitFeaturized, _java(data, "data"), int(epochs))
+        self._call("fitFeaturized", _handle(data, "data"), epochs)
 
     def output_from_featurized(self, features) -> np.ndarray:
-        return arrays.to_numpy(jvm.call(self.java.outputFromFeaturized, arrays.to_java(features)))
+        return arrays.to_numpy(self._call("outputFromFeaturized", arrays.to_java(features)))
 
     @staticmethod
     def _pair(data, call):
         if len(data) != 2:
-            raise InvalidArgumentError(_WHO, f"{call} takes (features, labels), got a tuple of {len(data)}")
+            raise ArgumentError(f"{call} takes (features, labels), got a tuple of {len(data)}")
         features, labels = np.asarray(data[0]), np.asarray(data[1])
         if features.shape[0] != labels.shape[0]:
-            raise InvalidArgumentError(_WHO, f"{call}: features have {features.shape[0]} examples but labels "
-                                             f"{labels.shape[0]}")
+            raise ArgumentError(f"{call}: features have {features.shape[0]} examples but labels {labels.shape[0]}")
         return features, labels
-
-    @staticmethod
-    def _dataset(features, labels):
-        return jvm.call(jvm.cls("org.dl4jbridge.datasets.DataSet"), arrays.to_java(features), arrays.to_java(labels))
 
 
 __all__ = ["FineTuneConfiguration", "TransferLearning", "TransferLearningHelper", "FeaturizedDataSetIterator"]

@@ -37,9 +37,9 @@ def main():
                                               preprocessor=zoo_model.preprocessor, max_examples=args.max_examples)
 
     helper = TransferLearningHelper(model, feature_cache=Path(config.get("cache_dir")) / "features")
-    train_features = helper.featurize(train, data_identity="train:" + ",".join(train.files))
+    train_features = helper.featurize(train)   # cached: the key is the photos, their settings and the frozen part
     print(f"train features: {train_features.total_examples} examples ({helper.last_cache_status()})")
-    test_features = helper.featurize(test, data_identity="test:" + ",".join(test.files))
+    test_features = helper.featurize(test)
     print(f"test features:  {test_features.total_examples} examples ({helper.last_cache_status()})")
 
     head = helper.unfrozen_graph()

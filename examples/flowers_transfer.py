@@ -73,7 +73,7 @@ def main():
 
     # 6. One epoch, evaluating on the whole test set every 10 iterations.
     for iteration, batch in enumerate(train):
-        transfer.java.fit(batch)
+        transfer.fit(batch)
         if iteration % 10 == 0:
             print(f"Evaluate model at iter {iteration} ....")
             print(transfer.evaluate(test).stats())

@@ -1,12 +1,15 @@
 """Engine vs PyTorch CPU: VGG16 and EfficientNet-Lite0 forward speed, GEMM rate, peak memory.
 
-A benchmark script, not a test. Run from the repository root (after `mvn -q package -DskipTests`):
+A benchmark script, not a test. Run from the repository root after building the engine and the
+benchmark classes (they live in the engine's test sources, not in the product jar):
+
+    mvn -q -B package -DskipTests -pl java && mvn -q -B test-compile -pl java
 
     PYTHONPATH=$PWD /work/main/.venv/bin/python tests/bench_engine_vs_torch.py [--quick] [--skip-memory]
 
 Both sides run in this one process, batches interleaved (engine, torch, engine, ...), 2 threads each, same shapes (batch 16, 3x224x224, random
-weights): the engine through the Python bridge (org.dl4jbridge.bench.ConvNetBench, built from the
-engine's ops), PyTorch 2.13 CPU in its fastest eager setting (eval, inference_mode, channels_last).
+weights): the engine through the Python bridge (org.dl4jbridge.bench.ConvNetBench in
+java/src/test/java, built from the engine's ops, loaded from java/target/test-classes), PyTorch 2.13 CPU in its fastest eager setting (eval, inference_mode, channels_last).
 EfficientNet-Lite0 has batch norm folded into the convolutions on BOTH sides (inference form).
 Peak resident memory (VmHWM) is measured for each side's VGG16 run in its own subprocess.
 Only same-run ratios mean anything on a shared machine; the script prints the load average.
@@ -49,10 +52,16 @@ def load_average():
 
 # ---- engine side ---------------------------------------------------------------------------
 
+BENCH_CLASSES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "java", "target",
+                             "test-classes")
+
+
 def engine_bench():
     from dl4j_bridge import config, jvm
+    if not os.path.isdir(os.path.join(BENCH_CLASSES, "org", "dl4jbridge", "bench")):
+        sys.exit(f"the benchmark classes are not built ({BENCH_CLASSES}): run `mvn -q -B test-compile -pl java` first")
     extra = os.environ.get("BENCH_JVM_OPTIONS", "").split()  # tuning runs: -Ddl4jbridge.conv...=...
-    config.set(threads=THREADS, heap="2g", direct_memory="3g", jvm_options=extra)
+    config.set(threads=THREADS, heap="2g", direct_memory="3g", jvm_options=extra, classpath=[BENCH_CLASSES])
     return jvm.cls("org.dl4jbridge.bench.ConvNetBench")
 
 

@@ -42,12 +42,12 @@ def fixtures_dir(shared_dir) -> Path:
     return shared_dir / "dl4j-fixtures"
 
 
-def run_python(code: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    """Runs a snippet in a fresh interpreter (a fresh JVM), returning the completed process."""
+def run_python(code: str, env: dict | None = None, timeout: int = 120, args=()) -> subprocess.CompletedProcess:
+    """Runs a snippet in a fresh interpreter (a fresh JVM) with ``args`` as sys.argv[1:]."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=REPO)
 
 

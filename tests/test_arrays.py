@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dl4j_bridge import arrays
-from dl4j_bridge.errors import InvalidArgumentError
+from dl4j_bridge.errors import ArgumentError
 
 
 @pytest.mark.parametrize("shape", [(1,), (3, 5), (2, 3, 4, 5), (1, 3, 7, 11)])
@@ -30,7 +30,7 @@ def test_strided_engine_view_comes_back_in_c_order():
 
 def test_out_must_match_shape():
     handle = arrays.to_java(np.zeros((2, 2), np.float32))
-    with pytest.raises(InvalidArgumentError, match="shape"):
+    with pytest.raises(ArgumentError, match="shape"):
         arrays.to_java(np.zeros((3, 2), np.float32), out=handle)
     arrays.to_java(np.ones((2, 2), np.float32), out=handle)
     assert arrays.to_numpy(handle).sum() == 4

@@ -12,7 +12,7 @@ from PIL import Image
 
 from dl4j_bridge import datasets as D
 from dl4j_bridge import fetch as F
-from dl4j_bridge.errors import ConfigError, DownloadError
+from dl4j_bridge.errors import ArgumentError, ConfigError, DownloadError
 
 CLASSES = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
 # solid colour per class, (R, G, B)
@@ -136,13 +136,13 @@ def test_setup_builds_engine_iterators(tmp_path, cache):
 
 
 def test_setup_rejects_bad_arguments(tmp_path, cache):
-    with pytest.raises(ConfigError, match="batch_size"):
+    with pytest.raises(ArgumentError, match="batch_size"):
         D.FlowerDataSetIterator.setup(batch_size=0)
-    with pytest.raises(ConfigError, match="train_percent"):
+    with pytest.raises(ArgumentError, match="train_percent"):
         D.FlowerDataSetIterator.setup(train_percent=100)
-    with pytest.raises(ConfigError, match="unknown pre-processor"):
+    with pytest.raises(ArgumentError, match="unknown pre-processor"):
         D.FlowerDataSetIterator.setup(preprocessor="resnet")
-    with pytest.raises(ConfigError, match="not a folder"):
+    with pytest.raises(ArgumentError, match="not a folder"):
         D.FlowerDataSetIterator.setup(data_dir=tmp_path / "nope")
 
 
@@ -188,7 +188,42 @@ def test_corrupt_photo_is_skipped_with_a_warning(tmp_path, cache, capfd):
     seen = 0
     for it in (train, test):
         for ds in it:
-            seen += ds.numExamples()
+            seen += ds.num_examples()
     skipped = train.skipped_files + test.skipped_files
     assert skipped == [str(broken)] and seen == 29
     assert str(broken) in capfd.readouterr().err
+
+
+def test_the_default_split_seed_is_the_same_in_python_and_in_the_engine():
+    import inspect
+    from dl4j_bridge import jvm, lesson
+    engine = int(jvm.constant("org.dl4jbridge.datasets.FlowerDataSetIterator", "DEFAULT_SEED"))
+    assert D.DEFAULT_SPLIT_SEED == engine == 12345
+    assert inspect.signature(D.FlowerDataSetIterator.setup).parameters["seed"].default == engine
+    assert lesson.LessonSettings().seed == engine
+
+
+def test_a_cached_archive_from_another_address_is_used_not_set_aside(tmp_path, cache, monkeypatch):
+    """`evaluate` without the mirror setting: the default (public) address expects the public
+    checksum, but the cache holds the mirror's verified archive; it is used, offline or not."""
+    folder, digest = _mirror(tmp_path)
+    root = D.ensure_flowers(folder.as_uri(), progress=False)
+    for p in folder.iterdir():
+        p.unlink()   # nothing to download from any more
+    assert D.ensure_flowers(progress=False) == root                 # the public address, online
+    assert D.ensure_flowers(progress=False, offline=True) == root   # and offline
+    downloads = cache / "downloads"
+    assert not list(downloads.glob("*.bad")) and (downloads / D.FLOWERS_ARCHIVE).is_file()
+
+
+def test_downloads_and_extracted_folders_get_the_usual_permissions(tmp_path, cache):
+    import os
+    import stat
+    from dl4j_bridge.files import dir_mode, file_mode
+    folder, _ = _mirror(tmp_path)
+    root = D.ensure_flowers(folder.as_uri(), progress=False)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (file_mode(), dir_mode()) == (0o666 & ~mask, 0o777 & ~mask)   # 0644 / 0755 under the usual 022
+    assert stat.S_IMODE((cache / "downloads" / D.FLOWERS_ARCHIVE).stat().st_mode) == file_mode()
+    assert stat.S_IMODE(root.stat().st_mode) == dir_mode()

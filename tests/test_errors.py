@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dl4j_bridge import arrays, jvm
-from dl4j_bridge.errors import InvalidArgumentError, JavaError, python_class_for, EngineIOError
+from dl4j_bridge.errors import ArgumentError, InvalidArgumentError, JavaError, python_class_for, EngineIOError
 
 
 def test_engine_exception_arrives_typed_with_class_and_message():
@@ -54,5 +54,7 @@ def test_superclass_decides_the_python_type():
 
 
 def test_bad_dtype_is_refused_before_reaching_the_engine():
-    with pytest.raises(InvalidArgumentError, match="dtype"):
+    with pytest.raises(ArgumentError, match="dtype") as e:
         arrays.to_java(np.array(["a", "b"]))
+    # A Python-side refusal is its own class, not a Java error with a made-up Java class name.
+    assert not isinstance(e.value, JavaError) and isinstance(e.value, ValueError)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from dl4j_bridge.errors import InvalidArgumentError
+from dl4j_bridge.errors import ArgumentError, InvalidArgumentError
 from dl4j_bridge.evaluation import Evaluation
 
 
@@ -92,13 +92,13 @@ def test_bad_input_raises_typed_errors():
     ev = Evaluation(labels=["a", "b", "c"])
     with pytest.raises(InvalidArgumentError, match="3 classes.*5 columns"):
         ev.eval(np.eye(5), np.eye(5))
-    with pytest.raises(InvalidArgumentError, match="must both be"):
+    with pytest.raises(ArgumentError, match="must both be"):
         ev.eval(np.eye(3), np.eye(3)[:2])
     with pytest.raises(InvalidArgumentError, match="NaN"):
         ev.eval(np.eye(3)[:1], np.array([[np.nan, 0, 0]]))
-    with pytest.raises(InvalidArgumentError, match="unknown class label"):
+    with pytest.raises(ArgumentError, match="unknown class label"):
         ev.precision("zebra")
-    with pytest.raises(InvalidArgumentError, match="square"):
+    with pytest.raises(ArgumentError, match="square"):
         Evaluation.from_confusion([[1, 2, 3]])
     with pytest.raises(InvalidArgumentError, match="not a DL4J Evaluation JSON"):
         Evaluation.from_dl4j_json('{"a": 1}')

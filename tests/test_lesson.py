@@ -111,3 +111,93 @@ def test_evaluate_and_predict_reuse_the_saved_model(two_runs, lesson_env, shared
     out = _cli(["predict", "--model", str(zip_path), *map(str, daisy)], lesson_env)
     lines = [line for line in out.splitlines() if line.strip()]
     assert len(lines) == 2 and all("daisy" in line for line in lines)
+
+
+def test_settings_and_metadata_record_the_learning_rate_and_momentum_used(two_runs):
+    from dl4j_bridge.serializer import read_metadata
+    runs, _, _ = two_runs
+    settings = json.loads((runs / "a" / "settings.json").read_text())["lesson"]
+    assert (settings["learning_rate"], settings["momentum"]) == (0.01, 0.9)   # EfficientNet-Lite0's defaults
+    assert read_metadata(runs / "a" / "model.zip")["lesson"]["learning_rate"] == 0.01
+
+
+def test_run_directory_files_have_the_usual_permissions(two_runs):
+    import stat
+    from dl4j_bridge.files import dir_mode, file_mode
+    runs, _, _ = two_runs
+    assert stat.S_IMODE((runs / "a").stat().st_mode) == dir_mode()
+    for p in (runs / "a").iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == file_mode(), p.name   # model.zip is written by the engine
+
+
+def test_predict_takes_folders_and_keeps_going_past_an_unreadable_file(two_runs, lesson_env, tmp_path):
+    runs, _, _ = two_runs
+    cache = lesson_env["DL4J_BRIDGE_CACHE_DIR"]
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for p in sorted(Path(cache).rglob("daisy/*.jpg"))[:2]:
+        (photos / p.name).write_bytes(p.read_bytes())
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a JPEG")
+    r = subprocess.run([sys.executable, "-m", "dl4j_bridge.cli", "predict", "--model", str(runs / "a" / "model.zip"),
+                        "--top", "1", str(photos)], capture_output=True, text=True, env=lesson_env, cwd=REPO,
+                       timeout=300)
+    assert r.returncode == 1, r.stderr
+    lines = [line for line in r.stdout.splitlines() if line.strip()]
+    assert len(lines) == 2 and all("daisy" in line and line.count(",") == 0 for line in lines), r.stdout
+    assert "broken.jpg: unreadable" in r.stderr and "1 of 3 files could not be read" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_ctrl_c_ends_the_command_with_one_line(two_runs, lesson_env, tmp_path):
+    """SIGINT while the engine featurizes: the command ends with one line and status 130, and the run
+    directory it made is gone. (Python sees the signal once the engine call in progress returns: a
+    featurize pass, here ~30 s on a loaded machine; callbacks do not see it earlier, see the report.)"""
+    import signal
+    import threading
+    import time
+    run_dir = tmp_path / "interrupted"
+    env = {**lesson_env, "DL4J_BRIDGE_CACHE_DIR": str(tmp_path / "cache")}   # no feature cache hit: featurize runs
+    cached = Path(lesson_env["DL4J_BRIDGE_CACHE_DIR"])
+    (tmp_path / "cache").mkdir()
+    for part in ("downloads", "datasets"):   # reuse the fetched and extracted photos
+        (tmp_path / "cache" / part).symlink_to(cached / part)
+    p = subprocess.Popen([sys.executable, "-m", "dl4j_bridge.cli", "lesson", "--max-examples", "400", "--epochs", "1",
+                          "--batch-size", "8", "--run-dir", str(run_dir)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    seen = []
+    started = threading.Event()
+
+    def read():
+        for chunk in iter(lambda: p.stderr.read(1), ""):
+            seen.append(chunk)
+            if "featurize train" in "".join(seen[-200:]):
+                started.set()
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + 600
+    while not started.wait(1):
+        assert p.poll() is None and time.monotonic() < deadline, "".join(seen)[-2000:]
+    time.sleep(1)
+    p.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    assert p.wait(120) == 130, "".join(seen)[-2000:]
+    print(f"ended {time.monotonic() - t0:.1f} s after SIGINT")
+    time.sleep(0.5)
+    err = "".join(seen)
+    assert err.rstrip().endswith("dl4j-bridge lesson: interrupted") and "Traceback" not in err, err[-2000:]
+    assert not run_dir.exists()
+
+
+def test_the_readme_python_api_snippet_runs(two_runs, lesson_env, tmp_path):
+    """The README's "Python API in 20 lines" as written, on a 24-photo slice (max_examples added)."""
+    import re
+    readme = (REPO / "README.md").read_text()
+    code = re.search(r"## The Python API in 20 lines\n\n```python\n(.*?)```", readme, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 20
+    setup = "preprocessor=zoo_model.preprocessor)"
+    assert code.count(setup) == 1
+    code = code.replace(setup, "preprocessor=zoo_model.preprocessor, max_examples=24)")
+    code += "\nassert probs.shape == (16, 5), probs.shape\nprint('snippet ok')\n"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=lesson_env, cwd=tmp_path,
+                       timeout=900)
+    assert r.returncode == 0 and "snippet ok" in r.stdout, r.stderr[-3000:]
+    assert (tmp_path / "flowers.zip").is_file()

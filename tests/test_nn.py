@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dl4j_bridge.nn import CollectScoresIterationListener
-from dl4j_bridge.errors import InvalidArgumentError, InvalidStateError
+from dl4j_bridge.errors import ArgumentError, InvalidArgumentError, InvalidStateError
 from dl4j_bridge.nn import (Activation, ActivationLayer, Adam, BatchNormalization, ComputationGraph,
                             ComputationGraphConfiguration, ConvolutionLayer, DenseLayer, DropoutLayer, FrozenLayer,
                             GlobalPoolingLayer, InputType, LossFunction, MergeVertex, MultiLayerConfiguration,
@@ -149,11 +149,11 @@ def test_typed_errors():
         net.fit(x, np.zeros((6, 5), np.float32))
     with pytest.raises(InvalidArgumentError, match="fc2"):
         net.output(np.zeros((2, 7), np.float32))
-    with pytest.raises(InvalidArgumentError, match="minibatch"):
+    with pytest.raises(ArgumentError, match="minibatch"):
         net.output(np.zeros(4, np.float32))
-    with pytest.raises(InvalidArgumentError, match="no option"):
+    with pytest.raises(ArgumentError, match="no option"):
         DenseLayer(n_in=4, n_outs=3)
-    with pytest.raises(InvalidArgumentError, match="activation must be one of"):
+    with pytest.raises(ArgumentError, match="activation must be one of"):
         DenseLayer(n_in=4, n_out=3, activation="RELUX")
     with pytest.raises(InvalidStateError, match="fc_2"):
         (NeuralNetConfiguration.Builder().graph_builder().add_inputs("in")

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from dl4j_bridge import files, plots
-from dl4j_bridge.errors import InvalidArgumentError
+from dl4j_bridge.errors import ArgumentError
 
 FLOWERS = ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
 MATRIX = np.array([[120, 3, 4, 2, 4], [5, 101, 3, 2, 1], [2, 3, 140, 1, 7], [3, 2, 1, 122, 1], [4, 4, 9, 3, 110]])
@@ -77,7 +77,7 @@ def test_training_curve_png(tmp_path):
 
 def test_training_curve_skips_non_finite_scores(tmp_path):
     plots.save_training_curve(tmp_path / "t.png", [1.0, float("nan"), 0.5, float("inf"), 0.25])
-    with pytest.raises(InvalidArgumentError, match="diverged"):
+    with pytest.raises(ArgumentError, match="diverged"):
         plots.save_training_curve(tmp_path / "u.png", [float("nan")])
 
 
@@ -102,13 +102,13 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     (MATRIX, FLOWERS[:4], "4 labels"),
 ])
 def test_bad_confusion_input_is_rejected(tmp_path, matrix, labels, message):
-    with pytest.raises(InvalidArgumentError, match=message):
+    with pytest.raises(ArgumentError, match=message):
         plots.save_confusion_matrix(tmp_path / "x.png", matrix, labels)
     assert os.listdir(tmp_path) == []
 
 
 def test_empty_scores_are_rejected(tmp_path):
-    with pytest.raises(InvalidArgumentError, match="no scores"):
+    with pytest.raises(ArgumentError, match="no scores"):
         plots.save_training_curve(tmp_path / "x.png", [])
 
 

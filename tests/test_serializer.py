@@ -150,8 +150,8 @@ def test_corrupt_zip_through_the_engine_names_the_entry(fixtures_dir, tmp_path):
 
 
 def test_metadata_must_be_plain_json(tmp_path):
-    from dl4j_bridge.errors import InvalidArgumentError
-    with pytest.raises(InvalidArgumentError, match="not plain JSON"):
+    from dl4j_bridge.errors import ArgumentError
+    with pytest.raises(ArgumentError, match="not plain JSON"):
         serializer.ModelSerializer.write_model(object(), tmp_path / "x.zip", metadata={"bad": object()})
 
 
@@ -238,3 +238,53 @@ def test_python_graph_round_trip_continues_training_identically(tmp_path):
     net.fit(x, y)
     back.fit(x, y)
     np.testing.assert_array_equal(back.params(), net.params())
+
+
+def _fixture_configurations(fixtures_dir):
+    """(name, configuration.json text) of every DL4J-written model fixture."""
+    for z in all_model_zips(fixtures_dir):
+        with zipfile.ZipFile(z) as f:
+            yield z.name, f.read("configuration.json").decode("utf-8")
+    yield "legacy_frozen", (fixtures_dir / "legacy_frozen" / "configuration.json").read_text()
+
+
+def test_the_python_reader_agrees_with_the_engines_reader_on_every_fixture(fixtures_dir, tmp_path):
+    """DL4J's file format is known in one place: the no-JVM reader gives the engine's layer names,
+    classes, sizes, frozen flags and parameter counts for every DL4J-written fixture."""
+    from dl4j_bridge import jvm
+    count = 0
+    for name, text in _fixture_configurations(fixtures_dir):
+        z = tmp_path / f"{count}.zip"
+        with zipfile.ZipFile(z, "w") as out:
+            out.writestr("configuration.json", text)
+        py = serializer.read_model_info(z)
+        summary = jvm.static("org.dl4jbridge.util.ConfigSummary", "ofJson", text, name)
+        java_layers = [(str(jvm.invoke(l, "name")), str(jvm.invoke(l, "simpleClassName")), bool(jvm.invoke(l, "frozen")),
+                        int(jvm.invoke(l, "nIn")), int(jvm.invoke(l, "nOut")), int(jvm.invoke(l, "numParams")))
+                       for l in jvm.invoke(jvm.invoke(summary, "layers"), "toArray")]
+        py_layers = [(l.name, l.class_name, l.frozen, l.n_in, l.n_out, l.num_params) for l in py.layers]
+        assert py_layers == java_layers, name
+        assert py.num_params == int(jvm.invoke(summary, "numParams")) and not py.problems, name
+        count += 1
+    assert count == 13
+
+
+def test_supported_layers_are_the_ones_the_engine_reads():
+    from dl4j_bridge import jvm
+    engine = [str(x) for x in jvm.invoke(jvm.constant("org.dl4jbridge.nn.conf.serde.ConfigurationJson",
+                                                      "SUPPORTED_LAYERS"), "toArray")]
+    assert list(serializer.SUPPORTED_LAYERS) == engine
+
+
+def test_an_unsupported_layer_is_flagged_not_counted_as_zero(tmp_path):
+    conf = {"backprop": True, "confs": [
+        {"layer": {"@class": "org.deeplearning4j.nn.conf.layers.LSTM", "layerName": "lstm", "nin": 3, "nout": 4}},
+        {"layer": {"@class": "org.deeplearning4j.nn.conf.layers.OutputLayer", "layerName": "out", "nin": 4,
+                   "nout": 2}}]}
+    z = tmp_path / "lstm.zip"
+    with zipfile.ZipFile(z, "w") as out:
+        out.writestr("configuration.json", json.dumps(conf))
+    info = serializer.read_model_info(z)
+    assert info.layers[0].num_params is None and not info.layers[0].supported
+    assert info.num_params is None
+    assert len(info.problems) == 1 and "LSTM" in info.problems[0] and "ConvolutionLayer" in info.problems[0]

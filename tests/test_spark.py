@@ -135,9 +135,9 @@ def _jobs(spark):
 
 def test_missing_model_zip_fails_on_the_driver_before_any_task(spark, tmp_path):
     from dl4j_bridge import spark as dspark
-    from dl4j_bridge.errors import ConfigError, ModelFormatError
+    from dl4j_bridge.errors import ArgumentError, ModelFormatError
     before = _jobs(spark)
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ArgumentError, match="does not exist"):
         dspark.SparkImageModel(spark, tmp_path / "nope.zip", labels=["a"])
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04 truncated")

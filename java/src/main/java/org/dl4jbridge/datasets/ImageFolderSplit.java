@@ -18,12 +18,18 @@ import java.util.stream.Stream;
 /**
  * DL4J's train/test split of an image folder as the flower lesson makes it (DL4J_SPEC 8.3):
  * {@code FileSplit(root, ALLOWED_FORMATS, rng)} then {@code BalancedPathFilter} and
- * {@code sample(filter, trainPercent, 100 - trainPercent)}, with one change: DL4J lists files in
- * the order the filesystem returns them, so its split differs between machines; here every folder's
- * entries are sorted by name (String order) before the same seeded steps, which makes the split the
- * same on every filesystem. The steps, all drawing from one {@code java.util.Random(seed)}:
+ * {@code sample(filter, trainPercent, 100 - trainPercent)}, with one change by default: DL4J lists
+ * files in the order the filesystem returns them (directory order: on ext4 a hash order that differs
+ * between machines and copies of the same folder), so its split of the same photos with the same seed
+ * differs between machines; here ({@link Listing#SORTED}) every folder's entries are sorted by name
+ * (String order) before the same seeded steps, which makes the split the same on every filesystem.
+ * {@link Listing#FILESYSTEM} keeps the directory order instead and then gives exactly the file lists
+ * DL4J 1.0.0-M2.1 gives on the same machine (compat's FlowerSplitCompatTest checks both).
+ * The steps, all drawing from one {@code java.util.Random(seed)}:
  * <ol>
- *   <li>list files breadth-first, keeping names that end with an allowed extension (case-sensitive);</li>
+ *   <li>list files breadth-first (a folder's files, in listing order, before those of its sub-folders,
+ *       which are queued in listing order), keeping names that end with an allowed extension
+ *       (case-sensitive);</li>
  *   <li>FileSplit's own Fisher-Yates pass over an index array: n - 1 draws that change nothing in
  *       the listing but advance the generator (kept so that a seed means what it means in DL4J);</li>
  *   <li>{@code Collections.shuffle(list, rng)}; group by parent folder name in order of first appearance;</li>
@@ -38,6 +44,14 @@ public final class ImageFolderSplit {
     /** DL4J's BaseImageLoader.ALLOWED_FORMATS, in its order. */
     public static final List<String> ALLOWED_FORMATS = List.of("tif", "jpg", "png", "jpeg", "bmp", "JPEG", "JPG", "TIF", "PNG");
 
+    /** The order a folder's entries are listed in, before the seeded shuffles. */
+    public enum Listing {
+        /** By name, String order: the same split on every machine (the default). */
+        SORTED,
+        /** As the filesystem returns them (DL4J's FileSplit): DL4J's split on this machine, which may differ on another. */
+        FILESYSTEM
+    }
+
     public record Result(List<Path> train, List<Path> test, List<String> labels, int filesFound, int perClass) {
         /** Examples per label in {@code part}, in label order. */
         public int[] classCounts(List<Path> part) {
@@ -50,10 +64,14 @@ public final class ImageFolderSplit {
     private ImageFolderSplit() {}
 
     public static Result split(Path root, int trainPercent, long seed) {
+        return split(root, trainPercent, seed, Listing.SORTED);
+    }
+
+    public static Result split(Path root, int trainPercent, long seed, Listing listing) {
         if (trainPercent <= 0 || trainPercent >= 100) {
             throw new IllegalArgumentException("trainPercent = " + trainPercent + " must be between 1 and 99 (the lesson uses 80)");
         }
-        List<Path> files = listImages(root);
+        List<Path> files = listImages(root, listing);
         Random rng = new Random(seed);
         for (int i = files.size() - 1; i > 0; i--) rng.nextInt(i + 1); // FileSplit's index shuffle (see class doc)
 
@@ -86,6 +104,12 @@ public final class ImageFolderSplit {
      * that would silently vanish from the labels).
      */
     public static List<Path> listImages(Path root) {
+        return listImages(root, Listing.SORTED);
+    }
+
+    /** {@link #listImages(Path)} with each folder's entries in the given order. */
+    public static List<Path> listImages(Path root, Listing listing) {
+        if (listing == null) throw new IllegalArgumentException("listing is null: pass Listing.SORTED or Listing.FILESYSTEM");
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("image folder " + root + " does not exist or is not a directory; pass the folder "
                     + "holding one sub-folder per class (for the flowers: .../flower_photos)");
@@ -96,7 +120,7 @@ public final class ImageFolderSplit {
         queue.add(root);
         while (!queue.isEmpty()) {
             Path dir = queue.poll();
-            List<Path> entries = sortedEntries(dir);
+            List<Path> entries = entries(dir, listing);
             int images = 0;
             for (Path e : entries) {
                 if (Files.isDirectory(e)) {
@@ -121,10 +145,10 @@ public final class ImageFolderSplit {
         return out;
     }
 
-    private static List<Path> sortedEntries(Path dir) {
+    private static List<Path> entries(Path dir, Listing listing) {
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> entries = new ArrayList<>(s.toList());
-            entries.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+            if (listing == Listing.SORTED) entries.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
             return entries;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the folder " + dir + ": " + e.getMessage(), e);

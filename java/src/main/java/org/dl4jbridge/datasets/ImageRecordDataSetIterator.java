@@ -2,21 +2,22 @@ package org.dl4jbridge.datasets;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
 
 /**
  * DL4J's {@code RecordReaderDataSetIterator} over an {@code ImageRecordReader}: minibatches of
@@ -25,8 +26,15 @@ import org.dl4jbridge.ndarray.NDArray;
  * after every {@link #reset()}.
  *
  * <p>Decoding runs ahead on {@code decoderThreads} background threads, up to {@code prefetch}
- * whole minibatches (pre-processor applied) waiting in order, so the consumer finds the next batch
- * ready. A photo whose bytes do not decode is skipped with a warning on stderr naming it (its batch
+ * minibatches in order. The background threads run at a lower CPU priority (Linux, {@link ThreadNice}):
+ * they use cores the consumer leaves idle but seldom preempt the engine's compute threads, whose
+ * parallel loops would otherwise wait for the one worker a decoder displaced (on 2 cores a decoder
+ * thread at normal priority can cost the network up to twice its own CPU time). Whatever photos of a batch
+ * are still undecoded when the consumer asks for it are decoded then by the consumer together with
+ * the engine's worker threads, photo by photo, so a slow background thread never leaves the cores
+ * idle. The pre-processor runs when the batch is handed out.
+ *
+ * <p>A photo whose bytes do not decode is skipped with a warning on stderr naming it (its batch
  * is one example shorter; {@link #skippedFiles()} lists them); a file that cannot be read at all
  * fails the batch with an {@link UncheckedIOException} naming it.
  */
@@ -40,7 +48,7 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
     private final int batchSize;
     private final int prefetch;
     private final ExecutorService pool;
-    private final ArrayDeque<Future<DataSet>> ready = new ArrayDeque<>();
+    private final ArrayDeque<PendingBatch> ready = new ArrayDeque<>();
     private final List<Path> skipped = Collections.synchronizedList(new ArrayList<>());
     private volatile DataSetPreProcessor preProcessor;
     private int submitted; // batches handed to the decoders since the last reset
@@ -71,7 +79,10 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
         int id = POOL_IDS.incrementAndGet();
         AtomicInteger n = new AtomicInteger();
         ThreadFactory daemons = r -> {
-            Thread t = new Thread(r, "dl4j-bridge-decoder-" + id + "-" + n.incrementAndGet());
+            Thread t = new Thread(() -> {
+                ThreadNice.lower();
+                r.run();
+            }, "dl4j-bridge-decoder-" + id + "-" + n.incrementAndGet());
             t.setDaemon(true); // a forgotten iterator must not keep the JVM alive
             return t;
         };
@@ -90,8 +101,7 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
     public synchronized boolean hasNext() {
         while (returned < numBatches()) {
             fill();
-            Future<DataSet> head = ready.peek();
-            if (await(head) != null) return true;
+            if (ready.peek().finish() != null) return true;
             ready.poll(); // every photo of that batch failed to decode: skip the empty batch
             returned++;
         }
@@ -101,7 +111,7 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
     @Override
     public synchronized DataSet next() {
         if (!hasNext()) throw new NoSuchElementException("no more minibatches: call reset() to start another epoch");
-        DataSet ds = await(ready.poll());
+        DataSet ds = ready.poll().finish();
         returned++;
         fill();
         return ds;
@@ -120,7 +130,7 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
     @Override
     public List<String> getLabels() { return labels; }
 
-    /** The pre-processor runs on the decoder threads; batches decoded before this call are decoded again. */
+    /** The pre-processor runs as each batch is handed out; batches decoding before this call are decoded again. */
     @Override
     public synchronized void setPreProcessor(DataSetPreProcessor preProcessor) {
         this.preProcessor = preProcessor;
@@ -130,6 +140,34 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
 
     @Override
     public DataSetPreProcessor getPreProcessor() { return preProcessor; }
+
+    /**
+     * Files (path, size, modification time) with their labels, image size, channel order,
+     * pre-processor and batch size; null when the pre-processor cannot describe itself. A file that
+     * cannot be stat'ed makes the description null too (the cache then hashes the data).
+     */
+    @Override
+    public String cacheIdentity() {
+        DataSetPreProcessor pre = preProcessor;
+        String preId = pre == null ? "none" : pre.cacheIdentity();
+        if (preId == null) return null;
+        StringBuilder sb = new StringBuilder("ImageRecordDataSetIterator v1")
+                .append("\nimage ").append(loader.height()).append('x').append(loader.width())
+                .append(' ').append(loader.channelOrder())
+                .append("\npreprocessor ").append(preId)
+                .append("\nbatch ").append(batchSize)
+                .append("\nlabels ").append(labels);
+        try {
+            for (int i = 0; i < files.size(); i++) {
+                Path f = files.get(i);
+                sb.append('\n').append(labelIndex[i]).append(' ').append(f.toAbsolutePath())
+                        .append(' ').append(Files.size(f)).append(' ').append(Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS));
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return sb.toString();
+    }
 
     public int totalExamples() { return files.size(); }
     public int totalOutcomes() { return labels.size(); }
@@ -150,57 +188,106 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
     private void fill() {
         if (closed) throw new IllegalStateException("this iterator was closed");
         while (ready.size() < prefetch && submitted < numBatches()) {
-            int b = submitted++;
-            DataSetPreProcessor pre = preProcessor;
-            ready.add(pool.submit(() -> decodeBatch(b, pre)));
+            PendingBatch p = new PendingBatch(submitted++, preProcessor);
+            ready.add(p);
+            pool.execute(p::work);
         }
     }
 
     private void cancelInFlight() {
-        for (Future<DataSet> f : ready) f.cancel(false);
+        for (PendingBatch p : ready) p.cancelled = true;
         ready.clear();
     }
 
-    private DataSet decodeBatch(int b, DataSetPreProcessor pre) {
-        int from = b * batchSize, to = Math.min(files.size(), from + batchSize);
-        int per = loader.imageLength();
-        NDArray features = NDArray.zeros(to - from, 3, loader.height(), loader.width());
-        int[] rows = new int[to - from];
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            Path file = files.get(i);
-            try {
-                loader.load(file, features.buffer(), features.offset() + n * per);
-                rows[n++] = labelIndex[i];
-            } catch (UnreadableImageException e) {
-                skipped.add(file);
-                System.err.println("dl4j-bridge: WARNING: skipping " + file + ": it does not decode as an image ("
-                        + e.getMessage() + ")");
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the image file " + file + ": " + e, e);
+    /**
+     * One minibatch being decoded: its photos are claimed one at a time by whichever thread comes
+     * first (a background decoder, or the consumer and the engine's workers in {@link #finish}).
+     */
+    private final class PendingBatch {
+        final int from, to;
+        final DataSetPreProcessor pre;
+        final NDArray features;
+        final boolean[] decoded;
+        final AtomicInteger nextPhoto;
+        final CountDownLatch photosLeft;
+        volatile boolean cancelled;
+        volatile RuntimeException failure;
+        private boolean finished;
+        private DataSet result;
+
+        PendingBatch(int b, DataSetPreProcessor pre) {
+            this.from = b * batchSize;
+            this.to = Math.min(files.size(), from + batchSize);
+            this.pre = pre;
+            this.features = NDArray.zeros(to - from, 3, loader.height(), loader.width());
+            this.decoded = new boolean[to - from];
+            this.nextPhoto = new AtomicInteger(from);
+            this.photosLeft = new CountDownLatch(to - from);
+        }
+
+        /** Decodes unclaimed photos until none is left (or the batch was dropped). */
+        void work() {
+            int per = loader.imageLength();
+            for (int i = nextPhoto.getAndIncrement(); i < to && !cancelled; i = nextPhoto.getAndIncrement()) {
+                Path file = files.get(i);
+                try {
+                    loader.load(file, features.buffer(), features.offset() + (i - from) * per);
+                    decoded[i - from] = true;
+                } catch (UnreadableImageException e) {
+                    skipped.add(file);
+                    System.err.println("dl4j-bridge: WARNING: skipping " + file + ": it does not decode as an image ("
+                            + e.getMessage() + ")");
+                } catch (IOException e) {
+                    failure = new UncheckedIOException("cannot read the image file " + file + ": " + e, e);
+                } catch (RuntimeException e) {
+                    failure = e;
+                } catch (Error e) {
+                    failure = new IllegalStateException("decoding " + file + " failed: " + e, e);
+                } finally {
+                    photosLeft.countDown();
+                }
             }
         }
-        if (n == 0) return null;
-        if (n < to - from) features = features.slice0(0, n).dup();
-        NDArray oneHot = NDArray.zeros(n, labels.size());
-        for (int r = 0; r < n; r++) oneHot.putAt(1f, r, rows[r]);
-        DataSet ds = new DataSet(features, oneHot);
-        ds.setLabelNames(labels);
-        if (pre != null) pre.preProcess(ds);
-        return ds;
-    }
 
-    private static DataSet await(Future<DataSet> f) {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) throw re;
-            if (c instanceof Error err) throw err;
-            throw new IllegalStateException("decoding failed: " + c, c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a decoded minibatch", e);
+        /** The finished minibatch (pre-processor applied), or null when none of its photos decoded. */
+        DataSet finish() {
+            if (finished) return result;
+            if (nextPhoto.get() < to) Parallel.range(Parallel.threads(), (lo, hi) -> work());
+            try {
+                photosLeft.await(); // photos a background decoder claimed and is still decoding
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a decoded minibatch", e);
+            }
+            if (failure != null) throw failure;
+            finished = true;
+            result = assemble();
+            return result;
+        }
+
+        private DataSet assemble() {
+            int n = 0;
+            for (boolean ok : decoded) if (ok) n++;
+            if (n == 0) return null;
+            NDArray x = features;
+            int[] rows = new int[n];
+            if (n < decoded.length) { // move the decoded photos together, in order
+                int per = loader.imageLength();
+                x = NDArray.zeros(n, 3, loader.height(), loader.width());
+                for (int k = 0, r = 0; k < decoded.length; k++) {
+                    if (!decoded[k]) continue;
+                    x.slice0(r, r + 1).assign(features.slice0(k, k + 1));
+                    rows[r++] = labelIndex[from + k];
+                }
+            } else {
+                for (int k = 0; k < n; k++) rows[k] = labelIndex[from + k];
+            }
+            NDArray oneHot = NDArray.zeros(n, labels.size());
+            for (int r = 0; r < n; r++) oneHot.putAt(1f, r, rows[r]);
+            DataSet ds = new DataSet(x, oneHot);
+            ds.setLabelNames(labels);
+            if (pre != null) pre.preProcess(ds);
+            return ds;
         }
     }
 }

@@ -15,6 +15,9 @@ public final class VGG16ImagePreProcessor implements DataSetPreProcessor {
         apply(dataSet.getFeatures(), -1);
     }
 
+    @Override
+    public String cacheIdentity() { return getClass().getName() + java.util.Arrays.toString(VGG_MEAN_OFFSET_BGR); }
+
     /** Adds the means back (DL4J: revertFeatures). */
     public void revertFeatures(NDArray features) {
         apply(features, +1);

@@ -366,8 +366,15 @@ public final class Evaluation {
         return macro(this::recallOrNaN);
     }
 
+    /**
+     * Macro F1 (or the positive class's, with two classes). With exactly two classes and macro
+     * averaging asked for ({@code binaryPositiveClass} null) DL4J 1.0.0-M2.1 still reports class 1's
+     * F1, not the average of both (while precision and recall are averaged); this does the same, so
+     * stats() prints DL4J's numbers: NaN when class 1 was neither present nor predicted.
+     */
     public double f1() {
         if (usesPositiveClass()) return f1(binaryPositiveClass);
+        if (numClasses == 2) return truePositives(1) + falsePositives(1) + falseNegatives(1) == 0 ? Double.NaN : f1(1);
         return macro(this::f1OrNaN);
     }
 

@@ -42,9 +42,9 @@ final class EvaluationStats {
                 .append(excludedSuffix(n, e.classesExcludedFromF1()));
         if (e.usesPositiveClass()) {
             int pos = e.getBinaryPositiveClass();
-            sb.append("\nPrecision, recall & F1: reported for positive class (class ").append(pos);
-            if (e.getLabelsList() != null) sb.append(" - \"").append(e.getLabelsList().get(pos)).append('"');
-            sb.append(") only");
+            // DL4J names the class even without labels: its index then stands in ("class 1 - \"1\"").
+            sb.append("\nPrecision, recall & F1: reported for positive class (class ").append(pos).append(" - \"")
+                    .append(e.getClassLabel(pos)).append("\") only");
         } else {
             sb.append("\nPrecision, recall & F1: macro-averaged (equally weighted avg. of ").append(n)
                     .append(" classes)");
@@ -56,7 +56,9 @@ final class EvaluationStats {
         }
         if (includeConfusion) {
             sb.append('\n').append(CONFUSION_RULE).append('\n').append(confusionMatrix(e));
-        } else {
+        } else if (n > CONFUSION_PRINT_MAX_CLASSES) {
+            // DL4J prints the note only where the matrix was left out for its size: stats(false, false)
+            // with 20 classes or fewer just ends the text.
             sb.append("\n\nNote: Confusion matrix not generated due to space requirements for ").append(n)
                     .append(" classes.\nUse stats(false,true) to generate anyway");
         }

@@ -9,6 +9,10 @@ import java.util.List;
  * {@code dl4jbridge.blas} (the Python side passes scipy-openblas32's library), the environment
  * variable {@code DL4J_BRIDGE_BLAS}, Debian's libopenblas, then the pure-Java fallback, which
  * announces itself once on stderr. {@code dl4jbridge.blas=java} forces the fallback.
+ *
+ * <p>{@code dl4jbridge.backend=cuda} (or {@code DL4J_BRIDGE_BACKEND=cuda}) selects the CUDA backend
+ * instead; when it cannot run, every use throws its typed
+ * {@link org.dl4jbridge.ndarray.cuda.CudaUnavailableException} (never a silent fall back to the CPU).
  */
 public final class Backends {
     private static final String[] SYSTEM_CANDIDATES = {
@@ -39,7 +43,22 @@ public final class Backends {
         return List.copyOf(tried);
     }
 
+    /** "cpu" (the default) or "cuda", from the system property, else the environment. */
+    public static String requestedKind() {
+        String kind = System.getProperty("dl4jbridge.backend");
+        if (kind == null || kind.isBlank()) kind = System.getenv("DL4J_BRIDGE_BACKEND");
+        kind = kind == null || kind.isBlank() ? "cpu" : kind.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!kind.equals("cpu") && !kind.equals("cuda")) {
+            throw new IllegalArgumentException("backend '" + kind + "' is unknown: use 'cpu' or 'cuda' "
+                    + "(dl4jbridge.backend / DL4J_BRIDGE_BACKEND)");
+        }
+        return kind;
+    }
+
     private static Backend choose() {
+        if (requestedKind().equals("cuda")) {
+            return new org.dl4jbridge.ndarray.cuda.CudaBackend(org.dl4jbridge.ndarray.cuda.CudaDevice.get());
+        }
         int threads = Parallel.threads();
         String requested = System.getProperty("dl4jbridge.blas");
         if (requested == null || requested.isBlank()) requested = System.getenv("DL4J_BRIDGE_BLAS");

@@ -11,9 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
@@ -37,7 +34,7 @@ public final class AtomicFiles {
                     "cannot write " + target + ": its directory does not exist");
         }
         if (Files.isDirectory(abs)) throw new IOException("cannot write " + target + ": it is a directory");
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        Path tmp = newTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         boolean done = false;
         try {
             keepPermissions(abs, tmp);
@@ -63,13 +60,30 @@ public final class AtomicFiles {
      * Temporary files are created owner-only (0600); the saved file should instead be as readable
      * as the file it replaces, or rw-r--r-- when new, like a file written in place.
      */
+    /** A replaced file keeps its permissions; a new one has the usual ones (0666 under the umask, from newTempFile). */
     private static void keepPermissions(Path target, Path tmp) throws IOException {
-        if (!Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) return;
-        Set<PosixFilePermission> perms = Files.exists(target)
-                ? Files.getPosixFilePermissions(target)
-                : PosixFilePermissions.fromString("rw-r--r--");
-        Files.setPosixFilePermissions(tmp, perms);
+        if (!Files.exists(target) || !Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) return;
+        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
     }
+
+    /**
+     * A new empty file in {@code dir} with a unique name and the permissions any program's new file
+     * gets (0666 under the process's umask, usually 0644). {@code Files.createTempFile} would make it
+     * 0600, and the renamed result (a model zip, cached features, downloaded weights) unreadable to
+     * the rest of a team.
+     */
+    public static Path newTempFile(Path dir, String prefix, String suffix) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path p = dir.resolve(prefix + Long.toUnsignedString(RANDOM.nextLong(), 36) + suffix);
+            try {
+                return Files.createFile(p);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) throw e;
+            }
+        }
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Makes the rename itself durable where the platform allows it (Linux does; Windows cannot). */
     private static void syncDirectory(Path dir) {

@@ -29,6 +29,11 @@ public record ConfigSummary(ModelKind kind, List<Layer> layers) {
         return layers.stream().filter(Layer::frozen).map(Layer::name).toList();
     }
 
+    /** Summarizes configuration.json text of any DL4J release (upgraded first, refusing what the engine cannot run). */
+    public static ConfigSummary ofJson(String json, String source) throws ModelFormatException {
+        return of(LegacyConfigUpgrader.upgrade(LegacyConfigUpgrader.parse(json, source), source), source);
+    }
+
     /** Summarizes a configuration already passed through {@link LegacyConfigUpgrader#upgrade}. */
     public static ConfigSummary of(JsonNode upgraded, String source) throws ModelFormatException {
         ModelKind kind = LegacyConfigUpgrader.kindOf(upgraded, source);

@@ -3,6 +3,7 @@ package org.dl4jbridge.util;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.dl4jbridge.nn.conf.serde.ConfigurationJson;
 
 /**
  * Name tables of DL4J's configuration dialects (DL4J_SPEC 3.2–3.7): the wrapper-object names of
@@ -67,14 +68,10 @@ final class LegacyNames {
             "Cropping2D", LAYERS + "convolutional.Cropping2D",
             "RBM", LAYERS + "RBM");
 
-    /** Layer classes dl4j-bridge runs. */
-    static final Set<String> SUPPORTED_LAYERS = Set.of(
-            LAYERS + "ConvolutionLayer", LAYERS + "Convolution2D", LAYERS + "SubsamplingLayer",
-            LAYERS + "Pooling2D", LAYERS + "DenseLayer", LAYERS + "OutputLayer", LAYERS + "LossLayer",
-            LAYERS + "CnnLossLayer", LAYERS + "DropoutLayer", LAYERS + "ActivationLayer",
-            LAYERS + "BatchNormalization", LAYERS + "GlobalPoolingLayer", LAYERS + "ZeroPaddingLayer",
-            LAYERS + "Upsampling2D", LAYERS + "DepthwiseConvolution2D", LAYERS + "SeparableConvolution2D",
-            LAYERS + "LocalResponseNormalization", LAYERS + "convolutional.Cropping2D", FROZEN, FROZEN_BACKPROP);
+    /** Layer classes dl4j-bridge runs: exactly the ones the configuration reader builds (DL4J's full names). */
+    static final Set<String> SUPPORTED_LAYERS = ConfigurationJson.SUPPORTED_LAYERS.stream()
+            .map(s -> s.equals("FrozenLayer") ? FROZEN : s.equals("FrozenLayerWithBackprop") ? FROZEN_BACKPROP : LAYERS + s)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /** Layer classes that hold parameters or updater settings (DL4J's BaseLayer subclasses). */
     static final Set<String> BASE_LAYERS = Set.of(
@@ -101,10 +98,8 @@ final class LegacyNames {
             "ReverseTimeSeriesVertex", GRAPH + "rnn.ReverseTimeSeriesVertex",
             "DuplicateToTimeSeriesVertex", GRAPH + "rnn.DuplicateToTimeSeriesVertex");
 
-    static final Set<String> SUPPORTED_VERTICES = Set.of(
-            GRAPH + "LayerVertex", GRAPH + "MergeVertex", GRAPH + "ElementWiseVertex", GRAPH + "SubsetVertex",
-            GRAPH + "PreprocessorVertex", GRAPH + "ScaleVertex", GRAPH + "ShiftVertex", GRAPH + "L2NormalizeVertex",
-            GRAPH + "FrozenVertex");
+    static final Set<String> SUPPORTED_VERTICES = ConfigurationJson.SUPPORTED_VERTICES.stream().map(s -> GRAPH + s)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     static final Map<String, String> PREPROCESSOR_WRAPPERS = map(
             "cnnToFeedForward", PREPROC + "CnnToFeedForwardPreProcessor",

@@ -165,7 +165,12 @@ public class EfficientNetLite0 extends ZooModel {
      * later calls restore that.
      */
     public ComputationGraph initPretrained(Path pth) throws IOException {
-        return EfficientNetLite0Import.loadOrConvert(this, pth);
+        return initPretrained(pth, null);
+    }
+
+    /** As {@link #initPretrained(Path)}, reporting the conversion's steps (done, 4, step) when it converts. */
+    public ComputationGraph initPretrained(Path pth, org.dl4jbridge.bridge.ProgressListener listener) throws IOException {
+        return EfficientNetLite0Import.loadOrConvert(this, pth, listener);
     }
 
     /** Where the converted DL4J zip is cached: {@code <resources dir>/models/efficientnet-lite0/...}. */

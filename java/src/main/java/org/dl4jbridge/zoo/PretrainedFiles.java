@@ -50,7 +50,7 @@ public final class PretrainedFiles {
 
     private static void download(String url, Path dest, long adler32) throws IOException {
         Files.createDirectories(dest.getParent());
-        Path tmp = Files.createTempFile(dest.getParent(), "." + dest.getFileName() + ".", ".part");
+        Path tmp = org.dl4jbridge.util.AtomicFiles.newTempFile(dest.getParent(), "." + dest.getFileName() + ".", ".part");
         try {
             Adler32 sum = new Adler32();
             try (InputStream in = open(url, dest, adler32); OutputStream out = Files.newOutputStream(tmp)) {
@@ -103,5 +103,17 @@ public final class PretrainedFiles {
             for (int n; (n = in.read(buf)) > 0; ) sum.update(buf, 0, n);
         }
         return sum.getValue();
+    }
+
+    /** The SHA-256 of a file as lowercase hex (how PyPI and pip identify files). */
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this Java runtime lacks SHA-256", e);
+        }
     }
 }

@@ -26,7 +26,14 @@ import org.dl4jbridge.nn.weights.WeightInit;
  * it. (DL4J's own VGG16.init() names its vertices "0".."20" instead; the lesson needs the Keras names.)
  */
 public class VGG16 extends ZooModel {
-    public static final String INPUT = "input_2";
+    /**
+     * The input vertex of DL4J's pretrained ImageNet file: "input_1", as DL4J prints it for
+     * initPretrained()'s graph (a user's printed summary; the Keras JSON in dl4j-examples says
+     * "input_2", but that is not the file). Code that works on a restored pretrained graph reads the name
+     * from its configuration (getNetworkInputs()); this constant only names the random-init graph.
+     * compat/'s Vgg16ZooTest compares the names with the file's configuration.json where it is cached.
+     */
+    public static final String INPUT = "input_1";
     public static final long IMAGENET_ADLER32 = 3501732770L;
     public static final long CIFAR10_ADLER32 = 2192260131L;
     public static final long VGGFACE_ADLER32 = 2706403553L;
@@ -90,11 +97,26 @@ public class VGG16 extends ZooModel {
                 .graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(inputShape[1], inputShape[2], inputShape[0]));
-        String x = INPUT;
-        int channels = inputShape[0];
+        String x = addConvolutionBase(g, INPUT, inputShape[0]);
+        int channels = BLOCKS[BLOCKS.length - 1][1];
+        int h = inputShape[1] / 32, w = inputShape[2] / 32;
+        g.addVertex("flatten", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(h, w, channels)), x);
+        g.addLayer("fc1", new DenseLayer.Builder().nIn((long) h * w * channels).nOut(4096).activation(Activation.RELU).build(), "flatten");
+        g.addLayer("fc2", new DenseLayer.Builder().nIn(4096).nOut(4096).activation(Activation.RELU).build(), "fc1");
+        g.addLayer("predictions", new DenseLayer.Builder().nIn(4096).nOut(numClasses).activation(Activation.SOFTMAX).build(), "fc2");
+        return g.setOutputs("predictions").build();
+    }
+
+    /**
+     * The 13 Same-mode 3x3 convolutions with ReLU and the five 2x2 max pools (Truncate: an odd size
+     * drops its last row and column, like Keras's 'valid' pooling), named block1_conv1 ... block5_pool
+     * as in DL4J's pretrained file and Keras; shared with {@link VGG16Conv}. Returns the last vertex.
+     */
+    static String addConvolutionBase(ComputationGraphConfiguration.GraphBuilder g, String input, int channels) {
+        String x = input;
         for (int b = 0; b < BLOCKS.length; b++) {
             for (int c = 1; c <= BLOCKS[b][0]; c++) {
-                String name = "block" + (b + 1) + "_conv" + c;
+                String name = convName(b, c);
                 g.addLayer(name, new ConvolutionLayer.Builder(3, 3).stride(1, 1).nIn(channels).nOut(BLOCKS[b][1])
                         .convolutionMode(ConvolutionMode.Same).activation(Activation.RELU).build(), x);
                 channels = BLOCKS[b][1];
@@ -105,12 +127,24 @@ public class VGG16 extends ZooModel {
                     .convolutionMode(ConvolutionMode.Truncate).build(), x);
             x = pool;
         }
-        int h = inputShape[1] / 32, w = inputShape[2] / 32;
-        g.addVertex("flatten", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(h, w, channels)), x);
-        g.addLayer("fc1", new DenseLayer.Builder().nIn((long) h * w * channels).nOut(4096).activation(Activation.RELU).build(), "flatten");
-        g.addLayer("fc2", new DenseLayer.Builder().nIn(4096).nOut(4096).activation(Activation.RELU).build(), "fc1");
-        g.addLayer("predictions", new DenseLayer.Builder().nIn(4096).nOut(numClasses).activation(Activation.SOFTMAX).build(), "fc2");
-        return g.setOutputs("predictions").build();
+        return x;
+    }
+
+    /** The convolution layers' names in order with their [nOut, nIn]: block1_conv1 [64, 3] ... block5_conv3 [512, 512]. */
+    static java.util.LinkedHashMap<String, int[]> convolutionShapes(int inputChannels) {
+        java.util.LinkedHashMap<String, int[]> out = new java.util.LinkedHashMap<>();
+        int channels = inputChannels;
+        for (int b = 0; b < BLOCKS.length; b++) {
+            for (int c = 1; c <= BLOCKS[b][0]; c++) {
+                out.put(convName(b, c), new int[] {BLOCKS[b][1], channels});
+                channels = BLOCKS[b][1];
+            }
+        }
+        return out;
+    }
+
+    private static String convName(int block, int conv) {
+        return "block" + (block + 1) + "_conv" + conv;
     }
 
     /** DL4J-style builder: numClasses, seed, updater, inputShape. */

@@ -66,6 +66,29 @@ class ImageFolderSplitTest {
         }
     }
 
+    /** Listing.FILESYSTEM (DL4J's directory order, checked against DL4J in compat): same files, same seeded steps. */
+    @Test
+    void filesystemListingKeepsDirectoryOrder() throws Exception {
+        Path root = makeTree(4);
+        List<Path> sorted = ImageFolderSplit.listImages(root);
+        List<Path> fs = ImageFolderSplit.listImages(root, ImageFolderSplit.Listing.FILESYSTEM);
+        assertEquals(new java.util.HashSet<>(sorted), new java.util.HashSet<>(fs));
+        List<Path> expected = new ArrayList<>();
+        try (var classes = Files.list(root)) {
+            for (Path dir : classes.filter(Files::isDirectory).toList()) {
+                try (var files = Files.list(dir)) {
+                    files.filter(p -> !p.toString().endsWith(".txt") && !p.toString().endsWith(".md")).forEach(expected::add);
+                }
+            }
+        }
+        assertEquals(expected, fs);
+        ImageFolderSplit.Result a = ImageFolderSplit.split(root, 80, 7, ImageFolderSplit.Listing.FILESYSTEM);
+        ImageFolderSplit.Result b = ImageFolderSplit.split(root, 80, 7, ImageFolderSplit.Listing.FILESYSTEM);
+        assertEquals(a.train(), b.train());
+        assertEquals(List.of("alpha", "beta", "gamma"), a.labels());
+        assertEquals(12, a.train().size());
+    }
+
     @Test
     void listingIsBreadthFirstAndSorted() throws Exception {
         Path root = makeTree(3);

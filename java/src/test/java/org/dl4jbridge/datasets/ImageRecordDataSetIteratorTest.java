@@ -129,6 +129,46 @@ class ImageRecordDataSetIteratorTest {
         }
     }
 
+    /**
+     * Photos are decoded by whichever thread claims them first (the background decoder, or the
+     * consumer with the engine's workers when it arrives early); every batch must still hold each
+     * photo exactly as the loader decodes it alone, in file order, with a corrupt photo left out.
+     */
+    @Test
+    void batchesEqualPhotoByPhotoDecodingWhoeverDecodes() throws Exception {
+        java.util.Random rnd = new java.util.Random(3);
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 29; i++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(23 + i % 5, 19 + i % 3,
+                    java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+            for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) img.setRGB(x, y, rnd.nextInt());
+            files.add(TestImages.write(img, tmp.resolve("c" + i % 3).resolve("n" + i + ".png")));
+        }
+        Path corrupt = tmp.resolve("c2").resolve("broken.jpg");
+        Files.write(corrupt, new byte[] {(byte) 0xFF, (byte) 0xD8, 9, 9});
+        files.add(11, corrupt);
+        NativeImageLoader loader = new NativeImageLoader(7, 5, 3);
+        for (int[] threadsAndPrefetch : new int[][] {{1, 1}, {2, 3}}) {
+            try (ImageRecordDataSetIterator it = new ImageRecordDataSetIterator(files, LABELS, loader, 8,
+                    threadsAndPrefetch[0], threadsAndPrefetch[1])) {
+                List<Path> expected = new ArrayList<>(files);
+                expected.remove(corrupt);
+                int seen = 0;
+                while (it.hasNext()) {
+                    DataSet ds = it.next();
+                    for (int r = 0; r < ds.numExamples(); r++, seen++) {
+                        Path file = expected.get(seen);
+                        assertArrayEquals(loader.asMatrix(file).toFloatArray(), ds.getFeatures().slice0(r, r + 1).dup().toFloatArray(),
+                                file.toString());
+                        assertEquals(LABELS.indexOf(ImageFolderSplit.labelOf(file)), labelOf(ds.getLabels(), r));
+                    }
+                }
+                assertEquals(29, seen);
+                assertEquals(List.of(corrupt), it.skippedFiles());
+            }
+        }
+    }
+
     @Test
     void refusesBadArguments() throws Exception {
         List<Path> files = photos(1);

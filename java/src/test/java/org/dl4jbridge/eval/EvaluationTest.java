@@ -80,6 +80,27 @@ class EvaluationTest {
         assertEquals((5.0 / 7 + 2.0 / 3) / 2, e.precision(), 1e-12);
     }
 
+    /** DL4J 1.0.0-M2.1's behaviour, checked against DL4J itself in compat's EvaluationStatsCompatTest. */
+    @Test
+    void twoClassesWithMacroAveragingKeepClassOnesF1AsDl4jDoes() {
+        Evaluation e = Evaluation.fromConfusion(new long[][] {{27, 8}, {17, 28}}, null);
+        assertTrue(e.stats().contains("reported for positive class (class 1 - \"1\") only"), e.stats());
+        e.setBinaryPositiveClass(null);
+        assertEquals((27.0 / 44 + 28.0 / 36) / 2, e.precision(), 1e-12);  // averaged
+        assertEquals(e.f1(1), e.f1(), 0.0);                                // not averaged
+        assertTrue(e.stats().contains("\n F1 Score:        0.6914\n"), e.stats());
+        e = Evaluation.fromConfusion(new long[][] {{9, 0}, {0, 0}}, null);
+        e.setBinaryPositiveClass(null);
+        assertTrue(Double.isNaN(e.f1()), "class 1 neither present nor predicted");
+    }
+
+    @Test
+    void statsWithoutConfusionPrintsTheNoteOnlyAboveTwentyClasses() {
+        Evaluation e = Evaluation.fromConfusion(new long[][] {{2, 1, 0}, {0, 3, 0}, {1, 0, 4}}, null);
+        assertTrue(e.stats(false, false).endsWith("3 classes)\n\n\n=================================================================="),
+                e.stats(false, false));
+    }
+
     @Test
     void exactPowerOfTenGetsNoLeadingSpaceAsInDl4j() {
         Evaluation e = Evaluation.fromConfusion(new long[][] {{100, 3}, {7, 9}}, null);

@@ -73,6 +73,12 @@ public final class Convolution2D {
     /** Writes {@code act(conv(x, w) + b)} into {@code out} ([N, nOut, outH, outW], contiguous). */
     public static void forward(NDArray x, NDArray w, NDArray b, Conv2DConfig cfg, int groups, FusedActivation act,
                                NDArray out) {
+        forward(x, w, b, cfg, groups, act, out, WinogradConfig.DEFAULT);
+    }
+
+    /** As above, with Winograd's settings given (same-JVM A/B benchmarks and tests compare them). */
+    public static void forward(NDArray x, NDArray w, NDArray b, Conv2DConfig cfg, int groups, FusedActivation act,
+                               NDArray out, WinogradConfig winograd) {
         ConvGeometry g = validate(x, w, b, cfg, groups);
         int n = x.size(0), cin = x.size(1), cout = w.size(0);
         requireShape(out, "output", n, cout, g.outH(), g.outW());
@@ -85,8 +91,8 @@ public final class Convolution2D {
             DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out);
             return;
         }
-        if (Winograd.applies(g, cin / groups, cout, groups)) {
-            Winograd.forward(x, w, b, g, act, out);
+        if (Winograd.applies(winograd, g, cin / groups, cout, groups)) {
+            Winograd.forward(winograd, x, w, b, g, act, out);
             return;
         }
         new ForwardPlan(x, w, b, g, groups, act, out).run();

@@ -49,31 +49,19 @@ final class Winograd {
 
     /** Channels per work item of the shared-block transforms (threads take items as they finish). */
     private static final int CHANNEL_GROUP = 16;
-    // Switches for tests (the fields) and for same-JVM A/B benchmarks (system properties
-    // dl4jbridge.conv.noWinograd, .winogradTile=F2|F3, .winogradBlasThreads, read per call so that
-    // org.dl4jbridge.bench.NetworkAB can flip them between batches).
-    /** Off makes every convolution take the im2col path. */
-    static volatile boolean enabled = true;
-    /** The tile size to use for every layer instead of {@link #tileFor}'s choice. */
-    static volatile Tile forcedTile;
-    /** Below this many input channels the GEMMs are too short for BLAS (VGG16's 3-channel first layer). */
-    static volatile int minInputChannels = 16;
+    // The switches (on/off, forced tile, block budgets, GEMM scheduling) are a WinogradConfig passed
+    // with each call. Their measured defaults, and why:
+    //  - minInputChannels 16: below it the GEMMs are too short for BLAS (VGG16's 3-channel first layer);
+    //  - blockBudget 8 M floats: the larger of the transformed-input and GEMM-output blocks (shared blocks);
+    //  - gemmPerThread: shared blocks send the tile positions' GEMMs to whichever thread is free, each
+    //    GEMM on one thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). On
+    //    2 cores shared with other jobs, BLAS's fixed split of every GEMM waited on a descheduled thread
+    //    and VGG16's deep layers took several times longer; on a quieter machine the per-thread GEMMs
+    //    were as fast or slightly faster;
+    //  - perThreadMaxChannels 128: layers with at most this many input and output channels use
+    //    per-thread blocks, of perThreadBudget 512 K floats (2 MB; a core has 2.5 MB of L2).
     /** F(3x3)'s rounding grows with the channels summed: measured within bound up to 512. */
     static final int F3_MAX_INPUT_CHANNELS = 512;
-    /** Floats of the larger of the transformed-input and GEMM-output blocks (shared blocks). */
-    static volatile int blockBudget = Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20);
-    /**
-     * Shared blocks: the tile positions' GEMMs go to whichever thread is free, each GEMM on one
-     * thread, when there are at least 4 per thread (otherwise BLAS threads each GEMM). On 2 cores
-     * shared with other jobs, BLAS's fixed split of every GEMM waited on a descheduled thread and
-     * VGG16's deep layers took several times longer; on a quieter machine the per-thread GEMMs were
-     * as fast or slightly faster.
-     */
-    static volatile boolean gemmPerThread = true;
-    /** Layers with at most this many input and output channels use per-thread blocks. */
-    static volatile int perThreadMaxChannels = Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128);
-    /** Floats of transformed input plus GEMM output per per-thread block (2 MB, a core has 2.5 MB of L2). */
-    static volatile int perThreadBudget = Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10);
 
     private Winograd() {}
 
@@ -84,10 +72,10 @@ final class Winograd {
     static final long MAX_TRANSFORMED_WEIGHTS = 32L << 20;
 
     /** Whether Winograd computes this convolution (same sums, reordered). */
-    static boolean applies(ConvGeometry g, int cinG, int cout, int groups) {
+    static boolean applies(WinogradConfig s, ConvGeometry g, int cinG, int cout, int groups) {
         Conv2DConfig c = g.cfg();
-        return enabled && !Boolean.getBoolean("dl4jbridge.conv.noWinograd") && groups == 1
-                && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1 && c.dH() == 1 && c.dW() == 1 && cinG >= minInputChannels && g.outH() >= 2 && g.outW() >= 2
+        return s.enabled() && groups == 1
+                && c.kH() == 3 && c.kW() == 3 && c.sH() == 1 && c.sW() == 1 && c.dH() == 1 && c.dW() == 1 && cinG >= s.minInputChannels() && g.outH() >= 2 && g.outW() >= 2
                 && (long) Tile.F3.positions * cinG * cout <= MAX_TRANSFORMED_WEIGHTS;
     }
 
@@ -99,16 +87,8 @@ final class Winograd {
      * forced per run): F(2x2) was faster for VGG16's 64-channel layer at 224 and its 14x14 layers
      * at batch 16 (400 tiles), F(3x3) for the 56x56 and 28x28 layers.
      */
-    static Tile tileFor(ConvGeometry g, int cin, int batch) {
-        if (forcedTile != null) return forcedTile;
-        String forced = System.getProperty("dl4jbridge.conv.winogradTile");
-        if (forced != null) {
-            if (!forced.equals("F2") && !forced.equals("F3")) {
-                throw new IllegalArgumentException("system property dl4jbridge.conv.winogradTile is '" + forced
-                        + "'; use F2 or F3, or clear it to let each layer choose");
-            }
-            return Tile.valueOf(forced);
-        }
+    static Tile tileFor(WinogradConfig s, ConvGeometry g, int cin, int batch) {
+        if (s.tile() != null) return s.tile();
         if (cin > F3_MAX_INPUT_CHANNELS || cin < 128) return Tile.F2;
         long f3Tiles = (long) batch * Tile.F3.count(g.outH()) * Tile.F3.count(g.outW());
         boolean cheaper = Tile.F3.cost(g.outH(), g.outW()) <= 0.8 * Tile.F2.cost(g.outH(), g.outW());
@@ -116,8 +96,8 @@ final class Winograd {
     }
 
     /** {@code out = act(conv(x, w) + b)}; all arrays contiguous, shapes validated by the caller. */
-    static void forward(NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
-        new Plan(x, w, b, g, tileFor(g, x.size(1), x.size(0)), act, out).run();
+    static void forward(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
+        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, out).run();
     }
 
     private static final class Plan {
@@ -125,6 +105,7 @@ final class Winograd {
         final ConvGeometry g;
         final Tile tile;
         final int m, alpha, xi;
+        final WinogradConfig s;
         final FusedActivation act;
         final float[] bias;
         final int n, cin, cout, ho, wo, tilesH, tilesW;
@@ -132,7 +113,8 @@ final class Winograd {
         final ConvWorkspace ws = ConvWorkspace.get();
         final FloatBuffer u;
 
-        Plan(NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out) {
+        Plan(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out) {
+            this.s = s;
             this.x = x; this.out = out; this.g = g; this.act = act;
             this.tile = tile; this.m = tile.m; this.alpha = tile.alpha; this.xi = tile.positions;
             this.bias = b == null ? null : b.toFloatArray();
@@ -143,7 +125,7 @@ final class Winograd {
         }
 
         void run() {
-            if (Math.max(cin, cout) <= perThreadMaxChannels) runPerThreadBlocks();
+            if (Math.max(cin, cout) <= s.perThreadMaxChannels()) runPerThreadBlocks();
             else runSharedBlocks();
         }
 
@@ -155,7 +137,7 @@ final class Winograd {
          */
         void runPerThreadBlocks() {
             int tileRows = n * tilesH;
-            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, perThreadBudget / ((long) xi * (cin + cout) * tilesW)));
+            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, s.perThreadBudget() / ((long) xi * (cin + cout) * tilesW)));
             int blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock;
             blas.singleThreaded(() -> Parallel.dynamic(blocks, blk -> {
                 ConvWorkspace local = ConvWorkspace.get();
@@ -179,7 +161,7 @@ final class Winograd {
         void runSharedBlocks() {
             int tileRows = n * tilesH;
             long perTileRow = (long) xi * Math.max(cin, cout) * tilesW;
-            int maxRows = (int) Math.max(1, Math.min(tileRows, blockBudget / perTileRow));
+            int maxRows = (int) Math.max(1, Math.min(tileRows, s.blockBudget() / perTileRow));
             int blocks = (tileRows + maxRows - 1) / maxRows;
             int rowsPerBlock = (tileRows + blocks - 1) / blocks; // equal blocks: no short last GEMM
             for (int r0 = 0; r0 < tileRows; r0 += rowsPerBlock) runSharedBlock(r0, Math.min(tileRows, r0 + rowsPerBlock));
@@ -193,7 +175,7 @@ final class Winograd {
             long t0 = System.nanoTime();
             Parallel.dynamic(groupsOf(cin), i -> transformInput(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
             long t1 = System.nanoTime();
-            if (gemmPerThread && !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads") && xi >= 4 * Parallel.threads()) {
+            if (s.gemmPerThread() && xi >= 4 * Parallel.threads()) {
                 blas.singleThreaded(() -> Parallel.dynamic(xi, p -> gemm(p, v, mm, tiles)));
             } else {
                 gemms(v, mm, tiles);

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.dl4jbridge.bridge.Interrupts;
+import org.dl4jbridge.bridge.ProgressListener;
 import org.dl4jbridge.datasets.DataSet;
 import org.dl4jbridge.datasets.DataSetIterator;
 import org.dl4jbridge.eval.Evaluation;
@@ -184,8 +186,10 @@ public class ComputationGraph {
                     gn = bl.getGradientNormalization();
                     threshold = bl.getGradientNormalizationThreshold();
                 }
+                // Fixed: frozen, or a running statistic the layer maintains itself (BatchNormalization's mean/var).
+                boolean fixed = frozen || c.isRunningStatistic(e.key());
                 segs.add(new NetworkUpdater.Segment(names.get(v), e.key(), paramStart[v] + e.offset(), e.length(), u,
-                        frozen ? List.of() : c.getRegularizationByParam(e.key()), gn, threshold));
+                        fixed ? List.of() : c.getRegularizationByParam(e.key()), gn, threshold, fixed));
             }
         }
         return new NetworkUpdater(segs);
@@ -496,7 +500,10 @@ public class ComputationGraph {
     public void fit(DataSetIterator it) {
         requireInit();
         if (!it.hasNext() && it.resetSupported()) it.reset();
-        while (it.hasNext()) fit(it.next());
+        while (it.hasNext()) {
+            Interrupts.check("training");
+            fit(it.next());
+        }
         conf.setEpochCount(conf.getEpochCount() + 1);
         for (TrainingListener l : listeners) l.onEpochEnd(this, conf.getEpochCount());
     }
@@ -512,13 +519,23 @@ public class ComputationGraph {
     /** Classification evaluation over the remaining minibatches (reset first if exhausted), inference mode. */
     public Evaluation evaluate(DataSetIterator it) { return evaluate(it, it.getLabels()); }
 
-    public Evaluation evaluate(DataSetIterator it, List<String> labels) {
+    public Evaluation evaluate(DataSetIterator it, List<String> labels) { return evaluate(it, labels, null); }
+
+    /** As {@link #evaluate(DataSetIterator)}, reporting each evaluated minibatch to {@code listener} (done, -1, ""). */
+    public Evaluation evaluate(DataSetIterator it, ProgressListener listener) {
+        return evaluate(it, it.getLabels(), listener);
+    }
+
+    public Evaluation evaluate(DataSetIterator it, List<String> labels, ProgressListener listener) {
         requireInit();
         if (!it.hasNext() && it.resetSupported()) it.reset();
         Evaluation e = labels == null ? new Evaluation() : new Evaluation(labels);
+        int done = 0;
         while (it.hasNext()) {
+            Interrupts.check("evaluation");
             DataSet ds = it.next();
             e.eval(ds.getLabels(), outputSingle(ds.getFeatures()));
+            if (listener != null) listener.progress(++done, -1, "");
         }
         return e;
     }

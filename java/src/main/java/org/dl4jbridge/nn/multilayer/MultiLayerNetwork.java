@@ -110,6 +110,10 @@ public class MultiLayerNetwork {
 
     public Evaluation evaluate(DataSetIterator it) { return g().evaluate(it); }
 
+    public Evaluation evaluate(DataSetIterator it, org.dl4jbridge.bridge.ProgressListener listener) {
+        return g().evaluate(it, listener);
+    }
+
     /** DL4J's MultiLayerNetwork table: LayerName (LayerType), nIn,nOut, TotalParams, ParamsShape. */
     public String summary() { return g().layerSummary(); }
 

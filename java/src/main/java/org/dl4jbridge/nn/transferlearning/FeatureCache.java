@@ -103,7 +103,7 @@ public final class FeatureCache {
         Path target = fileFor(key);
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            Path tmp = org.dl4jbridge.util.AtomicFiles.newTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             try {
                 write(tmp, batches);
                 moveAtomically(tmp, target);

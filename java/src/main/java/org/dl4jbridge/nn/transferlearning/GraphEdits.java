@@ -30,7 +30,9 @@ import org.dl4jbridge.nn.weights.IWeightInit;
  *   <li>the fine-tune configuration, on every existing layer (DL4J_SPEC 5.2);</li>
  *   <li>nOut replacements (with their consumers' nIn), then nIn replacements;</li>
  *   <li>removals (with or without connections; they commute);</li>
- *   <li>additions, inputs before the vertices that consume them, ties by name;</li>
+ *   <li>additions, in the order of the calls: DL4J's vertex order, which fixes the topological order
+ *       and so the parameter layout (compat/'s TransferLearningConfigTest; an added vertex may take a
+ *       later-added one as input);</li>
  *   <li>network inputs and outputs;</li>
  *   <li>freezing: the feature-extractor vertices and all their ancestors (DL4J_SPEC 5.3).</li>
  * </ol>
@@ -231,6 +233,7 @@ final class GraphEdits {
                 }
                 next.setNIn(r.size());
                 if (r.schemeNext() != null) next.setWeightInitFn(r.schemeNext());
+                keepOriginalUpdater(e.getKey(), next);
                 reinit.add(e.getKey());
             }
         }
@@ -239,6 +242,18 @@ final class GraphEdits {
             FeedForwardLayer layer = resetForReplace(c, r.name(), r.scheme());
             layer.setNIn(r.size());
             reinit.add(r.name());
+        }
+    }
+
+    /**
+     * DL4J rebuilds the consumer of an nOutReplace'd layer from the original layer, whose updater is
+     * already set, so the fine-tune configuration's updater does not reach it (its l2 and dropout,
+     * unset in the original, do). Measured against DL4J 1.0.0-M2.1 in compat/'s TransferLearningConfigTest.
+     */
+    private void keepOriginalUpdater(String name, FeedForwardLayer next) {
+        if (fineTune == null || !(original.getVertices().get(name) instanceof LayerVertex lv)) return;
+        if (unwrap(lv.getLayer()) instanceof org.dl4jbridge.nn.conf.layers.BaseLayer orig && orig.getIUpdater() != null) {
+            next.setIUpdater(orig.getIUpdater().clone());
         }
     }
 
@@ -282,7 +297,7 @@ final class GraphEdits {
 
     private void applyAdditions(ComputationGraphConfiguration c, Set<String> reinit) {
         NeuralNetConfiguration.Builder global = globalBuilder();
-        for (Addition a : additionsInDependencyOrder()) {
+        for (Addition a : additions.values()) {
             if (c.getVertices().containsKey(a.name()) || c.getNetworkInputs().contains(a.name())) {
                 throw new IllegalArgumentException("addLayer/addVertex('" + a.name() + "'): the graph already has a vertex of that "
                         + "name; remove it first with removeVertexKeepConnections(\"" + a.name() + "\") (keeps its consumers "
@@ -298,29 +313,6 @@ final class GraphEdits {
             c.getVertexInputs().put(a.name(), new ArrayList<>(a.inputs()));
             reinit.add(a.name());
         }
-    }
-
-    /** Added vertices after the added vertices they take as input; otherwise by name. */
-    private List<Addition> additionsInDependencyOrder() {
-        List<Addition> pending = new ArrayList<>(additions.values());
-        pending.sort(Comparator.comparing(Addition::name));
-        List<Addition> out = new ArrayList<>();
-        Set<String> placed = new HashSet<>();
-        while (!pending.isEmpty()) {
-            Addition next = null;
-            for (Addition a : pending) {
-                boolean ready = a.inputs().stream().noneMatch(in -> additions.containsKey(in) && !placed.contains(in));
-                if (ready) { next = a; break; }
-            }
-            if (next == null) {
-                throw new IllegalArgumentException("the added vertices form a cycle: "
-                        + pending.stream().map(a -> a.name() + " <- " + a.inputs()).toList());
-            }
-            pending.remove(next);
-            placed.add(next.name());
-            out.add(next);
-        }
-        return out;
     }
 
     NeuralNetConfiguration.Builder globalBuilder() {

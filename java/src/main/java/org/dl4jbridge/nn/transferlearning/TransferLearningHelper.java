@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import org.dl4jbridge.bridge.ProgressListener;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.bridge.ProgressListener;
 import org.dl4jbridge.datasets.DataSet;
 import org.dl4jbridge.datasets.DataSetIterator;
@@ -25,13 +25,26 @@ import org.dl4jbridge.nn.graph.ComputationGraph;
  * DL4J_SPEC 5.7): {@link #featurize} runs the frozen part, {@link #fitFeaturized} trains the
  * unfrozen subset graph and copies its parameters back into the original graph.
  *
- * <p>With a {@link #setFeatureCache feature cache}, {@link #featurize(DataSetIterator, String)}
- * stores the featurized minibatches on disk under a key made of the frozen part (configuration
- * and parameters), the boundary vertices and the input data, so a second run of a lesson skips
- * the expensive forward pass.
+ * <p>With a {@link #setFeatureCache feature cache}, {@link #featurize(DataSetIterator)} stores the
+ * featurized minibatches on disk under a key made of the frozen part (configuration and
+ * parameters), the boundary vertices and the iterator's own description of its data
+ * ({@link DataSetIterator#cacheIdentity()}: files with size and modification time, image size,
+ * channel order, pre-processor, batch size), or a hash of the data itself when it has none. The
+ * caller passes no name for the data, so a stale name can never bring back stale features.
+ *
+ * <p>The unfrozen subgraph trains with its own updater; its parameters, updater state and
+ * iteration/epoch counts are copied back into the original graph after every fit (and from it
+ * when the helper is made), so saving the original saves the trained state, as full-graph
+ * training would.
  */
 public class TransferLearningHelper {
-    private static final int HASH_CHUNK = 1 << 20;
+    /**
+     * Floats hashed per chunk: 256 KB, under half a G1 region, so the chunk is an ordinary young
+     * object. (4 MB chunks, one per parameter array, made the key of EfficientNet-Lite0's 250
+     * arrays allocate 1 GB of humongous garbage per featurize call and grew the committed heap
+     * to about 1 GB.)
+     */
+    private static final int HASH_CHUNK = 1 << 16;
 
     private final ComputationGraph original;
     private final List<String> frozen;
@@ -87,6 +100,7 @@ public class TransferLearningHelper {
         // Freezing rebuilds the updater (its state restarts), so a graph that is already frozen is left alone.
         if (!toFreeze.isEmpty()) graph.freezeLayersInPlace(toFreeze);
         this.unfrozen = buildUnfrozenGraph(graph);
+        copyTrainingState(original, unfrozen);
     }
 
     private boolean isFrozenAtRuntime(String name, GraphVertex v) {
@@ -163,29 +177,19 @@ public class TransferLearningHelper {
     /** "hit", "miss", "corrupt (...), rebuilt", or "off" / "unused". */
     public String lastCacheStatus() { return cache == null ? "off" : cache.lastStatus(); }
 
-    /** Featurizes every remaining minibatch of {@code source} (using the cache when set; the data identity is hashed from the data). */
+    /** Featurizes every minibatch of {@code source} into memory (through the cache when one is set). */
     public DataSetIterator featurize(DataSetIterator source) { return featurize(source, null); }
 
     /**
-     * Featurizes all of {@code source} into memory. {@code dataIdentity} names the data for the
-     * cache key (e.g. file list, sizes, split seed, pre-processor); when null the minibatches
-     * themselves are hashed, which reads the data once more but never trusts a stale name.
-     */
-    public DataSetIterator featurize(DataSetIterator source, String dataIdentity) {
-        return featurize(source, dataIdentity, null);
-    }
-
-    /**
-     * As {@link #featurize(DataSetIterator, String)}, reporting each featurized minibatch to
+     * As {@link #featurize(DataSetIterator)}, reporting each featurized minibatch to
      * {@code listener} (done minibatches, -1, ""), or once (n, n, "cached") on a cache hit.
      */
-    public DataSetIterator featurize(DataSetIterator source, String dataIdentity, ProgressListener listener) {
+    public DataSetIterator featurize(DataSetIterator source, ProgressListener listener) {
         if (source == null) throw new IllegalArgumentException("featurize: the iterator is null");
         requireSingleBoundary();
         List<String> labels = source.getLabels();
         if (cache == null) return new FeaturizedIterator(featurizeAll(source, listener), labels);
-        String identity = dataIdentity != null ? "name:" + dataIdentity : "content:" + contentHash(source);
-        String key = FeatureCache.key("dl4j-bridge featurized v1", frozenPartHash(), String.join(",", boundary), identity);
+        String key = cacheKey(source);
         Optional<List<DataSet>> hit = cache.load(key);
         if (hit.isPresent()) {
             if (listener != null) listener.progress(hit.get().size(), hit.get().size(), "cached");
@@ -197,10 +201,22 @@ public class TransferLearningHelper {
         return new FeaturizedIterator(batches, labels);
     }
 
+    /**
+     * The feature-cache key of {@code source}: the frozen part, the boundary, and the iterator's own
+     * configuration (or, for an iterator that cannot describe its data, a hash of the data).
+     */
+    String cacheKey(DataSetIterator source) {
+        String described = source.cacheIdentity();
+        String identity = described != null ? "iterator:" + described : "content:" + contentHash(source);
+        return FeatureCache.key("dl4j-bridge featurized v2", frozenPartHash(), String.join(",", boundary), identity);
+    }
+
     private List<DataSet> featurizeAll(DataSetIterator source, ProgressListener listener) {
         List<DataSet> out = new ArrayList<>();
         try {
+            if (!source.hasNext() && source.resetSupported()) source.reset();
             while (source.hasNext()) {
+                Interrupts.check("featurizing");
                 out.add(featurize(source.next()));
                 if (listener != null) listener.progress(out.size(), -1, "");
             }
@@ -228,6 +244,9 @@ public class TransferLearningHelper {
         part.getVertexInputs().keySet().retainAll(frozen);
         part.setNetworkOutputs(boundary);
         part.clearTopologicalOrder();
+        // Training counts are in the JSON but the features do not depend on them.
+        part.setIterationCount(0);
+        part.setEpochCount(0);
         java.security.MessageDigest md = FeatureCache.sha256();
         md.update(part.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (String name : frozen) {
@@ -241,10 +260,11 @@ public class TransferLearningHelper {
     }
 
     /** Hashes shape and values in chunks: VGG16's fc1 weights alone are 411 MB, too much to copy at once. */
-    private static void hashArray(java.security.MessageDigest md, NDArray a) {
+    static void hashArray(java.security.MessageDigest md, NDArray a) {
         md.update(Arrays.toString(a.shape()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         NDArray c = a.isContiguous() ? a : a.dup();
-        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(HASH_CHUNK * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int chunkFloats = Math.max(1, Math.min(HASH_CHUNK, c.length()));
+        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(chunkFloats * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int start = 0; start < c.length(); start += HASH_CHUNK) {
             int n = Math.min(HASH_CHUNK, c.length() - start);
             java.nio.FloatBuffer src = c.buffer().duplicate();
@@ -281,5 +301,13 @@ public class TransferLearningHelper {
 
     private void copyBack() {
         GraphRuntime.copyLayers(unfrozen, original, unfrozenLayers);
+        copyTrainingState(unfrozen, original);
+    }
+
+    /** Updater state of the unfrozen layers and the iteration/epoch counts, from one graph to the other. */
+    private void copyTrainingState(ComputationGraph from, ComputationGraph to) {
+        to.getUpdater().copyStateFrom(from.getUpdater(), unfrozenLayers);
+        to.getConfiguration().setIterationCount(from.getIterationCount());
+        to.getConfiguration().setEpochCount(from.getEpochCount());
     }
 }

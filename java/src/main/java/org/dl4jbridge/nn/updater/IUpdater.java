@@ -28,6 +28,13 @@ public abstract class IUpdater implements Cloneable {
     /** Number of state values for {@code numParams} parameters. */
     public abstract long stateSize(long numParams);
 
+    /**
+     * The value every state entry starts at before the first update: 0 for most rules; RmsProp's
+     * running mean of squared gradients starts at its epsilon, as in DL4J (checked against DL4J
+     * 1.0.0-M2.1 in compat/'s EngineToDl4jTest and SameTrainingTest).
+     */
+    public float initialStateValue() { return 0f; }
+
     /** Learning rate at this iteration/epoch (NaN for updaters without one). */
     public abstract double getLearningRate(int iteration, int epoch);
 

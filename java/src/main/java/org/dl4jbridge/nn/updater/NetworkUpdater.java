@@ -14,13 +14,21 @@ import org.dl4jbridge.ndarray.NDArray;
  *
  * <p>One step: gradient / minibatch size, the layer's gradient normalization/clipping, then per block
  * L1/L2 added to the gradient, the updater rule, weight decay added to the update, and
- * {@code theta -= update}. NoOp blocks (frozen layers, batch-norm
- * running statistics) leave their parameters untouched.
+ * {@code theta -= update}. Fixed segments (frozen layers, batch-norm running statistics, which the
+ * layer updates itself) are left untouched. A trainable parameter whose updater is NoOp is not: as in
+ * DL4J 1.0.0-M2.1, NoOp passes the (averaged, regularized) gradient through unchanged and the step
+ * subtracts it (measured against DL4J in compat/'s SameTrainingTest).
  */
 public final class NetworkUpdater {
     /** One parameter of one layer and where it lies in the flat parameter vector. */
     public record Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization,
-                          GradientNormalization normalization, double threshold) {
+                          GradientNormalization normalization, double threshold, boolean fixed) {
+        /** A segment that the updater changes ({@code fixed} false). */
+        public Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization,
+                       GradientNormalization normalization, double threshold) {
+            this(layer, param, offset, length, updater, regularization, normalization, threshold, false);
+        }
+
         public Segment(String layer, String param, int offset, int length, IUpdater updater, List<Regularization> regularization) {
             this(layer, param, offset, length, updater, regularization, GradientNormalization.None, 1.0);
         }
@@ -50,6 +58,10 @@ public final class NetworkUpdater {
         }
         if (!run.isEmpty()) stateOff = addBlock(run, stateOff);
         state = NDArray.zeros(stateOff);
+        for (Block b : blocks) {
+            float init = b.updater().initialStateValue();
+            if (init != 0f) state.flatSlice(b.stateOffset(), b.stateLength()).assign(init);
+        }
     }
 
     private int addBlock(List<Segment> run, int stateOff) {
@@ -76,6 +88,41 @@ public final class NetworkUpdater {
                     + state.length() + " (blocks: " + describe() + ")");
         }
         state.assign(newState.reshape(newState.length()));
+    }
+
+    /**
+     * Copies the updater state of every parameter of {@code layers} from {@code from}, a network
+     * updater over the same layers (TransferLearningHelper: the unfrozen subgraph and the full
+     * graph). Blocks may be cut differently in the two; a block's state is {@code k} vectors of the
+     * block's length (Adam: m then v), so each parameter's values are found per state vector.
+     */
+    public void copyStateFrom(NetworkUpdater from, java.util.Set<String> layers) {
+        for (Block b : blocks) {
+            for (Segment s : b.segments()) {
+                if (!layers.contains(s.layer())) continue;
+                Block fb = from.blockOf(s.layer(), s.param());
+                Segment fs = fb == null ? null : fb.segments().stream()
+                        .filter(x -> x.layer().equals(s.layer()) && x.param().equals(s.param())).findFirst().orElse(null);
+                if (fs == null || fs.length() != s.length() || !fb.updater().equals(b.updater())) {
+                    throw new IllegalStateException("cannot copy the updater state of " + s.layer() + "_" + s.param()
+                            + ": the other network's updater " + (fs == null ? "lacks it" : "differs (" + fb.updater()
+                            + " over " + fs.length() + " values, here " + b.updater() + " over " + s.length() + ")"));
+                }
+                int kinds = b.length() == 0 ? 0 : b.stateLength() / b.length();
+                for (int k = 0; k < kinds; k++) {
+                    int src = from.state.offset() + fb.stateOffset() + k * fb.length() + (fs.offset() - fb.paramOffset());
+                    int dst = state.offset() + b.stateOffset() + k * b.length() + (s.offset() - b.paramOffset());
+                    for (int i = 0; i < s.length(); i++) state.buffer().put(dst + i, from.state.buffer().get(src + i));
+                }
+            }
+        }
+    }
+
+    private Block blockOf(String layer, String param) {
+        for (Block b : blocks) {
+            for (Segment s : b.segments()) if (s.layer().equals(layer) && s.param().equals(param)) return b;
+        }
+        return null;
     }
 
     public String describe() {
@@ -105,15 +152,16 @@ public final class NetworkUpdater {
         float inv = divideByMiniBatch ? 1f / miniBatchSize : 1f;
         if (inv != 1f) {
             for (Segment s : segments) {
-                if (s.updater() instanceof NoOp) continue;
+                if (s.fixed()) continue;
                 int gOff = go + s.offset();
                 for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) * inv);
             }
         }
         normalize(g, go);
         for (Block b : blocks) {
-            if (b.updater() instanceof NoOp) continue;
+            if (b.segments().stream().allMatch(Segment::fixed)) continue;
             for (Segment s : b.segments()) {
+                if (s.fixed()) continue;
                 for (Regularization r : s.regularization()) {
                     if (r.applyStep() == Regularization.ApplyStep.BEFORE_UPDATER) r.apply(p, po + s.offset(), g, go + s.offset(), s.length(), 0);
                 }
@@ -121,12 +169,13 @@ public final class NetworkUpdater {
             b.updater().applyUpdater(g, go + b.paramOffset(), b.length(), st, so + b.stateOffset(), iteration, epoch);
             double lr = b.updater().getLearningRate(iteration, epoch);
             for (Segment s : b.segments()) {
+                if (s.fixed()) continue;
                 for (Regularization r : s.regularization()) {
                     if (r.applyStep() == Regularization.ApplyStep.POST_UPDATER) r.apply(p, po + s.offset(), g, go + s.offset(), s.length(), lr);
                 }
+                int pOff = po + s.offset(), gOff = go + s.offset();
+                for (int i = 0; i < s.length(); i++) p.put(pOff + i, p.get(pOff + i) - g.get(gOff + i));
             }
-            int pOff = po + b.paramOffset(), gOff = go + b.paramOffset();
-            for (int i = 0; i < b.length(); i++) p.put(pOff + i, p.get(pOff + i) - g.get(gOff + i));
         }
     }
 
@@ -139,7 +188,7 @@ public final class NetworkUpdater {
             List<Segment> layer = segments.subList(i, j);
             Segment first = layer.get(0);
             GradientNormalization gn = first.normalization();
-            if (gn != null && gn != GradientNormalization.None && !(first.updater() instanceof NoOp)) {
+            if (gn != null && gn != GradientNormalization.None && !first.fixed()) {
                 double t = first.threshold();
                 switch (gn) {
                     case ClipElementWiseAbsoluteValue -> {

@@ -2,7 +2,10 @@ package org.dl4jbridge.nn.updater;
 
 import java.nio.FloatBuffer;
 
-/** RmsProp: state r per parameter; {@code r = decay*r + (1-decay)*g^2; u = lr*g/sqrt(r+eps)}. Defaults lr 0.1, decay 0.95, eps 1e-8. */
+/**
+ * RmsProp: state r per parameter, starting at eps; {@code r = decay*r + (1-decay)*g^2; u = lr*g/(sqrt(r)+eps)}
+ * (DL4J 1.0.0-M2.1's rule and initial state, measured in compat/). Defaults lr 0.1, decay 0.95, eps 1e-8.
+ */
 public final class RmsProp extends IUpdater {
     public static final double DEFAULT_RMSPROP_LEARNING_RATE = 0.1;
     public static final double DEFAULT_RMSPROP_RMSDECAY = 0.95;
@@ -31,6 +34,7 @@ public final class RmsProp extends IUpdater {
     public double getRmsDecay() { return rmsDecay; }
     public double getEpsilon() { return epsilon; }
     @Override public long stateSize(long n) { return n; }
+    @Override public float initialStateValue() { return (float) epsilon; }
     @Override public double getLearningRate(int iteration, int epoch) { return scheduled(learningRate, iteration, epoch); }
     @Override public void applyUpdater(FloatBuffer g, int gOff, int n, FloatBuffer s, int sOff, int it, int ep) {
         float d = (float) rmsDecay, lr = (float) getLearningRate(it, ep), eps = (float) epsilon;
@@ -38,7 +42,7 @@ public final class RmsProp extends IUpdater {
             float gi = g.get(gOff + i);
             float r = d * s.get(sOff + i) + (1 - d) * gi * gi;
             s.put(sOff + i, r);
-            g.put(gOff + i, lr * gi / (float) Math.sqrt(r + eps));
+            g.put(gOff + i, lr * gi / ((float) Math.sqrt(r) + eps));
         }
     }
     @Override public RmsProp clone() { return (RmsProp) super.clone(); }

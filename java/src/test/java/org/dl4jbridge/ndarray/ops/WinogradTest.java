@@ -4,13 +4,13 @@ import static org.dl4jbridge.ndarray.ops.ConvReference.array;
 import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.testutil.Npz;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,20 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class WinogradTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
-    private final int defaultBudget = Winograd.blockBudget;
-
-    private final int defaultPerThreadBudget = Winograd.perThreadBudget;
-    private final int defaultPerThreadMax = Winograd.perThreadMaxChannels;
-
-    @AfterEach
-    void restore() {
-        Winograd.blockBudget = defaultBudget;
-        Winograd.perThreadBudget = defaultPerThreadBudget;
-        Winograd.perThreadMaxChannels = defaultPerThreadMax;
-        Winograd.forcedTile = null;
-        Winograd.gemmPerThread = true;
-        Winograd.enabled = true;
-    }
+    /** The built-in defaults, whatever -D options the test JVM got. */
+    private static final WinogradConfig DEFAULTS = new WinogradConfig(true, null, 16, 8 << 20, true, 128, 512 << 10);
 
     /**
      * Budget 1 makes every tile row its own block; 5000 splits images between blocks. Per-thread
@@ -47,21 +35,19 @@ class WinogradTest {
     @CsvSource({"F2,8388608,0,true", "F2,8388608,0,false", "F2,5000,100000,true", "F2,1,0,true", "F2,1,100000,true",
                 "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true"})
     void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax, boolean gemmPerThread) throws Exception {
-        Winograd.forcedTile = tile;
-        Winograd.gemmPerThread = gemmPerThread;
-        Winograd.blockBudget = budget;
-        Winograd.perThreadBudget = budget;
-        Winograd.perThreadMaxChannels = perThreadMax;
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget);
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_winograd.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
             int[] cfg = ConvReference.ints(c.get("cfg"));
             NDArray x = array(c.get("x")), w = array(c.get("w"));
             Conv2DConfig conf = ConvReference.config(cfg);
-            assertTrue(Winograd.applies(conf.geometry(x.size(2), x.size(3)), x.size(1), w.size(0), cfg[9]),
+            assertTrue(Winograd.applies(s, conf.geometry(x.size(2), x.size(3)), x.size(1), w.size(0), cfg[9]),
                     "case " + i + " should take the Winograd path");
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
-            NDArray y = Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]]);
+            ConvGeometry g = conf.geometry(x.size(2), x.size(3));
+            NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
+            Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]], y, s);
             assertClose("winograd " + tile + " case " + i + " (budget " + budget + ", per-thread max " + perThreadMax + ")",
                     c.get("y"), y, 1e-5);
         }
@@ -96,27 +82,37 @@ class WinogradTest {
         ConvGeometry fiveByFive = Conv2DConfig.of(5, 1, ConvolutionMode.Same).geometry(8, 8);
         ConvGeometry dilated = new Conv2DConfig(3, 3, 1, 1, 0, 0, 2, 2, ConvolutionMode.Truncate).geometry(9, 9);
         ConvGeometry plain = Conv2DConfig.of(3, 1, ConvolutionMode.Same).geometry(8, 8);
-        assertFalse(Winograd.applies(strided, 64, 64, 1));
-        assertFalse(Winograd.applies(fiveByFive, 64, 64, 1));
-        assertFalse(Winograd.applies(dilated, 64, 64, 1));
-        assertFalse(Winograd.applies(plain, 3, 64, 1), "3 input channels: GEMMs too short");
-        assertFalse(Winograd.applies(plain, 64, 64, 2), "grouped");
-        assertTrue(Winograd.applies(plain, 64, 64, 1));
-        assertFalse(Winograd.applies(plain, 4096, 4096, 1), "transformed weights would need 1 GB");
-        Winograd.enabled = false;
-        assertFalse(Winograd.applies(plain, 64, 64, 1));
+        assertFalse(Winograd.applies(DEFAULTS, strided, 64, 64, 1));
+        assertFalse(Winograd.applies(DEFAULTS, fiveByFive, 64, 64, 1));
+        assertFalse(Winograd.applies(DEFAULTS, dilated, 64, 64, 1));
+        assertFalse(Winograd.applies(DEFAULTS, plain, 3, 64, 1), "3 input channels: GEMMs too short");
+        assertFalse(Winograd.applies(DEFAULTS, plain, 64, 64, 2), "grouped");
+        assertTrue(Winograd.applies(DEFAULTS, plain, 64, 64, 1));
+        assertFalse(Winograd.applies(DEFAULTS, plain, 4096, 4096, 1), "transformed weights would need 1 GB");
+        assertFalse(Winograd.applies(DEFAULTS.with("enabled:false"), plain, 64, 64, 1));
     }
 
     /** F(3x3) only where GEMMs dominate (channels, tiles, flop saving); F(2x2) past F(3x3)'s accuracy range. */
     @Test
     void choosesTheTileSizeByChannelsTilesAndFlops() {
         Conv2DConfig same = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(224, 224), 64, 16));  // few channels
-        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(56, 56), 256, 16));   // 25*19² <= 0.8*16*28²
-        assertEquals(Winograd.Tile.F3, Winograd.tileFor(same.geometry(28, 28), 512, 16));   // 1600 tiles
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(14, 14), 512, 16));   // 400 tiles
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(28, 28), 512, 1));    // 100 tiles
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(4, 4), 256, 100));    // 25*2² > 16*2²
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(same.geometry(224, 224), 1024, 16)); // accuracy
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 16));  // few channels
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 256, 16));   // 25*19² <= 0.8*16*28²
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(28, 28), 512, 16));   // 1600 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 512, 16));   // 400 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(28, 28), 512, 1));    // 100 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(4, 4), 256, 100));    // 25*2² > 16*2²
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 1024, 16)); // accuracy
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS.with("tile:F3"), same.geometry(224, 224), 64, 16));
+    }
+
+    @Test
+    void settingsAreReadFromTheirTextForm() {
+        WinogradConfig c = DEFAULTS.with("tile:F3,gemmPerThread:false,blockBudget:5000,perThreadMaxChannels:0");
+        assertEquals(new WinogradConfig(true, Winograd.Tile.F3, 16, 5000, false, 0, 512 << 10), c);
+        assertEquals(DEFAULTS, c.with("tile:auto,gemmPerThread:true,blockBudget:8388608,perThreadMaxChannels:128"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F4"));
+        assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("speed:fast"));
     }
 }

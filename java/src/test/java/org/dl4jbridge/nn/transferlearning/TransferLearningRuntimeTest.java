@@ -176,10 +176,10 @@ class TransferLearningRuntimeTest {
         TransferLearningHelper helper = new TransferLearningHelper(lesson(original())).setFeatureCache(tmp);
         List<String> events = new ArrayList<>();
         org.dl4jbridge.bridge.ProgressListener l = (done, total, note) -> events.add(done + "/" + total + ":" + note);
-        helper.featurize(new ListIterator(batches(3, 2, 8)), "three batches", l);
+        helper.featurize(new ListIterator(batches(3, 2, 8)), l);
         assertEquals(List.of("1/-1:", "2/-1:", "3/-1:"), events);
         events.clear();
-        helper.featurize(new ListIterator(batches(3, 2, 8)), "three batches", l);
+        helper.featurize(new ListIterator(batches(3, 2, 8)), l);
         assertEquals(List.of("3/3:cached"), events);
     }
 

@@ -63,6 +63,9 @@ public class BatchNormalization extends FeedForwardLayer {
         return iUpdater;
     }
 
+    @Override
+    public boolean isRunningStatistic(String p) { return "mean".equals(p) || "var".equals(p) || "log10stdev".equals(p); }
+
     /** DL4J regularizes only weight and bias parameters; batch-norm parameters are neither. */
     @Override
     public java.util.List<org.dl4jbridge.nn.conf.regularization.Regularization> getRegularizationByParam(String p) {

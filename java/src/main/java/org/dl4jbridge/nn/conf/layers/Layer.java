@@ -50,6 +50,9 @@ public abstract class Layer implements Cloneable {
     /** Regularization terms for one parameter (weights and biases have separate lists). */
     public List<Regularization> getRegularizationByParam(String paramName) { return List.of(); }
 
+    /** Whether the layer maintains this parameter itself (running statistics), so the updater must leave it alone. */
+    public boolean isRunningStatistic(String paramName) { return false; }
+
     /** Fills fields this layer left unset from the global builder's values. */
     public void applyGlobalDefaults(NeuralNetConfiguration.Builder global) {}
 

@@ -26,6 +26,18 @@ import org.dl4jbridge.nn.conf.graph.PreprocessorVertex;
  * Legacy dialects (0.x wrapper objects) are converted to this form by the serde converter first.
  */
 public final class ConfigurationJson {
+    /**
+     * The layer classes (simple names) this reader builds: the one list every "supported layers"
+     * message quotes, and the one the file upgrader and the Python no-JVM reader accept.
+     */
+    public static final List<String> SUPPORTED_LAYERS = List.of("ActivationLayer", "BatchNormalization",
+            "ConvolutionLayer", "DenseLayer", "DepthwiseConvolution2D", "DropoutLayer", "FrozenLayer",
+            "FrozenLayerWithBackprop", "GlobalPoolingLayer", "OutputLayer", "SubsamplingLayer", "Upsampling2D",
+            "ZeroPaddingLayer");
+    /** The graph vertex classes (simple names) this reader builds. */
+    public static final List<String> SUPPORTED_VERTICES = List.of("ElementWiseVertex", "FrozenVertex", "LayerVertex",
+            "MergeVertex", "PreprocessorVertex");
+
     private ConfigurationJson() {}
 
     // ---- writing ----
@@ -250,8 +262,8 @@ public final class ConfigurationJson {
             }
             case "PreprocessorVertex" -> new PreprocessorVertex(ConfigObjectsJson.preProcessor(n.get("preProcessor"), where + ".preProcessor"));
             case "FrozenVertex" -> new FrozenVertex(readVertex(n.get("underlying"), where + ".underlying"));
-            default -> throw new InvalidConfigurationException(where + ": unsupported vertex class " + cls + " (supported: LayerVertex,"
-                    + " MergeVertex, ElementWiseVertex, PreprocessorVertex, FrozenVertex)");
+            default -> throw new InvalidConfigurationException(where + ": unsupported vertex class " + cls + " (supported: "
+                    + String.join(", ", SUPPORTED_VERTICES) + ")");
         };
     }
 

@@ -113,9 +113,8 @@ final class LayerJson {
             case "FrozenLayer" -> new FrozenLayer(read(n.get("layer"), where + ".layer"));
             case "FrozenLayerWithBackprop" -> new FrozenLayerWithBackprop(
                     read(Json.has(n, "underlying") ? n.get("underlying") : n.get("layer"), where + ".underlying"));
-            default -> throw new InvalidConfigurationException(where + ": unsupported layer class " + cls + " (supported: DenseLayer,"
-                    + " OutputLayer, ConvolutionLayer, DepthwiseConvolution2D, SubsamplingLayer, GlobalPoolingLayer, BatchNormalization,"
-                    + " ActivationLayer, DropoutLayer, Upsampling2D, ZeroPaddingLayer, FrozenLayer, FrozenLayerWithBackprop)");
+            default -> throw new InvalidConfigurationException(where + ": unsupported layer class " + cls + " (supported: "
+                    + String.join(", ", ConfigurationJson.SUPPORTED_LAYERS) + ")");
         };
         l.setLayerName(Json.str(n, "layerName", null));
         if (l instanceof FrozenLayer) return l;

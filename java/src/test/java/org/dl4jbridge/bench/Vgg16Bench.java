@@ -12,6 +12,7 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
 import org.dl4jbridge.ndarray.ops.Pooling2D;
 import org.dl4jbridge.ndarray.ops.PoolingType;
+import org.dl4jbridge.ndarray.ops.WinogradConfig;
 
 /**
  * VGG16 up to fc2 (DL4J_SPEC 4.3's graph: 3x3 Same convolutions with ReLU, 2x2 max pools, fc1
@@ -19,6 +20,8 @@ import org.dl4jbridge.ndarray.ops.PoolingType;
  * between two buffers sized for the largest layer, as an inference engine should.
  */
 final class Vgg16Bench {
+    /** Winograd's settings for the convolutions (NetworkAB switches them between batches). */
+    WinogradConfig winograd = WinogradConfig.DEFAULT;
     static final int[][] BLOCKS = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
     private static final Conv2DConfig CONV = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
     private static final Conv2DConfig POOL = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
@@ -70,7 +73,7 @@ final class Vgg16Bench {
                 ConvLayer l = convs.get(layer++);
                 NDArray y = BenchArrays.view(next, batch, cout, h, h);
                 long t0 = System.nanoTime();
-                Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y);
+                Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y, winograd);
                 long dt = System.nanoTime() - t0;
                 convNanos += dt;
                 layerSeconds[layer - 1] += dt / 1e9;
@@ -95,6 +98,10 @@ final class Vgg16Bench {
         BenchArrays.biasRelu(fc2, 0, batch, 4096, fc2B);
         return NDArray.wrap(fc2, 0, batch, 4096);
     }
+
+    /** The weights, for GpuVgg16Bench (same seed, same network on the GPU): conv i's [w, b], then fc1 and fc2 [w, b]. */
+    NDArray[] convWeights(int i) { return new NDArray[] {convs.get(i).w(), convs.get(i).b()}; }
+    NDArray[] fcWeights() { return new NDArray[] {fc1W, fc1B, fc2W, fc2B}; }
 
     void resetConvTiming() { convNanos = 0; convFlops = 0; java.util.Arrays.fill(layerSeconds, 0); }
     double convSeconds() { return convNanos / 1e9; }

@@ -35,6 +35,38 @@ public final class ConvNetBench {
         return out.toString();
     }
 
+    /**
+     * VGG16 to fc2 with every activation on the GPU (GpuVgg16Bench): images/s, the peak device memory
+     * the engine's buffers held, and the relative error of fc2 against the CPU engine on {@code checkBatch}
+     * images (0 skips the check).
+     */
+    public static String vgg16Cuda(int batch, int warmup, int iters, int checkBatch) {
+        Vgg16Bench weights = new Vgg16Bench(checkBatch > 0 ? checkBatch : 1, 224, 42);
+        ObjectNode out;
+        org.dl4jbridge.ndarray.cuda.DeviceBuffer.resetPeak();
+        try (GpuVgg16Bench net = new GpuVgg16Bench(weights, batch, 224)) {
+            NDArray input = BenchArrays.uniform(new SplittableRandom(7), 1f, batch, 3, 224, 224);
+            for (int i = 0; i < warmup; i++) net.forward(input);
+            out = timed(batch, iters, () -> net.forward(input));
+            out.put("backend", "cuDNN/cuBLAS, activations on the GPU (GpuVgg16Bench)");
+            out.put("peak_device_bytes", org.dl4jbridge.ndarray.cuda.DeviceBuffer.peakBytes());
+        }
+        if (checkBatch > 0) {
+            try (GpuVgg16Bench small = new GpuVgg16Bench(weights, checkBatch, 224)) {
+                NDArray x = weights.randomInput(11);
+                NDArray gpu = small.forward(x), cpu = weights.forward(x);
+                double diff = 0, ref = 0;
+                for (int i = 0; i < cpu.length(); i++) {
+                    double d = gpu.get(i) - cpu.get(i);
+                    diff += d * d;
+                    ref += (double) cpu.get(i) * cpu.get(i);
+                }
+                out.put("rel_error_vs_cpu", Math.sqrt(diff / Math.max(ref, 1e-300)));
+            }
+        }
+        return out.toString();
+    }
+
     /** EfficientNet-Lite0 to the pooled 1280-d features at 224x224 (BN folded). */
     public static String efficientNetLite0(int batch, int warmup, int iters) {
         EfficientNetLite0Bench net = new EfficientNetLite0Bench(batch, 224, 42);

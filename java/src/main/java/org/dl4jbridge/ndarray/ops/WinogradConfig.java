@@ -1,0 +1,87 @@
+package org.dl4jbridge.ndarray.ops;
+
+/**
+ * How {@link Convolution2D} uses Winograd's algorithm for 3x3 stride-1 convolutions, passed in with
+ * each call rather than read from global switches, so that two settings can run side by side in
+ * one JVM (tests, same-JVM A/B benchmarks) and a call never sees a half-changed setting.
+ *
+ * @param enabled              false sends every convolution down the im2col path
+ * @param tile                 the tile for every layer, or null to let each layer choose ({@link Winograd#tileFor})
+ * @param minInputChannels     below this many input channels the GEMMs are too short for BLAS
+ * @param blockBudget          floats of the larger of the transformed-input and GEMM-output blocks (shared blocks)
+ * @param gemmPerThread        shared blocks: each tile position's GEMM on one thread (true) or on all BLAS threads
+ * @param perThreadMaxChannels layers with at most this many input and output channels use per-thread blocks
+ * @param perThreadBudget      floats of transformed input plus GEMM output per per-thread block
+ */
+public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
+                             boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
+
+    /**
+     * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
+     * loads, by the JVM options {@code -Ddl4jbridge.conv.noWinograd=true},
+     * {@code .winogradTile=F2|F3}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
+     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}.
+     */
+    public static final WinogradConfig DEFAULT = fromSystemProperties();
+
+    public WinogradConfig {
+        if (minInputChannels < 1 || blockBudget < 1 || perThreadMaxChannels < 0 || perThreadBudget < 1) {
+            throw new IllegalArgumentException("WinogradConfig: minInputChannels, blockBudget and perThreadBudget must be "
+                    + "at least 1 and perThreadMaxChannels at least 0, got " + minInputChannels + ", " + blockBudget
+                    + ", " + perThreadBudget + ", " + perThreadMaxChannels);
+        }
+    }
+
+    static WinogradConfig fromSystemProperties() {
+        String tile = System.getProperty("dl4jbridge.conv.winogradTile");
+        return new WinogradConfig(!Boolean.getBoolean("dl4jbridge.conv.noWinograd"), tile == null ? null : parseTile(tile),
+                16, Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20),
+                !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads"),
+                Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128),
+                Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10));
+    }
+
+    private static Winograd.Tile parseTile(String name) {
+        try {
+            return Winograd.Tile.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Winograd tile '" + name + "': use F2 or F3, or leave it unset to let each "
+                    + "layer choose");
+        }
+    }
+
+    /**
+     * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
+     * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
+     * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N}); how the
+     * benchmarks name their variants.
+     */
+    public WinogradConfig with(String changes) {
+        WinogradConfig c = this;
+        if (changes == null || changes.isBlank()) return c;
+        for (String change : changes.split(",")) {
+            String[] kv = change.split(":", 2);
+            if (kv.length != 2) throw new IllegalArgumentException("Winograd setting '" + change + "': write name:value");
+            String v = kv[1].trim();
+            c = switch (kv[0].trim()) {
+                case "enabled" -> new WinogradConfig(Boolean.parseBoolean(v), c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
+                case "tile" -> new WinogradConfig(c.enabled, v.equals("auto") ? null : parseTile(v), c.minInputChannels,
+                        c.blockBudget, c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
+                case "minInputChannels" -> new WinogradConfig(c.enabled, c.tile, Integer.parseInt(v), c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
+                case "blockBudget" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, Integer.parseInt(v),
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
+                case "gemmPerThread" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        Boolean.parseBoolean(v), c.perThreadMaxChannels, c.perThreadBudget);
+                case "perThreadMaxChannels" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, Integer.parseInt(v), c.perThreadBudget);
+                case "perThreadBudget" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, Integer.parseInt(v));
+                default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: enabled, "
+                        + "tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget");
+            };
+        }
+        return c;
+    }
+}

@@ -1,0 +1,186 @@
+"""One way through the Python layer: one wrapper base, one converter, one error path, jnius only in jvm.py."""
+
+import ast
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dl4j_bridge import datasets as D
+from dl4j_bridge import jvm
+from dl4j_bridge.errors import ArgumentError, EngineIOError, JavaError
+from dl4j_bridge.nn import Activation, DenseLayer, Nesterovs, TrainingListener
+from dl4j_bridge.wrapper import JavaWrapper, to_java
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dl4j_bridge"
+CAMEL = re.compile(r"^[a-z]+[A-Z]")
+
+
+def _modules():
+    for path in sorted(PACKAGE.glob("*.py")):
+        yield path, ast.parse(path.read_text(), filename=str(path))
+
+
+def test_jnius_is_imported_only_in_jvm_py():
+    offenders = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n.split(".")[0] in ("jnius", "jnius_config") for n in names) and path.name != "jvm.py":
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, f"jnius imported outside jvm.py: {offenders}"
+
+
+def test_no_java_call_bypasses_the_error_path():
+    """Java methods are camelCase and Python's are snake_case: a camelCase call, or any call on a
+    wrapper's `.java` handle, outside jvm.py would reach Java without error translation."""
+    offenders = []
+    for path, tree in _modules():
+        if path.name == "jvm.py":
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            owner = node.func.value
+            on_handle = isinstance(owner, ast.Attribute) and owner.attr in ("java", "_java")
+            if on_handle or CAMEL.match(node.func.attr):
+                offenders.append(f"{path.name}:{node.lineno} .{node.func.attr}()")
+    assert not offenders, f"bare Java calls (use jvm.invoke / JavaWrapper._call): {offenders}"
+
+
+def test_python_code_never_poses_as_a_java_error():
+    """Only jvm.translate makes JavaError subclasses; Python-side refusals raise ArgumentError & co."""
+    from dl4j_bridge import errors
+    java_errors = {name for name, obj in vars(errors).items()
+                   if isinstance(obj, type) and issubclass(obj, errors.JavaError)}
+    offenders = []
+    for path, tree in _modules():
+        if path.name in ("jvm.py", "errors.py"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in java_errors:
+                offenders.append(f"{path.name}:{node.lineno} {node.func.id}")
+    assert not offenders, offenders
+
+
+def test_every_wrapper_is_a_java_wrapper():
+    from dl4j_bridge import evaluation, nn, transfer, zoo
+    for cls in (nn.DenseLayer, nn.Nesterovs, nn.ComputationGraph, nn.GraphBuilder, nn.TrainingListener,
+                transfer.FineTuneConfiguration, transfer.TransferLearning.GraphBuilder,
+                transfer.TransferLearningHelper, transfer.FeaturizedDataSetIterator, evaluation.Evaluation,
+                zoo.EfficientNetLite0, D.ImageDataSetIterator, D.DataSet, D.VGG16ImagePreProcessor):
+        assert issubclass(cls, JavaWrapper), cls
+
+
+def test_converter():
+    layer = DenseLayer(n_in=2, n_out=3)
+    assert to_java(layer) is layer.java
+    assert to_java(None) is None and to_java(3) == 3 and to_java("a") == "a"
+    relu = to_java(Activation.RELU)
+    assert str(jvm.invoke(relu, "toString")) == "RELU"
+    assert [str(jvm.invoke(x, "toString")) for x in to_java([Activation.RELU, Activation.TANH])] == ["RELU", "TANH"]
+    with pytest.raises(ArgumentError, match="must be a dl4j_bridge object"):
+        to_java(object(), "layer")
+    with pytest.raises(ArgumentError, match="numpy"):
+        to_java(np.zeros(3))
+
+
+def test_python_argument_errors_are_not_java_errors():
+    with pytest.raises(ArgumentError) as e:
+        DenseLayer(n_in=2, n_out=3, activation="nope")
+    assert not isinstance(e.value, JavaError)
+    assert isinstance(e.value, ValueError)
+
+
+def _tiny_net():
+    from dl4j_bridge.nn import ComputationGraph, LossFunction, NeuralNetConfiguration, OutputLayer
+    conf = (NeuralNetConfiguration.Builder().seed(1).updater(Nesterovs(learning_rate=0.1, momentum=0.9))
+            .graph_builder().add_inputs("in")
+            .add_layer("out", OutputLayer(n_in=3, n_out=2, activation=Activation.SOFTMAX, loss=LossFunction.MCXENT),
+                       "in")
+            .set_outputs("out").build())
+    return ComputationGraph(conf).init()
+
+
+def _iterator(n_batches=3):
+    rng = np.random.default_rng(0)
+    batches = [D.DataSet(rng.normal(size=(4, 3)).astype(np.float32), np.eye(2, dtype=np.float32)[[0, 1, 0, 1]])
+               for _ in range(n_batches)]
+    from dl4j_bridge.wrapper import java_list
+    return D.DataSetIterator.from_java(
+        jvm.new("org.dl4jbridge.nn.transferlearning.FeaturizedIterator", java_list(batches), None))
+
+
+def test_training_listener_sees_every_iteration_and_epoch():
+    net, it = _tiny_net(), _iterator()
+    seen, epochs = [], []
+    net.set_listeners(TrainingListener(on_iteration=lambda i, e, s: seen.append((i, e, s)),
+                                       on_epoch_end=epochs.append))
+    net.fit(it, epochs=2)
+    assert [i for i, _, _ in seen] == [1, 2, 3, 4, 5, 6]
+    assert [e for _, e, _ in seen] == [0, 0, 0, 1, 1, 1] and epochs == [1, 2]
+    assert all(np.isfinite(s) for _, _, s in seen)
+    assert net.iteration_count == 6 and net.epoch_count == 2
+
+
+def test_an_exception_in_a_callback_stops_java_and_reaches_the_caller():
+    net, it = _tiny_net(), _iterator(n_batches=5)
+    calls = []
+
+    def stop(i, e, s):
+        calls.append(i)
+        raise KeyboardInterrupt   # what Ctrl-C raises inside a progress update
+
+    net.set_listeners(TrainingListener(on_iteration=stop))
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(it, epochs=1)
+    assert calls == [1], "training went on after the callback failed"
+    net.set_listeners()
+    it.reset()
+    net.fit(it, epochs=1)   # the interrupt was consumed: the engine works on
+    assert net.iteration_count == 6
+
+
+def test_evaluate_reports_progress_per_minibatch():
+    net, it = _tiny_net(), _iterator()
+    events = []
+    evaluation = net.evaluate(it, progress=lambda done, total, note: events.append(done))
+    assert events == [1, 2, 3] and evaluation.num_examples == 12
+
+
+def test_an_unreadable_photo_arrives_as_a_typed_error(tmp_path):
+    """A photo that disappears after the split was made fails its minibatch in the engine; the
+    user sees a typed error naming the file, not a raw JavaException."""
+    import io
+    from PIL import Image
+    root = tmp_path / "flower_photos"
+    for i, c in enumerate(["daisy", "dandelion", "roses", "sunflowers", "tulips"]):
+        (root / c).mkdir(parents=True)
+        for k in range(2):
+            buf = io.BytesIO()
+            Image.new("RGB", (8, 8), (10 * i, 20, 30 + k)).save(buf, format="PNG")
+            (root / c / f"{k}.png").write_bytes(buf.getvalue())
+    train, _ = D.FlowerDataSetIterator.setup(batch_size=4, train_percent=50, data_dir=root, progress=False,
+                                             decoder_threads=1)
+    gone = Path(train.files[0])
+    gone.unlink()
+    with pytest.raises(EngineIOError, match=gone.name):
+        _tiny_net_for_images().fit(train, epochs=1)
+    train.close()
+
+
+def _tiny_net_for_images():
+    from dl4j_bridge.nn import (ComputationGraph, GlobalPoolingLayer, InputType, LossFunction, NeuralNetConfiguration,
+                                OutputLayer, PoolingType)
+    conf = (NeuralNetConfiguration.Builder().seed(1).updater(Nesterovs(learning_rate=0.1, momentum=0.9))
+            .graph_builder().add_inputs("in")
+            .add_layer("pool", GlobalPoolingLayer(pooling_type=PoolingType.AVG), "in")
+            .add_layer("out", OutputLayer(n_in=3, n_out=5, activation=Activation.SOFTMAX, loss=LossFunction.MCXENT),
+                       "pool")
+            .set_outputs("out").set_input_types(InputType.convolutional(224, 224, 3)).build())
+    return ComputationGraph(conf).init()
