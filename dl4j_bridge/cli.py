@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars or stats text (default: off)")
     _add_device(p)
     p.add_argument("--spark", metavar="MASTER", default=None,
-                   help="featurize, train and evaluate on Spark: local[2], spark://HOST:PORT (needs pyspark and a JDK 17+)")
+                   help="featurize, train and evaluate on Spark: local[2], spark://HOST:PORT (needs pyspark and a JDK 17+; "
+                        "default: off, everything on this machine)")
     p.add_argument("--spark-workers", type=_non_negative_int, default=0,
                    help="parameter-averaging workers with --spark (default: 0, the cluster's cores)")
     p.add_argument("--averaging-frequency", type=_positive_int, default=1,
