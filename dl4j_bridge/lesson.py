@@ -244,7 +244,7 @@ def _run(settings: LessonSettings, run_dir: Path) -> dict:
 
     if settings.spark:
         from .spark import lesson_on_spark  # featurize, train and evaluate on the cluster
-        history, final, save_model = lesson_on_spark(settings, record, model, train, test, labels, run_dir)
+        history, final, save_model = lesson_on_spark(settings, record, zoo_model, model, train, test, labels, run_dir)
         return _finish(settings, record, run_dir, zoo_model, labels, final, history, started, save_model)
 
     history = {"iteration_scores": [], "epoch_test_accuracy": [], "epoch_seconds": [],

@@ -510,7 +510,7 @@ class LocalCluster:
 
 # ---- the lesson on a cluster --------------------------------------------------------------------
 
-def lesson_on_spark(settings, record, model, train, test, labels, run_dir):
+def lesson_on_spark(settings, record, zoo_model, model, train, test, labels, run_dir):
     """The lesson's featurize / train / evaluate steps on ``settings.spark``; the caller built the model and the
     split (they need the engine's in-process JVM) and writes the run directory.
 
@@ -519,9 +519,7 @@ def lesson_on_spark(settings, record, model, train, test, labels, run_dir):
     from .files import write_json_atomic
     from .lesson import _say
     from .serializer import ModelSerializer
-    from .zoo import EfficientNetLite0, VGG16
 
-    zoo_model = EfficientNetLite0() if settings.model == "efficientnet-lite0" else VGG16()
     initial = Path(run_dir) / ".initial-model.zip"
     ModelSerializer.write_model(model, initial, save_updater=True, metadata={
         "labels": labels, "input_shape": list(zoo_model.input_shape),
