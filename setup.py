@@ -1,7 +1,8 @@
 """Builds the engine jar with Maven while the package is installed (source installs only).
 
 `pip install .`, `pip install -e .` and `pip wheel .` all run build_py, which runs `mvn -q package`
-on the repository's pom.xml and copies java/target/dl4j-bridge-engine.jar into dl4j_bridge/_jars/,
+on the repository's pom.xml and copies java/target/dl4j-bridge-engine.jar (and the Spark layer's
+spark/target/dl4j-bridge-spark.jar) into dl4j_bridge/_jars/,
 so a user never runs Maven by hand. A wheel built this way holds the jar, and installing that
 wheel needs Python alone (no Maven, no system Java).
 
@@ -20,6 +21,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 JAR = "dl4j-bridge-engine.jar"
+SPARK_JAR = "dl4j-bridge-spark.jar"
 
 
 class BuildEngineThenPy(build_py):
@@ -38,9 +40,11 @@ def build_engine():
                          "https://maven.apache.org/install.html) and run the install again. "
                          f"(DL4J_BRIDGE_SKIP_MAVEN=1 skips the build when dl4j_bridge/_jars/{JAR} is already there.)")
     offline = os.environ.get("DL4J_BRIDGE_MAVEN_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    # The engine (packaged) and the plain-Java example that tests run against it (not packaged). Never
-    # the compat module: it is tests against real DL4J and must not pull DL4J's jars into an install.
-    args = [mvn, *(["-o"] if offline else []), "-q", "-B", "package", "-DskipTests", "-pl", "java,examples/java",
+    # The engine and the Spark layer (packaged; the Spark layer compiles against Spark, which is
+    # provided by the cluster, into its own small jar) and the plain-Java example that tests run
+    # against the engine (not packaged). Never the compat module: it is tests against real DL4J and
+    # must not pull DL4J's jars into an install.
+    args = [mvn, *(["-o"] if offline else []), "-q", "-B", "package", "-DskipTests", "-pl", "java,spark,examples/java",
             "-f", str(ROOT / "pom.xml")]
     print("dl4j-bridge: building the engine:", " ".join(args), flush=True)
     result = subprocess.run(args, cwd=ROOT)
@@ -54,9 +58,10 @@ def build_engine():
                          "(`pip install dl4j-bridge`), which needs Python alone.")
     target = ROOT / "dl4j_bridge" / "_jars"
     target.mkdir(exist_ok=True)
-    tmp = target / (JAR + ".tmp")
-    shutil.copyfile(ROOT / "java" / "target" / JAR, tmp)
-    os.replace(tmp, target / JAR)  # atomic: a half-copied jar never sits under the real name
+    for module, jar in (("java", JAR), ("spark", SPARK_JAR)):
+        tmp = target / (jar + ".tmp")
+        shutil.copyfile(ROOT / module / "target" / jar, tmp)
+        os.replace(tmp, target / jar)  # atomic: a half-copied jar never sits under the real name
 
 
 setup(cmdclass={"build_py": BuildEngineThenPy})

@@ -41,7 +41,8 @@ def _lesson(args) -> int:
     settings = lesson.LessonSettings(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                      seed=args.seed, run_dir=args.run_dir, feature_cache=not args.no_feature_cache,
                                      quiet=args.quiet, learning_rate=args.learning_rate, momentum=args.momentum,
-                                     max_examples=args.max_examples)
+                                     max_examples=args.max_examples, spark=args.spark,
+                                     spark_workers=args.spark_workers, averaging_frequency=args.averaging_frequency)
     metrics = lesson.run(settings)
     print(f"test accuracy {metrics['accuracy']:.4f}")
     return 0
@@ -154,6 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "DL4J_BRIDGE_OFFLINE)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or stats text (default: off)")
     _add_device(p)
+    p.add_argument("--spark", metavar="MASTER", default=None,
+                   help="featurize, train and evaluate on Spark: local[2], spark://HOST:PORT (needs pyspark and a JDK 17+; "
+                        "default: off, everything on this machine)")
+    p.add_argument("--spark-workers", type=_non_negative_int, default=0,
+                   help="parameter-averaging workers with --spark (default: 0, the cluster's cores)")
+    p.add_argument("--averaging-frequency", type=_positive_int, default=1,
+                   help="minibatches each worker fits between two parameter averagings with --spark (default: %(default)s)")
     p.set_defaults(run=_lesson)
 
     p = sub.add_parser("predict", help="classify image files (or folders of them) with a saved model zip")

@@ -44,6 +44,9 @@ class LessonSettings:
     learning_rate: Optional[float] = None  # default per model, see _BACKBONES
     momentum: Optional[float] = None
     max_examples: int = 0  # 0: every photo; otherwise a quick run on that many (tests, trials)
+    spark: Optional[str] = None  # a Spark master (local[2], spark://host:port): featurize, train, evaluate there
+    spark_workers: int = 0  # parameter-averaging workers; 0: the cluster's cores
+    averaging_frequency: int = 1  # minibatches each worker fits between two averagings
 
     def validate(self) -> None:
         """Refuses bad settings before anything is created (run directory, downloads, JVM)."""
@@ -73,6 +76,12 @@ class LessonSettings:
                 raise ArgumentError(f"--run-dir {target} already holds files; name a new or empty folder so no "
                                     f"earlier results are overwritten")
 
+        if self.spark is not None and not self.feature_cache:
+            raise ArgumentError("--spark trains the head on features computed on the cluster; it cannot be combined "
+                                "with --no-feature-cache")
+        if self.spark_workers < 0 or self.averaging_frequency < 1:
+            raise ArgumentError(f"spark_workers={self.spark_workers!r} must be >= 0 and averaging_frequency="
+                                f"{self.averaging_frequency!r} >= 1")
 
 def resolved(settings: LessonSettings) -> LessonSettings:
     """The settings with the per-model defaults filled in (what settings.json and the zip record)."""
@@ -233,6 +242,11 @@ def _run(settings: LessonSettings, run_dir: Path) -> dict:
     _say(settings, f"train: {train.total_examples} photos {train.class_counts()}\n"
                    f"test:  {test.total_examples} photos {test.class_counts()}")
 
+    if settings.spark:
+        from .spark import lesson_on_spark  # featurize, train and evaluate on the cluster
+        history, final, save_model = lesson_on_spark(settings, record, zoo_model, model, train, test, labels, run_dir)
+        return _finish(settings, record, run_dir, zoo_model, labels, final, history, started, save_model)
+
     history = {"iteration_scores": [], "epoch_test_accuracy": [], "epoch_seconds": [],
                "iterations_per_epoch": train.num_batches}
     if settings.feature_cache:
@@ -268,7 +282,14 @@ def _run(settings: LessonSettings, run_dir: Path) -> dict:
         history["epoch_seconds"].append(time.monotonic() - t0)
         _say(settings, f"Epoch #{epoch + 1} complete: test accuracy {evaluation.accuracy():.4f}")
 
-    final = evaluation
+    save_model = lambda path, metadata: ModelSerializer.write_model(model, path, save_updater=True,  # noqa: E731
+                                                                   metadata=metadata)
+    return _finish(settings, record, run_dir, zoo_model, labels, evaluation, history, started, save_model)
+
+
+def _finish(settings, record, run_dir, zoo_model, labels, final, history, started, save_model) -> dict:
+    """Writes the run directory (metrics, history, plots, model.zip with its metadata) after training."""
+    from . import plots
     _say(settings, "Eval stats AFTER fit.....\n" + final.stats() + "\n")
     metrics = final.to_dict()
     metrics["seconds"] = round(time.monotonic() - started, 1)
@@ -287,7 +308,7 @@ def _run(settings: LessonSettings, run_dir: Path) -> dict:
                 "lesson": dataclasses.asdict(settings)}
     if hasattr(zoo_model, "provenance"):   # weights converted from another framework's file: say whose
         metadata["backbone_provenance"] = zoo_model.provenance()
-    ModelSerializer.write_model(model, run_dir / "model.zip", save_updater=True, metadata=metadata)
+    save_model(run_dir / "model.zip", metadata)
     metrics["seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(run_dir / "metrics.json", metrics)
     _say(settings, f"Wrote {run_dir}/: model.zip metrics.json history.json settings.json confusion_matrix.png "

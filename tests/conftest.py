@@ -49,3 +49,35 @@ def run_python(code: str, env: dict | None = None, timeout: int = 120, args=()) 
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=REPO)
+
+
+# ---- Spark ------------------------------------------------------------------------------------
+
+SPARK_MAX_EXAMPLES = 64  # photos of each part (train, test): divisible by 2 * SPARK_BATCH, see test_spark.py
+SPARK_BATCH = 8
+
+
+def spark_unavailable() -> str | None:
+    """Why the Spark tests cannot run here, or None."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install -e '.[test]' installs it)"
+    from dl4j_bridge import spark
+    try:
+        spark.find_java()
+    except spark.SparkSetupError as e:
+        return str(e)
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_reference(tmp_path_factory, shared_dir):
+    """The single-machine results the Spark tests compare with (tests/spark_reference.py, own process)."""
+    out = tmp_path_factory.mktemp("spark-reference")
+    env = dict(os.environ, DL4J_BRIDGE_FLOWERS_URL=(shared_dir / "data").as_uri(),
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, str(REPO / "tests" / "spark_reference.py"), str(out), str(SPARK_MAX_EXAMPLES),
+                        str(SPARK_BATCH)], capture_output=True, text=True, env=env, timeout=900, cwd=REPO)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return out

@@ -41,7 +41,9 @@ def test_no_java_call_bypasses_the_error_path():
     wrapper's `.java` handle, outside jvm.py would reach Java without error translation."""
     offenders = []
     for path, tree in _modules():
-        if path.name == "jvm.py":
+        # spark.py talks to Spark's driver JVM (py4j, not jnius) and uses PySpark's own camelCase Python API
+        # (builder.appName, createDataFrame); its engine calls go through spark._java_call's translation.
+        if path.name in ("jvm.py", "spark.py"):
             continue
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):

@@ -63,8 +63,12 @@ public final class NativeImageLoader {
      * {@link UnreadableImageException}, so callers can skip corrupt photos but not missing ones.
      */
     public void load(Path file, FloatBuffer buf, int offset) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        DecodedImage img = ImageDecoder.decode(bytes, file.toString());
+        load(Files.readAllBytes(file), file.toString(), buf, offset);
+    }
+
+    /** Decodes encoded image bytes ({@code name} only labels errors) into {@code buf} at {@code offset}. */
+    public void load(byte[] encoded, String name, FloatBuffer buf, int offset) throws UnreadableImageException {
+        DecodedImage img = ImageDecoder.decode(encoded, name);
         LinearResize.resizeToPlanes(img.rgb(), img.width(), img.height(), width, height, order == ChannelOrder.BGR, buf, offset);
     }
 
