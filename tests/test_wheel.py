@@ -10,6 +10,7 @@ second run quick); without network access the install step fails, and so does th
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -26,6 +27,7 @@ from conftest import REPO
 pytestmark = pytest.mark.slow
 
 ENGINE_JAR = "dl4j_bridge/_jars/dl4j-bridge-engine.jar"
+SPARK_JAR = "dl4j_bridge/_jars/dl4j-bridge-spark.jar"
 
 
 def _run(args, timeout, **kwargs) -> subprocess.CompletedProcess:
@@ -67,7 +69,12 @@ def test_the_wheel_holds_the_engine_jar_and_no_dl4j(wheel):
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
         assert ENGINE_JAR in names, f"{wheel.name} lacks {ENGINE_JAR}: {names}"
-        assert not [n for n in names if n.endswith(".jar") and n != ENGINE_JAR], names
+        assert not [n for n in names if n.endswith(".jar") and n not in (ENGINE_JAR, SPARK_JAR)], names
+        # The Spark layer's small jar ships too; Spark itself is the cluster's (provided), never inside it.
+        assert SPARK_JAR in names, f"{wheel.name} lacks {SPARK_JAR}"
+        spark_classes = zipfile.ZipFile(io.BytesIO(z.read(SPARK_JAR))).namelist()
+        assert "org/dl4jbridge/spark/SparkImageModel.class" in spark_classes
+        assert not [n for n in spark_classes if n.startswith(("org/apache/spark/", "scala/"))]
         jar_bytes = z.read(ENGINE_JAR)
     jar = wheel.parent / "engine.jar"
     jar.write_bytes(jar_bytes)
