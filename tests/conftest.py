@@ -81,3 +81,23 @@ def spark_reference(tmp_path_factory, shared_dir):
                         str(SPARK_BATCH)], capture_output=True, text=True, env=env, timeout=900, cwd=REPO)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return out
+
+
+# The Spark test modules (local mode, standalone cluster) each define their own `spark` session
+# fixture; these three read the same reference and build the model on whichever session is in scope.
+@pytest.fixture(scope="module")
+def split(spark_reference):
+    import json
+    return json.loads((spark_reference / "split.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reference(spark_reference):
+    import numpy as np
+    return dict(np.load(spark_reference / "reference.npz"))
+
+
+@pytest.fixture(scope="module")
+def model(spark, spark_reference):
+    from dl4j_bridge import spark as dspark
+    return dspark.SparkImageModel(spark, spark_reference / "model.zip", batch_size=SPARK_BATCH)

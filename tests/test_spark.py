@@ -27,22 +27,6 @@ def spark():
     session.stop()
 
 
-@pytest.fixture(scope="module")
-def split(spark_reference):
-    return json.loads((spark_reference / "split.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def reference(spark_reference):
-    return dict(np.load(spark_reference / "reference.npz"))
-
-
-@pytest.fixture(scope="module")
-def model(spark, spark_reference):
-    from dl4j_bridge import spark as dspark
-    return dspark.SparkImageModel(spark, spark_reference / "model.zip", batch_size=SPARK_BATCH)
-
-
 def by_index(rows, n):
     """Rows sorted by their index column, checking that every index 0..n-1 is there exactly once."""
     index = [r["index"] for r in rows]

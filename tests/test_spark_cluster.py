@@ -40,22 +40,6 @@ def spark(cluster):
     session.stop()
 
 
-@pytest.fixture(scope="module")
-def split(spark_reference):
-    return json.loads((spark_reference / "split.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def reference(spark_reference):
-    return dict(np.load(spark_reference / "reference.npz"))
-
-
-@pytest.fixture(scope="module")
-def model(spark, spark_reference):
-    from dl4j_bridge import spark as dspark
-    return dspark.SparkImageModel(spark, spark_reference / "model.zip", batch_size=SPARK_BATCH)
-
-
 def all_photos(spark, split, partitions):
     """Train then test photos (128, whole minibatches of 8 each side) as one DataFrame."""
     from dl4j_bridge import spark as dspark
