@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Parallel;
 
@@ -206,6 +207,8 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
     private final class PendingBatch {
         final int from, to;
         final DataSetPreProcessor pre;
+        /** The consumer's thread: when its work is cancelled (Ctrl-C), the decoders stop too. */
+        final Thread owner = Thread.currentThread();
         final NDArray features;
         final boolean[] decoded;
         final AtomicInteger nextPhoto;
@@ -225,10 +228,10 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
             this.photosLeft = new CountDownLatch(to - from);
         }
 
-        /** Decodes unclaimed photos until none is left (or the batch was dropped). */
+        /** Decodes unclaimed photos until none is left (or the batch was dropped or its consumer cancelled). */
         void work() {
             int per = loader.imageLength();
-            for (int i = nextPhoto.getAndIncrement(); i < to && !cancelled; i = nextPhoto.getAndIncrement()) {
+            for (int i; !cancelled && !Interrupts.isCancelled(owner) && (i = nextPhoto.getAndIncrement()) < to; ) {
                 Path file = files.get(i);
                 try {
                     loader.load(file, features.buffer(), features.offset() + (i - from) * per);
@@ -253,6 +256,9 @@ public final class ImageRecordDataSetIterator implements DataSetIterator, AutoCl
         DataSet finish() {
             if (finished) return result;
             if (nextPhoto.get() < to) Parallel.range(Parallel.threads(), (lo, hi) -> work());
+            // A cancelled consumer's workers may have left photos unclaimed, which nobody counts down:
+            // stop here rather than wait for them. Without a cancellation every photo is claimed by now.
+            Interrupts.check(owner, "reading images");
             try {
                 photosLeft.await(); // photos a background decoder claimed and is still decoding
             } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.nn.graph.ComputationGraph;
 
@@ -44,13 +45,18 @@ final class EfficientNetLite0Import {
 
     private static ComputationGraph convert(EfficientNetLite0 model, Path pth, org.dl4jbridge.bridge.ProgressListener listener)
             throws IOException {
+        // Checked between the steps: Ctrl-C stops the conversion before
+        // anything is written, and the converted zip is written atomically afterwards.
         EfficientNetLite0Weights.verify(pth);
         if (listener != null) listener.progress(1, STEPS, "checksum verified");
+        Interrupts.check("converting the EfficientNet-Lite0 weights");
         Map<String, PyTorchCheckpoint.Tensor> sd = PyTorchCheckpoint.read(pth);
         if (listener != null) listener.progress(2, STEPS, "checkpoint read");
+        Interrupts.check("converting the EfficientNet-Lite0 weights");
         ComputationGraph graph = model.init();
         assign(graph, sd, pth.toString());
         if (listener != null) listener.progress(3, STEPS, "weights assigned");
+        Interrupts.check("converting the EfficientNet-Lite0 weights");
         return graph;
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.Adler32;
+import org.dl4jbridge.bridge.Interrupts;
 
 /**
  * Makes a pretrained file available in the cache the way DL4J's ZooModel does (a cached file is
@@ -56,6 +57,7 @@ public final class PretrainedFiles {
             try (InputStream in = open(url, dest, adler32); OutputStream out = Files.newOutputStream(tmp)) {
                 byte[] buf = new byte[1 << 20];
                 for (int n; (n = in.read(buf)) > 0; ) {
+                    Interrupts.check("downloading " + url);  // the temporary file is deleted below
                     out.write(buf, 0, n);
                     sum.update(buf, 0, n);
                 }
@@ -100,7 +102,10 @@ public final class PretrainedFiles {
         Adler32 sum = new Adler32();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) sum.update(buf, 0, n);
+            for (int n; (n = in.read(buf)) > 0; ) {
+                Interrupts.check("verifying " + file);
+                sum.update(buf, 0, n);
+            }
         }
         return sum.getValue();
     }

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.ndarray.NDArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,5 +184,29 @@ class ImageRecordDataSetIteratorTest {
         it.close();
         assertThrows(IllegalStateException.class, it::hasNext);
         assertFalse(files.isEmpty());
+    }
+
+    @Test
+    void aCancelledConsumerStopsItsDecodersAndCarriesOnOnceCleared() throws Exception {
+        List<Path> files = new ArrayList<>(photos(3));
+        Path corrupt = tmp.resolve("c1").resolve("not-an-image.png");
+        Files.write(corrupt, new byte[] {1, 2, 3, 4});
+        files.add(1, corrupt); // in the first batch: a decoder that touched it would list it as skipped
+        Thread me = Thread.currentThread();
+        try (ImageRecordDataSetIterator it = new ImageRecordDataSetIterator(files, LABELS, new NativeImageLoader(8, 6, 3), 4, 2, 3)) {
+            Interrupts.cancel(me);
+            try {
+                CancellationException e = assertThrows(CancellationException.class, it::hasNext);
+                assertEquals("reading images was interrupted", e.getMessage());
+                Thread.sleep(300); // time for a decoder that ignored the mark to reach the corrupt file
+                assertEquals(List.of(), it.skippedFiles(), "no decoder claimed a photo for a cancelled consumer");
+            } finally {
+                Interrupts.clear(me);
+            }
+            int seen = 0;
+            while (it.hasNext()) seen += it.next().numExamples();
+            assertEquals(9, seen, "every photo once, as if nothing had happened");
+            assertEquals(List.of(corrupt), it.skippedFiles());
+        }
     }
 }

@@ -236,6 +236,7 @@ public class TransferLearningHelper {
         if (source.resetSupported()) source.reset();
         java.security.MessageDigest md = FeatureCache.sha256();
         while (source.hasNext()) {
+            Interrupts.check("hashing the data for the feature cache");
             DataSet ds = source.next();
             hashArray(md, ds.getFeatures());
             hashArray(md, ds.getLabels());
