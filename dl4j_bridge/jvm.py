@@ -286,19 +286,40 @@ def _java_superclasses(name: str) -> tuple[str, ...]:
 # static are spellings of it), so a Java exception always reaches the user as a typed error.
 
 def call(fn, *args):
-    """Calls a Java method or constructor, translating Java exceptions into typed Python ones."""
+    """Calls a Java method or constructor, translating Java exceptions into typed Python ones.
+
+    On the main thread a Ctrl-C during the call stops the engine at its next minibatch and raises
+    KeyboardInterrupt (see "Ctrl-C while the engine computes" below)."""
+    global _depth
+    on_main = threading.get_ident() == _MAIN_THREAD_ID
+    if on_main:
+        if _depth == 0 and (_cancel_sent or _watcher is None):
+            _prepare_main_call()
+        _depth += 1   # no call between this and the try: a Ctrl-C cannot land in between
+    failure = None
     try:
-        result = fn(*args)
-    except JavaError:
-        raise
-    except Exception as e:
-        rethrow_callback_error()  # a Python callback's error (Ctrl-C included) is why Java stopped
-        translated = translate(e)
-        if translated is e:
+        if on_main:
+            _ctrl_c_checkpoint()
+        try:
+            result = fn(*args)
+        except JavaError:
             raise
-        raise translated from None
-    rethrow_callback_error()
-    return result
+        except Exception as e:  # noqa: BLE001 - handled below
+            # Outside this except block, a Ctrl-C that stopped the engine surfaces as a plain
+            # KeyboardInterrupt rather than one raised "during handling of" the Java exception.
+            failure = e
+    finally:
+        if on_main:
+            _depth -= 1
+    rethrow_callback_error()  # a Python callback's error (Ctrl-C included) is why Java stopped
+    if failure is None:
+        return result
+    if on_main and _cancel_sent and getattr(failure, "classname", None) == _CANCELLATION:
+        raise KeyboardInterrupt   # the engine stopped because of Ctrl-C (Python's handler usually raised it already)
+    translated = translate(failure)
+    if translated is failure:
+        raise failure
+    raise translated from None
 
 
 def new(class_name: str, *args):
@@ -325,6 +346,99 @@ def constant(class_name: str, name: str):
         raise ArgumentError(f"{class_name} has no constant {name!r}") from None
 
 
+# ---- Ctrl-C while the engine computes -------------------------------------------------------------
+#
+# Python runs its SIGINT handler only between bytecodes, so while the main thread waits inside a long
+# engine call (featurize, fit, evaluate, a weight conversion) Ctrl-C would act only once the call
+# returns. The C-level part of the handler does run at once, and writes the signal's number to the
+# "wakeup fd" (signal.set_wakeup_fd); a daemon thread reads it there and marks the main thread's engine
+# work as cancelled (org.dl4jbridge.bridge.Interrupts), so the engine ends the call at its next
+# minibatch with a CancellationException, which call() turns into KeyboardInterrupt. The rule:
+# * only calls made on the main thread are stopped (Python delivers SIGINT to the main thread);
+# * only while SIGINT's handler is Python's default (KeyboardInterrupt): a program that installed
+#   its own handler (pyspark does) decides itself what Ctrl-C means, and the engine runs on;
+# * only when nobody else owns the wakeup fd when the first engine call is made (asyncio's signal
+#   handling does); then Ctrl-C acts once the engine call returns, as before.
+# Nothing happens at import: the watcher is set up by the first engine call on the main thread.
+
+_MAIN_THREAD_ID = threading.main_thread().ident
+_CANCELLATION = "java.util.concurrent.CancellationException"
+_cancel_lock = threading.Lock()
+_depth = 0               # engine calls the main thread is inside (callbacks can nest them)
+_cancel_sent = False     # the watcher marked the main thread; cleared before its next outermost call
+_watcher = None          # None: not tried yet; False: not possible here; else the watching thread
+_main_java_thread = None
+
+
+def _interrupts():
+    return _autoclass("org.dl4jbridge.bridge.Interrupts")
+
+
+def _ctrl_c_checkpoint() -> None:
+    """Entering a Python function lets a Ctrl-C already pending run its handler (KeyboardInterrupt)
+    here, before the engine call starts; one that comes later finds _depth > 0 and reaches the engine."""
+
+
+def _prepare_main_call() -> None:
+    """Before an outermost main-thread engine call: set up the watcher once, and take back a mark
+    the watcher set after the previous call had already returned."""
+    global _cancel_sent, _main_java_thread
+    if _watcher is None:
+        _main_java_thread = _autoclass("java.lang.Thread").currentThread()
+        _interrupts()   # loaded here, so that the watcher thread finds it already loaded
+        _start_ctrl_c_watcher()
+    if _cancel_sent:
+        with _cancel_lock:   # the watcher marks under the same lock, so no mark comes after this
+            _interrupts().clear(_main_java_thread)
+            _cancel_sent = False
+
+
+def _start_ctrl_c_watcher() -> None:
+    global _watcher
+    import signal
+    import socket
+    _watcher = False
+    try:
+        reader, writer = socket.socketpair()
+        writer.setblocking(False)   # the C handler must never block
+        previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    except (ValueError, OSError):  # pragma: no cover - no main thread / sockets unavailable
+        return
+    if previous != -1:   # somebody else's (an event loop's): give it back and leave Ctrl-C to them
+        signal.set_wakeup_fd(previous)
+        reader.close()
+        writer.close()
+        return
+    thread = threading.Thread(target=_watch_ctrl_c, args=(reader, writer), name="dl4j-bridge-ctrl-c", daemon=True)
+    thread.start()
+    _watcher = thread
+
+
+def _watch_ctrl_c(reader, writer) -> None:
+    import signal
+    while True:
+        try:
+            received = reader.recv(64)
+        except OSError:  # pragma: no cover - the socket was closed
+            return
+        if not received:  # pragma: no cover
+            return
+        if signal.SIGINT in received and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            _cancel_main_thread()
+
+
+def _cancel_main_thread() -> None:
+    """Marks the main thread's engine work as cancelled, if it is inside an engine call."""
+    global _cancel_sent
+    with _cancel_lock:
+        if _depth > 0 and not _cancel_sent:
+            _cancel_sent = True
+            try:
+                _interrupts().cancel(_main_java_thread)
+            except Exception:  # noqa: BLE001 - a JVM going away: the main thread's handler still raises
+                pass
+
+
 # ---- Python objects that Java calls back ----------------------------------------------------------
 
 def _guard_callback(fn, *args):
@@ -337,8 +451,8 @@ def _guard_callback(fn, *args):
         fn(*args)
     except BaseException as e:  # noqa: BLE001 - re-raised by rethrow_callback_error()
         _callback_error = e
-        # The engine's long loops check the interrupt flag, so Java stops at the next minibatch.
-        _autoclass("java.lang.Thread").currentThread().interrupt()
+        # The engine's long loops check this mark, so Java stops at the next minibatch.
+        _interrupts().cancel(_autoclass("java.lang.Thread").currentThread())
 
 
 _callback_error: BaseException | None = None
@@ -349,7 +463,7 @@ def rethrow_callback_error() -> None:
     global _callback_error
     err, _callback_error = _callback_error, None
     if err is not None:
-        _autoclass("java.lang.Thread").interrupted()  # clears the flag set above
+        _interrupts().clear(_autoclass("java.lang.Thread").currentThread())  # the mark set above
         raise err
 
 
