@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     import os
     from .errors import Dl4jBridgeError
+    from .progress import end_line
     args = build_parser().parse_args(argv)
     try:
         _apply_device(args)
@@ -192,9 +193,13 @@ def main(argv=None) -> int:
         # user. DL4J_BRIDGE_DEBUG=1 shows it (and the Java stack) anyway.
         if os.environ.get("DL4J_BRIDGE_DEBUG"):
             raise
+        end_line()
         print(f"dl4j-bridge {args.command}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        # Ctrl-C stops the engine at its next minibatch (dl4j_bridge.jvm), and whatever the command
+        # was writing is left as it was before (run directory removed, feature cache untouched).
+        end_line()
         print(f"dl4j-bridge {args.command}: interrupted", file=sys.stderr)
         return 130
 

@@ -51,6 +51,18 @@ class _Text:
         return self.text
 
 
+_unfinished = None   # the terminal stream a bar is drawing on, its line not yet ended
+
+
+def end_line() -> None:
+    """Ends a bar's line that a failure or Ctrl-C left open, so that the next message starts on its own line."""
+    global _unfinished
+    if _unfinished is not None:
+        _unfinished.write("\n")
+        _unfinished.flush()
+        _unfinished = None
+
+
 class Progress:
     """``unit="B"`` shows sizes in bytes/KB/MB; any other unit shows plain counts."""
 
@@ -77,6 +89,7 @@ class Progress:
             self._draw(now)
 
     def _draw(self, now: float, final: bool = False) -> None:
+        global _unfinished
         elapsed = max(now - self.start, 1e-9)
         rate = self.done / elapsed
         rate_text = f"{human_bytes(rate)}/s" if self.unit == "B" else f"{rate:.1f} {self.unit}/s"
@@ -98,13 +111,16 @@ class Progress:
             return
         self.stream.write("\r" + text.ljust(78))
         self.stream.flush()
+        _unfinished = self.stream
 
     def close(self) -> None:
+        global _unfinished
         if self.enabled:
             self._draw(time.monotonic(), final=True)
             if self._display is None:
                 self.stream.write("\n")
                 self.stream.flush()
+                _unfinished = None
 
     def __enter__(self):
         return self

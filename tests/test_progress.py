@@ -46,3 +46,18 @@ def test_in_a_notebook_the_bar_updates_one_display(monkeypatch):
     assert shown[0][0] == "display" and all(kind == "update" for kind, _ in shown[1:])
     assert "100.0% 10/10" in shown[-1][1] and "\r" not in "".join(text for _, text in shown)
     assert stderr.getvalue() == ""   # nothing piles up as carriage-returned lines
+
+
+def test_a_message_after_an_unfinished_bar_starts_on_its_own_line():
+    from dl4j_bridge.progress import end_line
+    out = io.StringIO()
+    bar = Progress("featurize train", total=10, unit="img", stream=out)
+    bar._last = -1
+    bar.update(2)                # drawn, then Ctrl-C: close() never runs
+    end_line()
+    assert out.getvalue().startswith("\rfeaturize train") and out.getvalue().endswith("\n")
+    end_line()                   # the line is ended once
+    bar.close()
+    closed = out.getvalue()
+    end_line()                   # a closed bar ended its own line
+    assert out.getvalue() == closed and closed.count("\n") == 2
