@@ -2,6 +2,7 @@ package org.dl4jbridge.nn.weights;
 
 import java.nio.FloatBuffer;
 import java.util.Random;
+import org.dl4jbridge.bridge.Interrupts;
 
 /**
  * A weight initialization scheme (DL4J: org.deeplearning4j.nn.weights.IWeightInit). Values are drawn
@@ -17,12 +18,28 @@ public abstract class IWeightInit {
     public String jsonClassName() { return PACKAGE + getClass().getSimpleName(); }
 
     static void fillGaussian(double std, FloatBuffer buf, int off, int len, Random rng) {
-        for (int i = 0; i < len; i++) buf.put(off + i, (float) (std * rng.nextGaussian()));
+        for (int start = 0; start < len; start += CHUNK) {
+            Interrupts.check("initializing the weights");
+            for (int i = start, end = Math.min(len, start + CHUNK); i < end; i++) {
+                buf.put(off + i, (float) (std * rng.nextGaussian()));
+            }
+        }
     }
 
     static void fillUniform(double a, FloatBuffer buf, int off, int len, Random rng) {
-        for (int i = 0; i < len; i++) buf.put(off + i, (float) ((2 * rng.nextDouble() - 1) * a));
+        for (int start = 0; start < len; start += CHUNK) {
+            Interrupts.check("initializing the weights");
+            for (int i = start, end = Math.min(len, start + CHUNK); i < end; i++) {
+                buf.put(off + i, (float) ((2 * rng.nextDouble() - 1) * a));
+            }
+        }
     }
+
+    /**
+     * Values are drawn in chunks of this many, with a check for Ctrl-C before each: a large layer
+     * (VGG16's fc1: 103 M values) takes seconds to draw.
+     */
+    static final int CHUNK = 1 << 20;
 
     @Override public boolean equals(Object o) { return o != null && o.getClass() == getClass(); }
     @Override public int hashCode() { return getClass().hashCode(); }

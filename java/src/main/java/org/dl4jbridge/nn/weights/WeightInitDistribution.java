@@ -3,6 +3,7 @@ package org.dl4jbridge.nn.weights;
 import java.nio.FloatBuffer;
 import java.util.Objects;
 import java.util.Random;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.nn.conf.distribution.Distribution;
 
 /** Every weight i.i.d. from {@code distribution} (WeightInit DISTRIBUTION). */
@@ -16,7 +17,12 @@ public final class WeightInitDistribution extends IWeightInit {
 
     public Distribution getDistribution() { return distribution; }
     @Override public void init(double fanIn, double fanOut, int[] shape, FloatBuffer buf, int off, int len, Random rng) {
-        for (int i = 0; i < len; i++) buf.put(off + i, (float) distribution.sample(rng));
+        for (int start = 0; start < len; start += CHUNK) {
+            Interrupts.check("initializing the weights");
+            for (int i = start, end = Math.min(len, start + CHUNK); i < end; i++) {
+                buf.put(off + i, (float) distribution.sample(rng));
+            }
+        }
     }
     @Override public boolean equals(Object o) { return o instanceof WeightInitDistribution d && d.distribution.equals(distribution); }
     @Override public int hashCode() { return distribution.hashCode(); }

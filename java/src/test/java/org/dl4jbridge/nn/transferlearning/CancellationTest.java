@@ -143,4 +143,16 @@ class CancellationTest {
             Interrupts.clear(other);
         }
     }
+
+    @Test
+    void parameterInitialisationStopsAndAnotherInitDrawsTheSameValues() {
+        Thread caller = Thread.currentThread();
+        ComputationGraph g = new ComputationGraph(TinyVgg.conf(42));
+        Interrupts.cancel(caller);
+        CancellationException e = assertThrows(CancellationException.class, g::init);
+        assertEquals("initializing the weights was interrupted", e.getMessage());
+        Interrupts.clear(caller);
+        g.init();
+        assertArrayEquals(TransferLearningRuntimeTest.original().params().dup().toFloatArray(), g.params().dup().toFloatArray());
+    }
 }
