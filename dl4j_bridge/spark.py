@@ -233,30 +233,31 @@ class SparkEvaluation:
         self.java = java
 
     def accuracy(self) -> float:
-        return float(self.java.accuracy())
+        return float(_java_call(self.java.accuracy))
 
     def stats(self) -> str:
-        return str(self.java.stats())
+        return str(_java_call(self.java.stats))
 
     @property
     def rows(self) -> int:
-        return int(self.java.rows())
+        return int(_java_call(self.java.rows))
 
     @property
     def errors(self) -> int:
-        return int(self.java.errors())
+        return int(_java_call(self.java.errors))
 
     @property
     def first_errors(self) -> list[str]:
-        return [str(m) for m in self.java.firstErrors()]
+        return [str(m) for m in _java_call(self.java.firstErrors)]
 
     def confusion_matrix(self):
         import numpy as np
-        return np.array([[int(v) for v in row] for row in self.java.getEvaluation().getConfusionMatrix()], dtype=np.int64)
+        matrix = _java_call(lambda: self.java.getEvaluation().getConfusionMatrix())
+        return np.array([[int(v) for v in row] for row in matrix], dtype=np.int64)
 
     def to_dict(self) -> dict:
         """The same keys as :meth:`dl4j_bridge.evaluation.Evaluation.to_dict` (the engine's JSON), plus rows/errors."""
-        out = json.loads(str(self.java.getEvaluation().toJson()))
+        out = json.loads(str(_java_call(lambda: self.java.getEvaluation().toJson())))
         out.update(rows=self.rows, errors=self.errors)
         return out
 
@@ -273,8 +274,9 @@ class ParameterAveragingTrainingMaster:
         self.workers, self.batch_size_per_worker, self.averaging_frequency = workers, batch_size_per_worker, averaging_frequency
 
     def _java(self, spark):
-        b = spark._jvm.org.dl4jbridge.spark.ParameterAveragingTrainingMaster.Builder(self.workers, self.batch_size_per_worker)
-        return b.averagingFrequency(self.averaging_frequency).build()
+        builder = spark._jvm.org.dl4jbridge.spark.ParameterAveragingTrainingMaster.Builder
+        return _java_call(lambda: builder(self.workers, self.batch_size_per_worker)
+                          .averagingFrequency(self.averaging_frequency).build())
 
     def __repr__(self):
         return (f"ParameterAveragingTrainingMaster(workers={self.workers}, batch_size_per_worker="
@@ -289,7 +291,7 @@ class TrainingRun:
 
     @property
     def num_examples(self) -> int:
-        return int(self.java.numExamples())
+        return int(_java_call(self.java.numExamples))
 
     def fit_epoch(self) -> list[float]:
         """One pass over the examples; the scores of its splits."""
@@ -297,7 +299,8 @@ class TrainingRun:
 
     def head_params(self):
         import numpy as np
-        return np.array(list(self.java.head().params().toFloatArray()), dtype=np.float32)
+        values = _java_call(lambda: self.java.head().params().toFloatArray())
+        return np.array(list(values), dtype=np.float32)
 
     def evaluate(self, features, label_col: str = "label") -> SparkEvaluation:
         return SparkEvaluation(_java_call(self.java.evaluate, features._jdf, label_col))
