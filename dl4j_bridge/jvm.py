@@ -293,7 +293,7 @@ def call(fn, *args):
     global _depth
     on_main = threading.get_ident() == _MAIN_THREAD_ID
     if on_main:
-        if _depth == 0 and (_cancel_sent or _watcher is None):
+        if _depth == 0 and (_cancel_sent or _watcher is None or _callback_error is not None):
             _prepare_main_call()
         _depth += 1   # no call between this and the try: a Ctrl-C cannot land in between
     failure = None
@@ -381,12 +381,16 @@ def _ctrl_c_checkpoint() -> None:
 
 def _prepare_main_call() -> None:
     """Before an outermost main-thread engine call: set up the watcher once, and take back a mark
-    the watcher set after the previous call had already returned."""
-    global _cancel_sent, _main_java_thread
+    the watcher set after the previous call had already returned, or a callback's error that a
+    second Ctrl-C kept the previous call from re-raising."""
+    global _cancel_sent, _main_java_thread, _callback_error
     if _watcher is None:
         _main_java_thread = _autoclass("java.lang.Thread").currentThread()
         _interrupts()   # loaded here, so that the watcher thread finds it already loaded
         _start_ctrl_c_watcher()
+    if _callback_error is not None:
+        _callback_error = None
+        _interrupts().clear(_main_java_thread)
     if _cancel_sent:
         with _cancel_lock:   # the watcher marks under the same lock, so no mark comes after this
             _interrupts().clear(_main_java_thread)

@@ -135,7 +135,7 @@ def test_ctrl_c_stops_fit_at_the_next_minibatch_and_training_continues_afterward
     print(json.dumps(out))
     assert out["first"]["result"] == "KeyboardInterrupt" and out["first"]["after_signal_s"] < WITHIN_S, out
     stopped_at = out["iterations_after_interrupt"]
-    assert 0 < stopped_at < 3 * out["batches"], out
+    assert stopped_at < 3 * out["batches"], out   # 0 when the signal came while the first minibatch was decoded
     assert out["iterations_after_second_fit"] == stopped_at + out["batches"], out
     assert out["epochs_after_second_fit"] == stopped_at // out["batches"] + 1, out
 
