@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.ndarray.NDArray;
 
 /**
@@ -102,6 +103,8 @@ public final class Nd4jBinary {
         ByteBuffer bytes = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);
         FloatBuffer floats = bytes.asFloatBuffer();
         while (src.hasRemaining()) {
+            // A model zip is written atomically, so stopping here for Ctrl-C leaves the old file (or none).
+            Interrupts.check("writing the model's parameters");
             int count = Math.min(src.remaining(), chunk.length / Float.BYTES);
             floats.clear();
             FloatBuffer part = src.slice().limit(count);

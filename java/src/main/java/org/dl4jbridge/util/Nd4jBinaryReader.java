@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.dl4jbridge.bridge.Interrupts;
 import org.dl4jbridge.ndarray.NDArray;
 
 /**
@@ -245,6 +246,7 @@ final class Nd4jBinaryReader {
     }
 
     private void readFully(byte[] b, int n, int count, String type, int width) throws IOException {
+        Interrupts.check("reading the model's parameters");  // VGG16's 138 M parameters take seconds
         int got = readUpTo(b, n);
         if (got < n) {
             throw error("array header declares " + count + " " + type + " elements but the entry ends after "

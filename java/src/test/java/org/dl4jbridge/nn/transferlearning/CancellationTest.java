@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,8 +15,10 @@ import org.dl4jbridge.datasets.DataSetIterator;
 import org.dl4jbridge.eval.Evaluation;
 import org.dl4jbridge.nn.graph.ComputationGraph;
 import org.dl4jbridge.nn.graph.TrainingListener;
+import org.dl4jbridge.util.ModelSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The engine's long loops stop at the next minibatch once the calling thread is cancelled (what
@@ -154,5 +158,25 @@ class CancellationTest {
         Interrupts.clear(caller);
         g.init();
         assertArrayEquals(TransferLearningRuntimeTest.original().params().dup().toFloatArray(), g.params().dup().toFloatArray());
+    }
+
+    @Test
+    void savingAndRestoringStopAndLeaveNoFileBehind(@TempDir Path dir) throws Exception {
+        Thread caller = Thread.currentThread();
+        ComputationGraph g = TransferLearningRuntimeTest.original();
+        Path zip = dir.resolve("model.zip");
+        Interrupts.cancel(caller);
+        assertThrows(CancellationException.class, () -> ModelSerializer.writeModel(g, zip.toString(), true));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "no model.zip and no temporary file");
+        }
+        Interrupts.clear(caller);
+        ModelSerializer.writeModel(g, zip.toString(), true);
+
+        Interrupts.cancel(caller);
+        assertThrows(CancellationException.class, () -> ModelSerializer.restoreComputationGraph(zip, true));
+        Interrupts.clear(caller);
+        assertArrayEquals(g.params().dup().toFloatArray(),
+                ModelSerializer.restoreComputationGraph(zip, true).params().dup().toFloatArray());
     }
 }
