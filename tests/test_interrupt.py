@@ -151,6 +151,51 @@ def test_a_call_on_another_thread_is_not_stopped(tmp_path):
     assert (out["main"], out["worker_examples"]) == ("KeyboardInterrupt", 40), out
 
 
+CONVERT = r'''
+import json, os, signal, sys, threading, time
+from pathlib import Path
+from dl4j_bridge import jvm, zoo
+
+resources = Path(os.environ["DL4J_BRIDGE_DL4J_RESOURCES_DIR"])
+jvm.start()
+out = {}
+
+
+def send():
+    time.sleep(1.0)
+    out["sent"] = time.monotonic()
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+threading.Thread(target=send, daemon=True).start()
+try:
+    zoo.EfficientNetLite0().init_pretrained(progress=False)
+    out["first"] = "completed"
+except KeyboardInterrupt:
+    out["first"] = "KeyboardInterrupt"
+    out["after_signal_s"] = time.monotonic() - out["sent"]
+time.sleep(0.2)
+out["files_after_interrupt"] = sorted(str(p.relative_to(resources)) for p in resources.rglob("*") if p.is_file())
+model = zoo.EfficientNetLite0()
+model.init_pretrained(progress=False)
+out["converted"] = model.converted_cache_path().is_file()
+print("RESULT " + json.dumps(out))
+'''
+
+
+def test_ctrl_c_stops_a_weight_conversion_before_anything_is_written(tmp_path):
+    """EfficientNet-Lite0's conversion (checksum, checkpoint, assignment, then the converted zip written
+    atomically) takes seconds: SIGINT 1 s in stops it and leaves no file; the next call converts."""
+    r = run_python(CONVERT, env={"DL4J_BRIDGE_DL4J_RESOURCES_DIR": str(tmp_path / "resources")}, timeout=300)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("RESULT ")]
+    assert r.returncode == 0 and lines, r.stdout[-2000:] + r.stderr[-4000:]
+    out = json.loads(lines[-1][len("RESULT "):])
+    print(json.dumps(out))
+    assert out["first"] == "KeyboardInterrupt" and out["after_signal_s"] < WITHIN_S, out
+    assert out["files_after_interrupt"] == [], out
+    assert out["converted"], out
+
+
 def test_importing_sets_nothing_up():
     r = run_python("""
         import signal, threading
