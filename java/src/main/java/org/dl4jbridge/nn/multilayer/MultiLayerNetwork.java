@@ -104,9 +104,22 @@ public class MultiLayerNetwork {
 
     public void fit(NDArray features, NDArray labels) { g().fit(new NDArray[] {features}, new NDArray[] {labels}); syncCounters(); }
 
-    public void fit(DataSetIterator it) { g().fit(it); syncCounters(); }
+    // try/finally: an epoch stopped part-way (Ctrl-C, a failing listener) has still made updates to count.
+    public void fit(DataSetIterator it) {
+        try {
+            g().fit(it);
+        } finally {
+            syncCounters();
+        }
+    }
 
-    public void fit(DataSetIterator it, int numEpochs) { g().fit(it, numEpochs); syncCounters(); }
+    public void fit(DataSetIterator it, int numEpochs) {
+        try {
+            g().fit(it, numEpochs);
+        } finally {
+            syncCounters();
+        }
+    }
 
     public Evaluation evaluate(DataSetIterator it) { return g().evaluate(it); }
 

@@ -92,4 +92,25 @@ class MLPMoonTest {
         assertTrue(p < 1e-5, "max param diff " + p);
         System.out.printf("MLPMoon: worst score diff %.3g, max param diff %.3g%n", worst, p);
     }
+
+    @Test
+    void aFitStoppedByCtrlCCountsTheUpdatesItMade() throws IOException {
+        MultiLayerNetwork net = untrained();
+        List<DataSet> batches = List.of(rows("moon_data_train.csv", 0, 10), rows("moon_data_train.csv", 10, 20),
+                rows("moon_data_train.csv", 20, 30), rows("moon_data_train.csv", 30, 40));
+        Thread caller = Thread.currentThread();
+        net.setListeners(new org.dl4jbridge.nn.graph.TrainingListener() {
+            @Override public void iterationDone(Object model, int iteration, int epoch, double score) {
+                if (iteration == 2) org.dl4jbridge.bridge.Interrupts.cancel(caller);
+            }
+        });
+        try {
+            assertThrows(java.util.concurrent.CancellationException.class,
+                    () -> net.fit(new org.dl4jbridge.nn.transferlearning.FeaturizedIterator(batches, null), 2));
+        } finally {
+            org.dl4jbridge.bridge.Interrupts.clear(caller);
+        }
+        assertEquals(2, net.getIterationCount());
+        assertEquals(2, net.getLayerWiseConfigurations().getIterationCount(), "the saved configuration's count too");
+    }
 }
