@@ -419,6 +419,8 @@ def _start_ctrl_c_watcher() -> None:
 
 
 def _watch_ctrl_c(reader, writer) -> None:
+    """Reads the signal numbers Python's C handler writes; ``writer`` (the wakeup fd) is held here so
+    that it stays open as long as this thread runs."""
     import signal
     while True:
         try:
