@@ -355,8 +355,8 @@ def constant(class_name: str, name: str):
 # work as cancelled (org.dl4jbridge.bridge.Interrupts), so the engine ends the call at its next
 # minibatch with a CancellationException, which call() turns into KeyboardInterrupt. The rule:
 # * only calls made on the main thread are stopped (Python delivers SIGINT to the main thread);
-# * only while SIGINT's handler is Python's default (KeyboardInterrupt): a program that installed
-#   its own handler (pyspark does) decides itself what Ctrl-C means, and the engine runs on;
+# * only while SIGINT's handler is Python's default (KeyboardInterrupt) or dl4j_bridge.spark's: a
+#   program that installed its own handler decides itself what Ctrl-C means, and the engine runs on;
 # * only when nobody else owns the wakeup fd when the first engine call is made (asyncio's signal
 #   handling does); then Ctrl-C acts once the engine call returns, as before.
 # Nothing happens at import: the watcher is set up by the first engine call on the main thread.
@@ -429,8 +429,14 @@ def _watch_ctrl_c(reader, writer) -> None:
             return
         if not received:  # pragma: no cover
             return
-        if signal.SIGINT in received and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        if signal.SIGINT in received and _raises_keyboard_interrupt(signal.getsignal(signal.SIGINT)):
             _cancel_main_thread()
+
+
+def _raises_keyboard_interrupt(handler) -> bool:
+    """Python's default SIGINT handler, or dl4j_bridge.spark's (which also cancels the Spark jobs)."""
+    import signal
+    return handler is signal.default_int_handler or getattr(handler, "dl4j_bridge_raises_keyboard_interrupt", False)
 
 
 def _cancel_main_thread() -> None:

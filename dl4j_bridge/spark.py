@@ -149,7 +149,51 @@ def session(master: str = "local[2]", app_name: str = "dl4j-bridge", conf: Optio
         builder = builder.config(k, v)
     spark = builder.getOrCreate()
     _require_layer(spark)
+    _cancel_jobs_from_a_helper_thread(spark)
     return spark
+
+
+def _cancel_jobs_from_a_helper_thread(spark) -> None:
+    """Replaces pyspark's SIGINT handler by one that works during a driver call.
+
+    pyspark's handler cancels the jobs through the main thread's py4j connection; when Ctrl-C comes while
+    the main thread waits in a driver call, that connection is busy with the call, the cancel fails and
+    Ctrl-C surfaces as a Py4JError with two tracebacks. This one sends the cancel from a helper thread
+    (pyspark gives each thread its own connection) and raises KeyboardInterrupt. A program's own handler
+    is left alone.
+    """
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        return
+    current = signal.getsignal(signal.SIGINT)
+    if not (getattr(current, "__module__", "").startswith("pyspark.") and getattr(current, "__name__", "") == "signal_handler"):
+        return
+    context = spark.sparkContext
+
+    def cancel_jobs():
+        try:
+            context.cancelAllJobs()
+        except Exception:  # noqa: BLE001 - the session is going away (the process is ending)
+            pass
+
+    def on_ctrl_c(signum, frame):
+        threading.Thread(target=cancel_jobs, name="dl4j-bridge-spark-cancel", daemon=True).start()
+        raise KeyboardInterrupt
+
+    on_ctrl_c.dl4j_bridge_raises_keyboard_interrupt = True   # the engine's Ctrl-C watcher acts on it (jvm.py)
+    signal.signal(signal.SIGINT, on_ctrl_c)
+    # py4j logs a KeyboardInterrupt that ends a driver call as an error, traceback included, on the root
+    # logger; the KeyboardInterrupt itself reaches the caller, so that log only repeats it.
+    import logging
+    if not any(isinstance(f, _Py4jInterruptLog) for f in logging.getLogger().filters):
+        logging.getLogger().addFilter(_Py4jInterruptLog())
+
+
+class _Py4jInterruptLog:
+    """Drops py4j's "KeyboardInterrupt while sending command." records."""
+
+    def filter(self, record) -> bool:
+        return record.getMessage() != "KeyboardInterrupt while sending command."
 
 
 def _require_layer(spark) -> None:

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import run_python
+from conftest import run_python, spark_unavailable
 
 # Featurize and fit take one engine call each; a thread sends SIGINT while the main thread is inside it.
 SCENARIO = r'''
@@ -194,6 +194,55 @@ def test_ctrl_c_stops_a_weight_conversion_before_anything_is_written(tmp_path):
     assert out["first"] == "KeyboardInterrupt" and out["after_signal_s"] < WITHIN_S, out
     assert out["files_after_interrupt"] == [], out
     assert out["converted"], out
+
+
+SPARK_JOB = r'''
+import json, logging, os, signal, sys, threading, time
+from dl4j_bridge import spark as dspark
+
+spark = dspark.session("local[1]", app_name="dl4j-bridge ctrl-c test")
+sc = spark.sparkContext
+out = {}
+
+
+def send():
+    while not sc.statusTracker().getActiveJobsIds():
+        time.sleep(0.1)
+    time.sleep(1.0)
+    out["sent"] = time.monotonic()
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+threading.Thread(target=send, daemon=True).start()
+try:
+    sc.parallelize([0, 1], 2).map(lambda x: time.sleep(120) or x).count()   # a driver call waiting on a long job
+    out["first"] = "completed"
+except KeyboardInterrupt:
+    out["first"] = "KeyboardInterrupt"
+    out["after_signal_s"] = time.monotonic() - out["sent"]
+deadline = time.monotonic() + 30
+while sc.statusTracker().getActiveJobsIds() and time.monotonic() < deadline:
+    time.sleep(0.2)
+out["jobs_left"] = list(sc.statusTracker().getActiveJobsIds())
+out["after"] = sc.parallelize(range(10), 2).sum()   # the session still works
+print("RESULT " + json.dumps(out))
+'''
+
+
+@pytest.mark.spark
+@pytest.mark.skipif(spark_unavailable() is not None, reason=f"Spark cannot run: {spark_unavailable()}")
+def test_ctrl_c_during_a_spark_driver_call_cancels_the_jobs_and_raises_keyboard_interrupt(tmp_path):
+    """pyspark's own handler cancels through the main thread's busy py4j connection and fails with a
+    Py4JError; dl4j_bridge.spark.session's cancels from a helper thread and raises KeyboardInterrupt,
+    without py4j's logged traceback. (Takes as long as Spark's start, about 30 s on a loaded machine.)"""
+    r = run_python(SPARK_JOB, timeout=300)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("RESULT ")]
+    assert r.returncode == 0 and lines, r.stdout[-2000:] + r.stderr[-4000:]
+    out = json.loads(lines[-1][len("RESULT "):])
+    print(json.dumps(out))
+    assert out["first"] == "KeyboardInterrupt" and out["after_signal_s"] < WITHIN_S, out
+    assert out["jobs_left"] == [] and out["after"] == 45, out
+    assert "Traceback" not in r.stderr and "KeyboardInterrupt while sending" not in r.stderr, r.stderr[-3000:]
 
 
 def test_importing_sets_nothing_up():
