@@ -44,12 +44,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * scipy-openblas32 each dot product is a sequential fused multiply-add, bit for bit; DL4J's OpenBLAS
  * 0.3.19 kernel rounds otherwise, and with that very library loaded into the engine the two GEMMs are
  * bit-identical); and DL4J's float tanh is not the correctly rounded one (up to 15,591 ulp from
- * glibc's tanhf on 20,000 inputs; it equals {@code (e^2x - 1)/(e^2x + 1)} in float with glibc's expf on
- * 93.5 % of them, the rest within 65 ulp), so even with the same BLAS the first layer's activation
- * differs in 53 of its 108 values (at most 15 ulp). Bit-identical training would need DL4J's tanh,
- * softmax and reduction orders reproduced exactly; DL4J's tanh formula tried in the engine made the
- * engine less accurate and did not lower the worst free-running score difference (4.6e-6 became
- * 1.1e-5). The one-ulp conditioning estimate below is one sample: with the engine on its pure-Java
+ * glibc's tanhf on 20,000 inputs x <= 0; it equals {@code (e^2x - 1)/(e^2x + 1)} in float with
+ * glibc's expf on 93.5 % of them, the rest within 65 ulp), so even with the same BLAS the first layer's
+ * activation differs in 53 of its 108 values (at most 15 ulp). Bit-identical training would need
+ * DL4J's tanh, softmax and reduction orders reproduced exactly; a tanh close to DL4J's tried in the
+ * engine (the same formula, still 8 % of values apart) made the engine less accurate and did not lower
+ * the worst free-running score difference (4.6e-6 became 1.1e-5). The one-ulp conditioning estimate below is one sample: with the engine on its pure-Java
  * GEMM or on DL4J's libopenblas one step falls outside 4x it (RmsProp/MSE step 5: 1.7e-6 against
  * 2.1e-7; NoOp/MCXENT step 9: 4.5e-6 against 6.0e-7), so the free-running check is run with the
  * README's test command, which points the engine at scipy-openblas32.
