@@ -2,10 +2,12 @@ package org.dl4jbridge.compat.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -62,12 +64,18 @@ class Dl4jToEngineTest {
      * differences within ten steps (measured), which says nothing about the file.
      */
     static List<IUpdater> vggUpdaters() {
-        List<IUpdater> all = List.of(new Nesterovs(1e-3, 0.9), new Adam(1e-4), new Sgd(1e-3), new RmsProp(1e-4), new NoOp());
-        // Each VGG16 run costs tens of seconds on 2 cores (DL4J writes a 120 MB zip, 2 x 10 steps over
-        // 34 M parameters); CI runs the zoo's default updater (the small graphs below cover all five),
-        // -Ddl4jbridge.compat.full=true all five on VGG16 too. Measured in that mode: Sgd and Adam pass;
-        // RmsProp misses 1e-5 on one array (18_b, 1.15e-5: it turns float32 noise in near-zero
-        // gradients into full-size steps); NoOp was not reached.
+        List<IUpdater> all = List.of(new Nesterovs(1e-3, 0.9), new Adam(1e-4), new Sgd(1e-3), new RmsProp(1e-4, 0.95, 1e-4), new NoOp());
+        // Each VGG16 run costs 60-160 s on the shared 2-core machine under load (measured per phase:
+        // DL4J writing the 120 MB zip 23-27 s, DL4J's ten further fits 44-58 s against the engine's
+        // 21-25 s, DL4J's three first fits 8-19 s), so CI runs the zoo's default updater (the small
+        // graphs below cover all five) and -Ddl4jbridge.compat.full=true all five on VGG16 too.
+        // RmsProp's epsilon is 1e-4, not DL4J's default 1e-8: with 1e-8 it divides each gradient by its
+        // own running size, and elements whose size is far below the array's (18_b's worst: sqrt(r)
+        // 200x below the largest) turn float32 noise into sizeable steps. Measured with 1e-8: 18_b at
+        // 1.15e-5 in this order, and run first in its JVM (other dropout draws in DL4J's first fits) conv
+        // biases up to 0.14 (max) / 0.016 (L2 norm) relative, so a norm-based metric would not help.
+        // Measured in full mode, this order: Nesterovs 3.6e-7, Adam 6.5e-6, Sgd 3.5e-7, RmsProp 2.4e-7,
+        // NoOp 2.1e-6.
         return Boolean.getBoolean("dl4jbridge.compat.full") ? all : all.subList(0, 1);
     }
 
@@ -79,7 +87,9 @@ class Dl4jToEngineTest {
     void zooVgg16AfterFitsWithEachUpdater() throws IOException {
         Both.Batch batch = Both.classification(21, 5, 2, 3, 32, 32);
         INDArray initial = null;
+        List<String> failures = new ArrayList<>();  // every updater runs; one failing does not hide the next
         for (IUpdater u : vggUpdaters()) {
+            long t0 = System.nanoTime();
             ComputationGraphConfiguration conf = VGG16.builder().numClasses(5).inputShape(new int[] {3, 32, 32}).updater(u).build().conf();
             ComputationGraph vgg = new ComputationGraph(conf);
             if (initial == null) {
@@ -88,8 +98,14 @@ class Dl4jToEngineTest {
             } else {
                 vgg.init(initial.dup(), false);
             }
-            checkGraph("zoo VGG16 / " + name(u), vgg, batch);
+            try {
+                checkGraph("zoo VGG16 / " + name(u), vgg, batch);
+            } catch (AssertionError e) {
+                failures.add(e.getMessage());
+            }
+            System.out.printf("zoo VGG16 / %s: %.1f s%n", name(u), (System.nanoTime() - t0) / 1e9);
         }
+        if (!failures.isEmpty()) fail(String.join("\n", failures));
     }
 
     /** A small CNN graph edited by DL4J's TransferLearning.GraphBuilder, then fitted. */
