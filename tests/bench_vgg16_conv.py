@@ -103,8 +103,13 @@ def main() -> None:
         sides = {"engine": engine_side(args.threads),
                  "torch": torch_side(args.threads, zoo._read_onnx_convolutions(source)),
                  "onnxruntime": onnxruntime_side(args.threads, source, Path(tmp))}
-        print(f"{len(files)} photos at {SIZE}x{SIZE}, batch {args.batch}, {args.threads} threads per side; "
-              f"load average at start {os.getloadavg()}")
+        import torch
+        from dl4j_bridge import config
+        print(f"{len(files)} photos at {SIZE}x{SIZE}, batch {args.batch}; threads: engine {config.get('threads')}, "
+              f"torch {torch.get_num_threads()}, onnxruntime {args.threads} (intra-op); load average at start "
+              f"{os.getloadavg()}")
+        print("timed: each side's forward call with its own input conversion (numpy -> engine / torch channels_last"
+              " / NHWC); decoding and pre-processing (PIL, once per batch, shared) are excluded from every side")
         first = load_batch(files[:args.batch])
         outs = {name: run(first) for name, run in sides.items()}   # also the warm-up pass
         scale = np.abs(outs["onnxruntime"]).max()

@@ -121,6 +121,29 @@ def test_settings_and_metadata_record_the_learning_rate_and_momentum_used(two_ru
     assert read_metadata(runs / "a" / "model.zip")["lesson"]["learning_rate"] == 0.01
 
 
+def test_each_model_has_its_own_training_defaults_and_options_override_them():
+    from dl4j_bridge.errors import ArgumentError
+    from dl4j_bridge.lesson import LessonSettings, resolved
+
+    def chosen(**kw):
+        s = LessonSettings(**kw)
+        s.validate()   # epochs/updater left out mean the model's default, not an error
+        r = resolved(s)
+        return r.updater, r.learning_rate, r.momentum, r.epochs
+
+    assert chosen() == ("nesterovs", 0.01, 0.9, 5)
+    assert chosen(model="vgg16") == ("nesterovs", 0.1, 5e-5, 5)   # DL4J's lesson values
+    assert chosen(model="vgg16-conv") == ("adam", 1e-3, None, 14)   # chosen on a validation split (README)
+    assert chosen(model="vgg16-conv", epochs=2, learning_rate=3e-4) == ("adam", 3e-4, None, 2)
+    assert chosen(model="vgg16-conv", updater="nesterovs") == ("nesterovs", 1e-3, 0.9, 14)
+    with pytest.raises(ArgumentError, match="--momentum is a Nesterovs setting.*--updater nesterovs"):
+        LessonSettings(model="vgg16-conv", momentum=0.5).validate()
+    with pytest.raises(ArgumentError, match="not one of nesterovs, adam"):
+        LessonSettings(updater="sgd").validate()
+    with pytest.raises(ArgumentError, match="positive integer"):
+        LessonSettings(model="vgg16-conv", epochs=0).validate()
+
+
 def test_run_directory_files_have_the_usual_permissions(two_runs):
     import stat
     from dl4j_bridge.files import dir_mode, file_mode

@@ -192,6 +192,13 @@ def test_the_lesson_on_the_base_repeats_exactly_and_its_model_predicts(resources
     assert history[0]["epoch_test_accuracy"] == history[1]["epoch_test_accuracy"]
     meta = read_metadata(tmp_path / "a" / "model.zip")
     assert meta["backbone"] == "vgg16-conv" and meta["backbone_provenance"]["sha256"].startswith("3be917fb")
+    # The model's chosen head training (Adam 1e-3) is what ran and what the zip records; --epochs overrode 14.
+    assert (meta["lesson"]["updater"], meta["lesson"]["learning_rate"], meta["lesson"]["momentum"],
+            meta["lesson"]["epochs"]) == ("adam", 1e-3, None, 2)
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "a" / "model.zip") as z:
+        head = json.loads(z.read("configuration.json"))["vertices"]["predictions"]["layerConf"]["layer"]["iupdater"]
+    assert head["@class"].endswith(".Adam") and head["learningRate"] == 1e-3
     daisy = sorted((tmp_path / "cache").rglob("daisy/*.jpg"))[:2]
     lines = [line for line in cli("predict", "--model", str(tmp_path / "a" / "model.zip"), *map(str, daisy)).splitlines()
              if line.strip()]

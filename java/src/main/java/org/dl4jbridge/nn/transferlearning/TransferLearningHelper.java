@@ -208,7 +208,7 @@ public class TransferLearningHelper {
     String cacheKey(DataSetIterator source) {
         String described = source.cacheIdentity();
         String identity = described != null ? "iterator:" + described : "content:" + contentHash(source);
-        return FeatureCache.key("dl4j-bridge featurized v2", frozenPartHash(), String.join(",", boundary), identity);
+        return FeatureCache.key("dl4j-bridge featurized v3", frozenPartHash(), String.join(",", boundary), identity);
     }
 
     private List<DataSet> featurizeAll(DataSetIterator source, ProgressListener listener) {
@@ -244,16 +244,18 @@ public class TransferLearningHelper {
         return java.util.HexFormat.of().formatHex(md.digest());
     }
 
-    /** The frozen part's configuration (JSON) and parameters: what the features are a function of. */
+    /**
+     * The frozen part's inference configuration (JSON) and parameters: what the features are a
+     * function of. Training-only settings (updater, regularization, dropout, seed, counts) are left
+     * out, so a new head updater or learning rate reuses the cached features.
+     */
     String frozenPartHash() {
         ComputationGraphConfiguration part = original.getConfiguration().clone();
         part.getVertices().keySet().retainAll(frozen);
         part.getVertexInputs().keySet().retainAll(frozen);
         part.setNetworkOutputs(boundary);
         part.clearTopologicalOrder();
-        // Training counts are in the JSON but the features do not depend on them.
-        part.setIterationCount(0);
-        part.setEpochCount(0);
+        InferenceConfiguration.stripTrainingSettings(part);
         java.security.MessageDigest md = FeatureCache.sha256();
         md.update(part.toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (String name : frozen) {

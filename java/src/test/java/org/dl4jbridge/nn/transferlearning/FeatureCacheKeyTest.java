@@ -19,6 +19,15 @@ import org.dl4jbridge.datasets.EfficientNetLitePreProcessor;
 import org.dl4jbridge.datasets.ImageRecordDataSetIterator;
 import org.dl4jbridge.datasets.NativeImageLoader;
 import org.dl4jbridge.datasets.VGG16ImagePreProcessor;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.nn.conf.ConvolutionMode;
+import org.dl4jbridge.nn.conf.GradientNormalization;
+import org.dl4jbridge.nn.conf.activations.Activation;
+import org.dl4jbridge.nn.graph.ComputationGraph;
+import org.dl4jbridge.nn.updater.Adam;
+import org.dl4jbridge.nn.updater.Nesterovs;
+import org.dl4jbridge.nn.updater.Sgd;
+import org.dl4jbridge.nn.weights.WeightInit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,10 +132,56 @@ class FeatureCacheKeyTest {
 
     @Test
     void changingTheFrozenPartMisses() {
-        org.dl4jbridge.nn.graph.ComputationGraph otherWeights = new org.dl4jbridge.nn.graph.ComputationGraph(TinyVgg.conf(43));
+        ComputationGraph otherWeights = new ComputationGraph(TinyVgg.conf(43));
         otherWeights.init();
         TransferLearningHelper other = new TransferLearningHelper(TransferLearningRuntimeTest.lesson(otherWeights));
         assertNotEquals(helper.cacheKey(base()), other.cacheKey(base()), "other frozen parameters must change the key");
+    }
+
+    /** The lesson's graph on {@code TinyVgg} weights of {@code seed}, with a fine-tune configuration of choice. */
+    private static TransferLearningHelper lessonWith(long seed, FineTuneConfiguration ftc) {
+        ComputationGraph orig = new ComputationGraph(TinyVgg.conf(seed));
+        orig.init();
+        return new TransferLearningHelper(new TransferLearning.GraphBuilder(orig).fineTuneConfiguration(ftc)
+                .setFeatureExtractor("fc2").removeVertexKeepConnections("predictions")
+                .addLayer("predictions", TinyVgg.newHead(), "fc2").build());
+    }
+
+    @Test
+    void aNewHeadUpdaterLearningRateRegularizationDropoutOrSeedKeepsTheKey() {
+        // The fine-tune configuration reaches the frozen layers too (as in DL4J), yet none of these
+        // settings changes what the frozen part computes in inference mode.
+        String lesson = helper.cacheKey(base());
+        FineTuneConfiguration otherHead = new FineTuneConfiguration.Builder().updater(new Adam(3e-4)).biasUpdater(new Sgd(0.5))
+                .l2(1e-3).l1Bias(1e-4).dropOut(0.5).seed(777).gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                .weightInit(WeightInit.RELU).biasInit(0.1).miniBatch(false).build();
+        TransferLearningHelper other = lessonWith(42, otherHead).setFeatureCache(tmp.resolve("cache"));
+        assertEquals(lesson, other.cacheKey(base()));
+        helper.featurize(base());
+        assertEquals("miss", helper.lastCacheStatus());
+        other.featurize(base());
+        assertEquals("hit", other.lastCacheStatus(), "a new head learning rate must reuse the cached features");
+    }
+
+    @Test
+    void aFrozenLayersActivationOrConvolutionModeMisses() {
+        // Fine-tune settings that the frozen layers do compute with must still change the key.
+        FineTuneConfiguration tanh = new FineTuneConfiguration.Builder().updater(new Nesterovs(0.05, 0.9)).seed(12345)
+                .activation(Activation.TANH).build();
+        assertNotEquals(helper.cacheKey(base()), lessonWith(42, tanh).cacheKey(base()), "the frozen activation");
+        FineTuneConfiguration same = new FineTuneConfiguration.Builder().updater(new Nesterovs(0.05, 0.9)).seed(12345)
+                .convolutionMode(ConvolutionMode.Same).build();
+        assertNotEquals(helper.cacheKey(base()), lessonWith(42, same).cacheKey(base()), "the frozen convolution mode");
+    }
+
+    @Test
+    void oneChangedFrozenWeightMisses() {
+        ComputationGraph lesson = TransferLearningRuntimeTest.lesson(TransferLearningRuntimeTest.original());
+        TransferLearningHelper other = new TransferLearningHelper(lesson);
+        assertEquals(helper.cacheKey(base()), other.cacheKey(base()), "the same weights and settings give the same key");
+        NDArray w = lesson.getParam("block1_conv1_W");
+        w.put(5, w.get(5) + 1e-3f);
+        assertNotEquals(helper.cacheKey(base()), other.cacheKey(base()), "a frozen weight must change the key");
     }
 
     @Test
