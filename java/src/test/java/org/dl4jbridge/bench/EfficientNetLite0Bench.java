@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
@@ -39,6 +40,8 @@ final class EfficientNetLite0Bench {
     final java.util.Map<String, Double> profile = new java.util.TreeMap<>();
     /** Seconds per individual layer (block index, kind and shape), for per-layer tuning. */
     final java.util.Map<String, Double> layerProfile = new java.util.TreeMap<>();
+    /** The convolutions' settings (NetworkAB switches them between batches). */
+    ConvConfig conv = ConvConfig.DEFAULT;
     private long mark;
     private String layer = "";
 
@@ -80,7 +83,7 @@ final class EfficientNetLite0Bench {
         mark = System.nanoTime();
         int h = (size + 1) / 2;
         NDArray x = BenchArrays.view(buffers[0], batch, 32, h, h);
-        Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x);
+        Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x, conv);
         lap("stem");
         int cur = 0;
         for (int bi = 0; bi < blocks.size(); bi++) {
@@ -90,7 +93,7 @@ final class EfficientNetLite0Bench {
             NDArray expanded = x;
             if (b.expW() != null) {
                 expanded = BenchArrays.view(buffers[free[0]], batch, b.mid(), h, h);
-                Convolution2D.forward(x, b.expW(), b.expB(), POINTWISE, 1, FusedActivation.RELU6, expanded);
+                Convolution2D.forward(x, b.expW(), b.expB(), POINTWISE, 1, FusedActivation.RELU6, expanded, conv);
                 lap("expand1x1");
             }
             int ho = (h + b.s() - 1) / b.s();
@@ -99,7 +102,7 @@ final class EfficientNetLite0Bench {
                     Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same), FusedActivation.RELU6, dw);
             lap("depthwise");
             NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
-            Convolution2D.forward(dw, b.projW(), b.projB(), POINTWISE, 1, FusedActivation.IDENTITY, out);
+            Convolution2D.forward(dw, b.projW(), b.projB(), POINTWISE, 1, FusedActivation.IDENTITY, out, conv);
             lap("project1x1");
             if (b.s() == 1 && b.cin() == b.cout()) BenchArrays.addInPlace(out, x);
             lap("residual");
@@ -109,7 +112,7 @@ final class EfficientNetLite0Bench {
         }
         layer = "";
         NDArray head = BenchArrays.view(buffers[freeBuffers(cur)[0]], batch, 1280, h, h);
-        Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head);
+        Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head, conv);
         lap("head1x1");
         GlobalPooling.forward(head, PoolingType.AVG, features);
         lap("pool");

@@ -49,7 +49,7 @@ class WinogradTest {
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             ConvGeometry g = conf.geometry(x.size(2), x.size(3));
             NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
-            Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]], y, s);
+            Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]], y, ConvConfig.DEFAULT.withWinograd(s));
             assertClose("winograd " + tile + " case " + i + " (budget " + budget + ", per-thread max " + perThreadMax + ")",
                     c.get("y"), y, 1e-5);
         }

@@ -35,7 +35,7 @@ class WinogradWeightCacheTest {
 
     private static NDArray conv(NDArray x, NDArray w, NDArray b, WinogradConfig s) {
         NDArray y = NDArray.zeros(x.size(0), w.size(0), x.size(2), x.size(3));
-        Convolution2D.forward(x, w, b, SAME3, 1, FusedActivation.IDENTITY, y, s);
+        Convolution2D.forward(x, w, b, SAME3, 1, FusedActivation.IDENTITY, y, ConvConfig.DEFAULT.withWinograd(s));
         return y;
     }
 

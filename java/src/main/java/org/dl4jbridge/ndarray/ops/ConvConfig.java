@@ -1,0 +1,105 @@
+package org.dl4jbridge.ndarray.ops;
+
+/**
+ * How {@link Convolution2D} chooses and sizes its strategies, passed in with each call rather than
+ * read from global switches or system properties on every call, so that two settings can run side
+ * by side in one JVM (tests, same-JVM A/B benchmarks) and a call never sees a half-changed setting.
+ *
+ * @param winograd             Winograd's settings (3x3 stride-1 layers)
+ * @param columnBudget         floats of column matrix (and of GEMM output) per im2col tile, 32 MB: smaller tiles
+ *                             made VGG16's 512-channel GEMMs (N about 2500) measurably slower than one large GEMM;
+ *                             larger ones only add memory. Also the tile of the backward pass's columns
+ * @param shortK               below this K (= cinG*kW) a shifted kernel-row GEMM loses to a full unfold
+ * @param unfoldAllKernelRows  unfold the kernel rows too (one GEMM with K = cin*kH*kW) for every layer
+ * @param pointwiseDirectMin   from this many output positions on, a 1x1 convolution that does not take the
+ *                             tiled path multiplies each image in place instead of batching images through the
+ *                             column buffer. Measured on EfficientNet-Lite0 (2 threads), batching won at every
+ *                             size (the in-place GEMMs are short-K and their epilogue is a separate pass over
+ *                             memory), so in-place is off by default
+ * @param batchedPointwise     send 1x1 convolutions to the batched GEMM path instead of per-image tiles
+ *                             ({@link PointwiseConvolution})
+ * @param tileFloats           output floats per tile of {@link PointwiseConvolution} and {@link StridedConvolution}
+ *                             (a tile stays in the second-level cache for its epilogue)
+ * @param minTilesPerThread    those tiled paths are used only with at least this many tiles per engine thread
+ *                             (load balance); otherwise the batched path runs
+ */
+public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
+                         int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread) {
+
+    /**
+     * The measured defaults, adjusted once, when the class loads, by the JVM options
+     * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
+     * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
+     * {@code .minTilesPerThread=N} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     */
+    public static final ConvConfig DEFAULT = fromSystemProperties();
+
+    public ConvConfig {
+        if (winograd == null) throw new IllegalArgumentException("ConvConfig: winograd settings are null; pass WinogradConfig.DEFAULT");
+        if (columnBudget < 1 || shortK < 0 || pointwiseDirectMin < 1 || tileFloats < 1 || minTilesPerThread < 0) {
+            throw new IllegalArgumentException("ConvConfig: columnBudget, pointwiseDirectMin and tileFloats must be at "
+                    + "least 1, shortK and minTilesPerThread at least 0, got " + columnBudget + ", " + pointwiseDirectMin
+                    + ", " + tileFloats + ", " + shortK + ", " + minTilesPerThread);
+        }
+    }
+
+    static ConvConfig fromSystemProperties() {
+        return new ConvConfig(WinogradConfig.DEFAULT,
+                Integer.getInteger("dl4jbridge.conv.columnBudget", 8 << 20),
+                Integer.getInteger("dl4jbridge.conv.shortK", 256),
+                Boolean.getBoolean("dl4jbridge.conv.unfoldAllKernelRows"),
+                Integer.getInteger("dl4jbridge.conv.pointwiseDirectMin", Integer.MAX_VALUE),
+                Boolean.getBoolean("dl4jbridge.conv.batchedPointwise"),
+                Integer.getInteger("dl4jbridge.conv.tileFloats", 1 << 17),
+                Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4));
+    }
+
+    /** This configuration with other Winograd settings. */
+    public ConvConfig withWinograd(WinogradConfig w) {
+        return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
+                tileFloats, minTilesPerThread);
+    }
+
+    /**
+     * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
+     * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
+     * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, and any of
+     * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
+     */
+    public ConvConfig with(String changes) {
+        ConvConfig c = this;
+        if (changes == null || changes.isBlank()) return c;
+        for (String change : changes.split(",")) {
+            String[] kv = change.split(":", 2);
+            if (kv.length != 2) throw new IllegalArgumentException("convolution setting '" + change + "': write name:value");
+            String v = kv[1].trim();
+            c = switch (kv[0].trim()) {
+                case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                case "shortK" -> new ConvConfig(c.winograd, c.columnBudget, Integer.parseInt(v), c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, Boolean.parseBoolean(v),
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        Integer.parseInt(v), c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                case "batchedPointwise" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread);
+                case "tileFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread);
+                case "minTilesPerThread" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v));
+                default -> {
+                    try {
+                        yield c.withWinograd(c.winograd.with(change));
+                    } catch (IllegalArgumentException e) {
+                        if (!e.getMessage().startsWith("unknown Winograd setting")) throw e;
+                        throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
+                                + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
+                                + "minTilesPerThread, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
+                    }
+                }
+            };
+        }
+        return c;
+    }
+}
