@@ -43,7 +43,9 @@ record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH,
         int width = roundUp(Math.max(Math.max(g.padLeft() + g.inW(), wp - g.padLeft()), g.outW() * sW), sW);
         int images = Math.max(1, Math.min(batch, stackFloats / (period * width)));
         // The last image's data rows may run past its last read row (Truncate drops them) but are still written.
-        int rows = (images - 1) * period + Math.max(hp, g.padTop() + g.inH());
+        // One more row per phase plane: a read past the end of a plane's last row wraps into the row below, which
+        // must be zero padding, not the next phase plane's first row (data when there is no top padding).
+        int rows = (images - 1) * period + Math.max(hp, g.padTop() + g.inH()) + sH;
         return new DepthwiseStack(g, images, period, width, sH, sW, (rows + sH - 1) / sH, width / sW);
     }
 
