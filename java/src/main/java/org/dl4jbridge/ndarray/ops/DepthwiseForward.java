@@ -102,7 +102,7 @@ final class DepthwiseForward {
     }
 
     /** Adds one kernel row's taps (width 3 or 5, stride 1 or 2, no dilation) to the block. */
-    private static void rowOfTaps(float[] acc, int len, float[] pad, int[] base, int ky, int shift, int sW, int kW,
+    static void rowOfTaps(float[] acc, int len, float[] pad, int[] base, int ky, int shift, int sW, int kW,
                                   float[] taps, int w, float[] even, float[] odd) {
         if (sW == 1) {
             System.arraycopy(pad, base[ky] + shift, even, 0, len + kW - 1);
