@@ -11,6 +11,7 @@ import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
+import org.dl4jbridge.ndarray.ops.FusedMBConv;
 import org.dl4jbridge.ndarray.ops.GlobalPooling;
 import org.dl4jbridge.ndarray.ops.PoolingType;
 
@@ -42,11 +43,17 @@ final class EfficientNetLite0Bench {
     final java.util.Map<String, Double> layerProfile = new java.util.TreeMap<>();
     /** The convolutions' settings (NetworkAB switches them between batches). */
     ConvConfig conv = ConvConfig.DEFAULT;
+    /** Per-layer process CPU seconds instead of wall seconds: on a loaded machine, the work rather than the wait. */
+    boolean cpuTime;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private long mark;
+
+    private long now() { return cpuTime ? OS.getProcessCpuTime() : System.nanoTime(); }
     private String layer = "";
 
     private void lap(String what) {
-        long now = System.nanoTime();
+        long now = now();
         profile.merge(what, (now - mark) / 1e9, Double::sum);
         layerProfile.merge(layer + what, (now - mark) / 1e9, Double::sum);
         mark = now;
@@ -80,7 +87,7 @@ final class EfficientNetLite0Bench {
 
     /** [batch, 1280] pooled features. */
     NDArray forward(NDArray input, NDArray features) {
-        mark = System.nanoTime();
+        mark = now();
         int h = (size + 1) / 2;
         NDArray x = BenchArrays.view(buffers[0], batch, 32, h, h);
         Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x, conv);
@@ -90,6 +97,20 @@ final class EfficientNetLite0Bench {
             Block b = blocks.get(bi);
             layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);
+            Conv2DConfig dwConf = Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same);
+            if (conv.fuseBlocks() && FusedMBConv.applies(dwConf) && FusedMBConv.pays(b.mid(), h, h)) {
+                int ho = (h + b.s() - 1) / b.s();
+                NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
+                FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(), DepthwiseConvolution2D.Layout.DL4J,
+                        b.dwB(), dwConf,
+                        FusedActivation.RELU6, b.projW(), b.projB(), FusedActivation.IDENTITY,
+                        b.s() == 1 && b.cin() == b.cout() ? x : null, out);
+                lap("fusedblock");
+                x = out;
+                cur = free[2];
+                h = ho;
+                continue;
+            }
             NDArray expanded = x;
             if (b.expW() != null) {
                 expanded = BenchArrays.view(buffers[free[0]], batch, b.mid(), h, h);

@@ -20,7 +20,9 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
  * vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is written {@code NAME=}),
  * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false} or
- * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}.
+ * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
+ * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
+ * they show the work, not the wait for a core).
  */
 public final class NetworkAB {
     private NetworkAB() {}
@@ -35,6 +37,7 @@ public final class NetworkAB {
         switch (name) {
             case "effnet": {
                 EfficientNetLite0Bench net = new EfficientNetLite0Bench(16, 224, 42);
+                net.cpuTime = Boolean.getBoolean("networkab.cpuTime");
                 NDArray input = net.randomInput(7), features = NDArray.zeros(16, 1280);
                 return new Timed() {
                     public void forward(ConvConfig conv) {
@@ -83,19 +86,24 @@ public final class NetworkAB {
         }
         Timed net = network(args[0]);
         List<Map<String, Double>> layers = new ArrayList<>();
-        double[] total = new double[names.size()];
+        double[] total = new double[names.size()], cpu = new double[names.size()];
+        // Process CPU time beside wall time: on a loaded machine the wall time mostly measures the wait for
+        // a core, the CPU time the work itself (both sides alike).
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[][] phases = new double[names.size()][3];
         for (int v = 0; v < names.size(); v++) layers.add(new TreeMap<>());
         for (int round = -2; round < batches; round++) {
             for (int v = 0; v < names.size(); v++) {
                 net.takeLayerSeconds();
                 Convolution2D.phaseSeconds(true);
-                long t0 = System.nanoTime();
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                 net.forward(variants.get(v));
-                double dt = (System.nanoTime() - t0) / 1e9;
+                double dt = (System.nanoTime() - t0) / 1e9, dc = (os.getProcessCpuTime() - c0) / 1e9;
                 double[] ph = Convolution2D.phaseSeconds(true);
                 if (round < 0) continue;
                 total[v] += dt;
+                cpu[v] += dc;
                 for (int i = 0; i < 3; i++) phases[v][i] += ph[i];
                 final int vv = v;
                 net.takeLayerSeconds().forEach((k, s) -> layers.get(vv).merge(k, s, Double::sum));
@@ -104,7 +112,9 @@ public final class NetworkAB {
         StringBuilder sb = new StringBuilder(String.format("%-34s", "layer (s over " + batches + " batches of 16)"));
         for (String n : names) sb.append(String.format("%10s", n));
         System.out.println(sb);
-        for (String k : layers.get(0).keySet()) {
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>();
+        for (Map<String, Double> m : layers) keys.addAll(m.keySet()); // variants may split the work differently
+        for (String k : keys) {
             sb = new StringBuilder(String.format("%-34s", k));
             for (Map<String, Double> m : layers) sb.append(String.format("%10.3f", m.getOrDefault(k, 0.0)));
             System.out.println(sb);
@@ -129,6 +139,9 @@ public final class NetworkAB {
         }
         sb = new StringBuilder(String.format("%-34s", "images/s"));
         for (double t : total) sb.append(String.format("%10.2f", 16 * batches / t));
+        System.out.println(sb);
+        sb = new StringBuilder(String.format("%-34s", "process CPU s per batch"));
+        for (double t : cpu) sb.append(String.format("%10.3f", t / batches));
         System.out.println(sb);
     }
 }

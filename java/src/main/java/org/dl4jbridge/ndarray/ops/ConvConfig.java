@@ -22,15 +22,18 @@ package org.dl4jbridge.ndarray.ops;
  *                             (a tile stays in the second-level cache for its epilogue)
  * @param minTilesPerThread    those tiled paths are used only with at least this many tiles per engine thread
  *                             (load balance); otherwise the batched path runs
+ * @param fuseBlocks           inference runs an inverted-residual block (1x1 expansion, depthwise, 1x1 projection)
+ *                             as one {@link FusedMBConv} instead of layer by layer
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
-                         int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread) {
+                         int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
+                         boolean fuseBlocks) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
-     * {@code .minTilesPerThread=N} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
@@ -51,19 +54,20 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 Integer.getInteger("dl4jbridge.conv.pointwiseDirectMin", Integer.MAX_VALUE),
                 Boolean.getBoolean("dl4jbridge.conv.batchedPointwise"),
                 Integer.getInteger("dl4jbridge.conv.tileFloats", 1 << 17),
-                Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4));
+                Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4),
+                !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
-                tileFloats, minTilesPerThread);
+                tileFloats, minTilesPerThread, fuseBlocks);
     }
 
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
-     * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, and any of
+     * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
@@ -75,19 +79,21 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
             String v = kv[1].trim();
             c = switch (kv[0].trim()) {
                 case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
                 case "shortK" -> new ConvConfig(c.winograd, c.columnBudget, Integer.parseInt(v), c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
                 case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, Boolean.parseBoolean(v),
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
                 case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        Integer.parseInt(v), c.batchedPointwise, c.tileFloats, c.minTilesPerThread);
+                        Integer.parseInt(v), c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
                 case "batchedPointwise" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread);
+                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
                 case "tileFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread);
+                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread, c.fuseBlocks);
                 case "minTilesPerThread" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v));
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v), c.fuseBlocks);
+                case "fuseBlocks" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, Boolean.parseBoolean(v));
                 default -> {
                     try {
                         yield c.withWinograd(c.winograd.with(change));
@@ -95,7 +101,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                         if (!e.getMessage().startsWith("unknown Winograd setting")) throw e;
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
-                                + "minTilesPerThread, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
+                                + "minTilesPerThread, fuseBlocks, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
                     }
                 }
             };

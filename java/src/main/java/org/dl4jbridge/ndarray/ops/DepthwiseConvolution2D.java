@@ -102,7 +102,7 @@ public final class DepthwiseConvolution2D {
     }
 
     /** Weights as [output channel][tap] whatever the stored layout. */
-    private static float[] canonicalTaps(NDArray w, Layout layout, int cout, int kk) {
+    static float[] canonicalTaps(NDArray w, Layout layout, int cout, int kk) {
         float[] src = w.toFloatArray();
         if (layout == Layout.TORCH) return src;
         float[] taps = new float[cout * kk];

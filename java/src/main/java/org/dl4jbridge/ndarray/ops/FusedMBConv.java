@@ -14,8 +14,9 @@ import org.dl4jbridge.ndarray.Parallel;
  * and the depthwise output never go to memory: a strip's expansion, its depthwise rows and its
  * projection stay in the core's cache.
  *
- * <p>Work units are (image, strip of depthwise output rows), handed to whichever engine thread is
- * free, each with single-threaded GEMMs (as {@link PointwiseConvolution}). A strip expands the input
+ * <p>Work units are (image, strip of depthwise output rows), or a few whole images where they fit the
+ * unit's working set, handed to whichever engine thread is free, each with single-threaded GEMMs (as
+ * {@link PointwiseConvolution}). A strip expands the input
  * rows its depthwise rows read (the kernel's overlap rows are expanded again by the next strip: a
  * few percent more expansion work, chosen over carrying state between strips so strips stay
  * independent), then per channel: bias and activation, the zero-padded plane of the strip
@@ -26,10 +27,27 @@ import org.dl4jbridge.ndarray.Parallel;
  * <p>Batch norms are folded into the three convolutions' weights and biases by the caller.
  */
 public final class FusedMBConv {
-    /** Floats of per-strip working set (expanded rows plus depthwise rows) aimed for: about 1 MB, inside L2. */
-    static final int STRIP_FLOATS = 256 << 10;
+    /**
+     * Floats of a unit's working set (expanded rows, depthwise rows, output rows) aimed for: 2 MB, a core's
+     * second-level cache on the machines measured (PERF_NOTES); 1 MB split EfficientNet's 14x14 blocks into
+     * strips whose overlap rows (5x5 kernels) cost more expansion work than the cache saved.
+     */
+    static final int STRIP_FLOATS = 512 << 10;
 
     private FusedMBConv() {}
+
+    /**
+     * Whether fusing pays for a block whose expanded map is {@code mid x h x w} per image: only where that
+     * map is larger than a unit's working set, so that layer by layer it would stream through memory.
+     * Measured with {@code NetworkAB effnet} (process CPU time, 2-core Xeon with 2 MB L2 and 260 MB L3):
+     * fused blocks were at best as fast as layer by layer and, on EfficientNet-Lite0's 14x14 and 7x7
+     * blocks, 20-50 % slower (each image's depthwise planes are short vector loops, where the layer
+     * path stacks 16 images per channel); the gain where it pays is memory: the largest activations
+     * (block 1's expanded map, 77 MB at batch 16) are never stored.
+     */
+    public static boolean pays(int mid, int h, int w) {
+        return (long) mid * h * w > STRIP_FLOATS / 2;
+    }
 
     /**
      * Whether {@link #forward} computes a block with this depthwise convolution: square stride 1 or
@@ -45,7 +63,8 @@ public final class FusedMBConv {
      * @param x        [n, cin, h, w], contiguous
      * @param expW     [mid, cin, 1, 1], or null for a block without expansion (then mid = cin)
      * @param expB     [mid] or null
-     * @param dwTaps   [mid, 1, kH, kW] (PyTorch's layout; {@link DepthwiseConvolution2D.Layout#TORCH})
+     * @param dwW      [mid, 1, kH, kW] ({@link DepthwiseConvolution2D.Layout#TORCH}) or [kH, kW, mid, 1] (DL4J)
+     * @param dwLayout which of the two
      * @param dwB      [mid] or null
      * @param dw       the depthwise convolution's window, stride, padding ({@link #applies})
      * @param projW    [cout, mid, 1, 1]
@@ -54,8 +73,17 @@ public final class FusedMBConv {
      * @param out      [n, cout, outH, outW], contiguous, distinct from x and residual
      */
     public static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
-                               NDArray dwTaps, NDArray dwB, Conv2DConfig dw, FusedActivation dwAct,
-                               NDArray projW, NDArray projB, FusedActivation projAct, NDArray residual, NDArray out) {
+                               NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                               FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                               NDArray residual, NDArray out) {
+        forward(x, expW, expB, expAct, dwW, dwLayout, dwB, dw, dwAct, projW, projB, projAct, residual, out, STRIP_FLOATS);
+    }
+
+    /** As above, with the unit's working set given (tests make it small to run strips on small images). */
+    static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
+                        NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                        FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                        NDArray residual, NDArray out, int unitFloats) {
         Convolution2D.checkRank4(x, "input");
         if (!applies(dw)) {
             throw new IllegalArgumentException("FusedMBConv: depthwise stride must be 1 or 2 on both axes without "
@@ -66,7 +94,8 @@ public final class FusedMBConv {
         int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
         int mid = expW == null ? cin : expW.size(0);
         if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
-        Convolution2D.requireShape(dwTaps, "depthwise weights", mid, 1, dw.kH(), dw.kW());
+        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
+        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
         int cout = projW.size(0);
         Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
         ConvGeometry g = dw.geometry(h, w);
@@ -77,8 +106,10 @@ public final class FusedMBConv {
             Buffers.requireContiguous(residual, "residual");
         }
         new Plan(x, expW == null ? null : Buffers.contiguous(expW), floats(expB, mid, "expansion bias"), expAct,
-                dwTaps.toFloatArray(), floats(dwB, mid, "depthwise bias"), g, dwAct,
-                Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, residual, out, mid).run();
+                DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
+                g, dwAct,
+                Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, residual, out, mid,
+                unitFloats).run();
     }
 
     private static float[] floats(NDArray b, int len, String what) {
@@ -94,34 +125,54 @@ public final class FusedMBConv {
         final ConvGeometry g;
         final Conv2DConfig c;
         final int n, cin, mid, cout, h, w, ho, wo, s, kk;
-        final int stripRows, strips;
+        /** Output rows per strip (all of them when a unit holds whole images), images per unit. */
+        final int stripRows, strips, images, groups;
         final Backend blas = Backends.get();
 
         Plan(NDArray x, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
              FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
-             int mid) {
+             int mid, int unitFloats) {
             this.x = x; this.expW = expW; this.expB = expB; this.expAct = expAct;
             this.taps = taps; this.dwB = dwB; this.g = g; this.c = g.cfg(); this.dwAct = dwAct;
             this.projW = projW; this.projB = projB; this.projAct = projAct; this.residual = residual; this.out = out;
             this.n = x.size(0); this.cin = x.size(1); this.h = x.size(2); this.w = x.size(3);
             this.mid = mid; this.cout = projW.size(0);
             this.ho = g.outH(); this.wo = g.outW(); this.s = c.sH(); this.kk = c.kH() * c.kW();
-            // Rows per strip: expanded input rows ((r-1)*s + kH of them) plus depthwise rows within the budget.
+            // Per output row: the expanded input rows it reads (s, more at the strip's edges), its depthwise
+            // row and its output row.
             long perRow = (long) mid * (s * w + wo) + (long) cout * wo;
-            int rows = (int) Math.max(1, Math.min(ho, STRIP_FLOATS / Math.max(1, perRow)));
-            int count = (ho + rows - 1) / rows;
-            // Equal strips, and enough units to keep every thread busy when the batch is small.
-            while (count < ho && (long) n * count < 4L * Parallel.threads()) count++;
-            this.stripRows = (ho + count - 1) / count;
-            this.strips = (ho + stripRows - 1) / stripRows;
+            int units = 4 * Parallel.threads();
+            if (perRow * ho <= unitFloats) {
+                // Whole images; small ones several to a unit, so the depthwise loops run over a stack of
+                // images (long vector loops) and the GEMMs are fewer, keeping two units per thread.
+                int fit = (int) Math.max(1, unitFloats / (perRow * ho));
+                int nb = Math.max(1, Math.min(fit, n / (2 * Parallel.threads())));
+                nb = Math.min(nb, DepthwiseStack.of(g, nb).images());
+                this.images = nb;
+                this.groups = (n + nb - 1) / nb;
+                this.stripRows = ho;
+                this.strips = 1;
+            } else {
+                // Strips of a large image; the kernel's overlap rows are expanded by both strips they serve.
+                int rows = (int) Math.max(1, Math.min(ho, unitFloats / perRow));
+                int count = (ho + rows - 1) / rows;
+                while (count < ho && (long) n * count < units) count++;
+                this.images = 1;
+                this.groups = n;
+                this.stripRows = (ho + count - 1) / count;
+                this.strips = (ho + stripRows - 1) / stripRows;
+            }
         }
 
         void run() {
-            blas.singleThreaded(() -> Parallel.dynamic(n * strips, t -> strip(t / strips, (t % strips) * stripRows)));
+            blas.singleThreaded(() -> Parallel.dynamic(groups * strips, t -> {
+                int img0 = (t / strips) * images;
+                unit(img0, Math.min(images, n - img0), (t % strips) * stripRows);
+            }));
         }
 
-        /** Output rows [oy0, oy0 + stripRows) of image {@code img}. */
-        void strip(int img, int oy0) {
+        /** Output rows [oy0, oy0 + stripRows) of images [img0, img0 + nb) (nb > 1 only for whole images). */
+        void unit(int img0, int nb, int oy0) {
             int oy1 = Math.min(ho, oy0 + stripRows), orows = oy1 - oy0;
             // Padded rows [oy0*s, (oy1-1)*s + kH) are read; of them, input rows [iyA, iyB) exist.
             int firstPadded = oy0 * s, endPadded = (oy1 - 1) * s + (c.kH() - 1) * c.dH() + 1;
@@ -130,27 +181,34 @@ public final class FusedMBConv {
             int padTop = Math.max(0, g.padTop() - firstPadded);
             int padBottom = endPadded - padTop - rowsIn;
             // The strip as an image of its own: the stacked-plane layout and tap loops of the whole-image kernel apply.
-            ConvGeometry sg = new ConvGeometry(c, rowsIn, w, orows, wo, padTop, Math.max(0, padBottom), g.padLeft(),
-                    g.padRight());
-            DepthwiseStack st = DepthwiseStack.of(sg, 1);
+            ConvGeometry sg = oy0 == 0 && orows == ho ? g : new ConvGeometry(c, rowsIn, w, orows, wo, padTop,
+                    Math.max(0, padBottom), g.padLeft(), g.padRight());
+            DepthwiseStack st = DepthwiseStack.of(sg, nb);
             ConvWorkspace ws = ConvWorkspace.get();
-            float[] expanded = ws.heap(0, Math.max(1, mid * lenIn));
-            float[] dwOut = ws.heap(1, mid * lenOut);
+            // [image][channel][rows of the strip]
+            float[] expanded = ws.heap(0, Math.max(1, nb * mid * lenIn));
+            float[] dwOut = ws.heap(1, nb * mid * lenOut);
             float[] stack = ws.heap(2, st.size());
-            int wq = st.wq(), gridRows = st.gridRows(1), len = gridRows * wq;
+            int wq = st.wq(), gp = st.gridPeriod(), gridRows = st.gridRows(nb), len = gridRows * wq;
             float[] acc = ws.heap(3, len);
             float[] even = ws.heap(4, len + c.kW());
             float[] odd = ws.heap(5, len + c.kW());
             FloatBuffer xb = x.buffer();
-            int xImg = x.offset() + img * cin * h * w;
+            int plane = h * w, xOff = x.offset() + img0 * cin * plane;
 
             if (expW != null && rowsIn > 0) {
-                FloatBuffer e = ws.direct(ConvWorkspace.COLUMNS, mid * lenIn);
-                blas.sgemm(false, false, mid, lenIn, cin, 1f, expW.buffer(), expW.offset(), cin,
-                        xb, xImg + iyA * w, h * w, 0f, e, 0, lenIn);
-                Buffers.load(e, 0, expanded, 0, mid * lenIn);
+                FloatBuffer e = ws.direct(ConvWorkspace.COLUMNS, nb * mid * lenIn);
+                for (int b = 0; b < nb; b++) {
+                    blas.sgemm(false, false, mid, lenIn, cin, 1f, expW.buffer(), expW.offset(), cin,
+                            xb, xOff + b * cin * plane + iyA * w, plane, 0f, e, b * mid * lenIn, lenIn);
+                }
+                Buffers.load(e, 0, expanded, 0, nb * mid * lenIn);
             } else if (rowsIn > 0) {
-                for (int ch = 0; ch < mid; ch++) Buffers.load(xb, xImg + ch * h * w + iyA * w, expanded, ch * lenIn, lenIn);
+                for (int b = 0; b < nb; b++) {
+                    for (int ch = 0; ch < mid; ch++) {
+                        Buffers.load(xb, xOff + (b * cin + ch) * plane + iyA * w, expanded, (b * mid + ch) * lenIn, lenIn);
+                    }
+                }
             }
 
             boolean rowTaps = c.dW() == 1 && (s == 1 || s == 2) && (c.kW() == 3 || c.kW() == 5);
@@ -166,8 +224,11 @@ public final class FusedMBConv {
             // The padding stays zero: every channel places its rows at the same positions.
             st.clear(stack);
             for (int ch = 0; ch < mid; ch++) {
-                if (expW != null) expAct.applyInPlace(expanded, ch * lenIn, lenIn, expB == null ? 0f : expB[ch]);
-                if (rowsIn > 0) st.place(expanded, ch * lenIn, 0, stack);
+                for (int b = 0; b < nb; b++) {
+                    int at = (b * mid + ch) * lenIn;
+                    if (expW != null) expAct.applyInPlace(expanded, at, lenIn, expB == null ? 0f : expB[ch]);
+                    if (rowsIn > 0) st.place(expanded, at, b, stack);
+                }
                 Arrays.fill(acc, 0, len, dwB == null ? 0f : dwB[ch]);
                 if (rowTaps) {
                     for (int ky = 0; ky < kH; ky++) {
@@ -179,27 +240,36 @@ public final class FusedMBConv {
                         DepthwiseTaps.axpy(acc, even, len, taps[ch * kk + k]);
                     }
                 }
-                for (int r = 0; r < orows; r++) System.arraycopy(acc, r * wq, dwOut, ch * lenOut + r * wo, wo);
-                dwAct.applyInPlace(dwOut, ch * lenOut, lenOut, 0f);
+                for (int r = 0, b = 0, oy = 0; r < gridRows; r++) {
+                    if (oy < orows) System.arraycopy(acc, r * wq, dwOut, (b * mid + ch) * lenOut + oy * wo, wo);
+                    if (++oy == gp) {
+                        oy = 0;
+                        b++;
+                    }
+                }
+                for (int b = 0; b < nb; b++) dwAct.applyInPlace(dwOut, (b * mid + ch) * lenOut, lenOut, 0f);
             }
 
-            FloatBuffer d = ws.direct(ConvWorkspace.GEMM_OUT, mid * lenOut);
-            Buffers.store(dwOut, 0, d, 0, mid * lenOut);
-            int p = ho * wo, outOff = out.offset() + img * cout * p + oy0 * wo;
+            FloatBuffer d = ws.direct(ConvWorkspace.GEMM_OUT, nb * mid * lenOut);
+            Buffers.store(dwOut, 0, d, 0, nb * mid * lenOut);
+            int p = ho * wo;
             FloatBuffer ob = out.buffer();
-            blas.sgemm(false, false, cout, lenOut, mid, 1f, projW.buffer(), projW.offset(), mid, d, 0, lenOut, 0f,
-                    ob, outOff, p);
-            if (projB == null && projAct == FusedActivation.IDENTITY && residual == null) return;
             float[] row = ws.heap(0, lenOut), res = ws.heap(2, lenOut);
-            int resOff = residual == null ? 0 : residual.offset() + img * cout * p + oy0 * wo;
-            for (int co = 0; co < cout; co++) {
-                Buffers.load(ob, outOff + co * p, row, 0, lenOut);
-                projAct.applyInPlace(row, 0, lenOut, projB == null ? 0f : projB[co]);
-                if (residual != null) {
-                    Buffers.load(residual.buffer(), resOff + co * p, res, 0, lenOut);
-                    for (int i = 0; i < lenOut; i++) row[i] += res[i];
+            for (int b = 0; b < nb; b++) {
+                int outOff = out.offset() + (img0 + b) * cout * p + oy0 * wo;
+                blas.sgemm(false, false, cout, lenOut, mid, 1f, projW.buffer(), projW.offset(), mid, d, b * mid * lenOut,
+                        lenOut, 0f, ob, outOff, p);
+                if (projB == null && projAct == FusedActivation.IDENTITY && residual == null) continue;
+                int resOff = residual == null ? 0 : residual.offset() + (img0 + b) * cout * p + oy0 * wo;
+                for (int co = 0; co < cout; co++) {
+                    Buffers.load(ob, outOff + co * p, row, 0, lenOut);
+                    projAct.applyInPlace(row, 0, lenOut, projB == null ? 0f : projB[co]);
+                    if (residual != null) {
+                        Buffers.load(residual.buffer(), resOff + co * p, res, 0, lenOut);
+                        for (int i = 0; i < lenOut; i++) row[i] += res[i];
+                    }
+                    Buffers.store(row, 0, ob, outOff + co * p, lenOut);
                 }
-                Buffers.store(row, 0, ob, outOff + co * p, lenOut);
             }
         }
     }
