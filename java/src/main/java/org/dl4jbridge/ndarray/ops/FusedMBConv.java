@@ -29,7 +29,7 @@ import org.dl4jbridge.ndarray.Parallel;
 public final class FusedMBConv {
     /**
      * Floats of a unit's working set (expanded rows, depthwise rows, output rows) aimed for: 2 MB, a core's
-     * second-level cache on the machines measured (PERF_NOTES); 1 MB split EfficientNet's 14x14 blocks into
+     * second-level cache on the 2-core Xeon measured (lscpu); 1 MB split EfficientNet's 14x14 blocks into
      * strips whose overlap rows (5x5 kernels) cost more expansion work than the cache saved.
      */
     static final int STRIP_FLOATS = 512 << 10;
@@ -39,11 +39,12 @@ public final class FusedMBConv {
     /**
      * Whether fusing pays for a block whose expanded map is {@code mid x h x w} per image: only where that
      * map is larger than a unit's working set, so that layer by layer it would stream through memory.
-     * Measured with {@code NetworkAB effnet} (process CPU time, 2-core Xeon with 2 MB L2 and 260 MB L3):
-     * fused blocks were at best as fast as layer by layer and, on EfficientNet-Lite0's 14x14 and 7x7
-     * blocks, 20-50 % slower (each image's depthwise planes are short vector loops, where the layer
-     * path stacks 16 images per channel); the gain where it pays is memory: the largest activations
-     * (block 1's expanded map, 77 MB at batch 16) are never stored.
+     * Measured with {@code NetworkAB effnet} (process CPU time, batches interleaved, 2-core Xeon with 2 MB
+     * L2 and 260 MB L3, under load): on EfficientNet-Lite0's blocks 1-3 (112x112 and 56x56 maps) fused
+     * 0.47 CPU s against 0.66 layer by layer over 5 batches; on its 14x14 and 7x7 blocks fused was 20-50 %
+     * slower (each image's depthwise planes are short vector loops, where the layer path stacks 16 images
+     * per channel). Where it pays, the largest activations (block 1's expanded map, 77 MB at batch 16) are
+     * also never stored.
      */
     public static boolean pays(int mid, int h, int w) {
         return (long) mid * h * w > STRIP_FLOATS / 2;
