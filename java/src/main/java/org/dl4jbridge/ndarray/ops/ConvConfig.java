@@ -24,25 +24,31 @@ package org.dl4jbridge.ndarray.ops;
  *                             (load balance); otherwise the batched path runs
  * @param fuseBlocks           inference runs an inverted-residual block (1x1 expansion, depthwise, 1x1 projection)
  *                             as one {@link FusedMBConv} instead of layer by layer
+ * @param depthwiseBlockFloats floats of accumulator per row block of the depthwise kernel ({@link DepthwiseForward}:
+ *                             the block and its copies stay in the first-level cache)
+ * @param depthwiseStackFloats floats of zero-padded input stacked per channel ({@link DepthwiseStack}: several
+ *                             small images in one plane, so the vector loops are long; it stays in L2)
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
-                         boolean fuseBlocks) {
+                         boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
-     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
+     * {@code .depthwiseStackFloats=N} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
     public ConvConfig {
         if (winograd == null) throw new IllegalArgumentException("ConvConfig: winograd settings are null; pass WinogradConfig.DEFAULT");
-        if (columnBudget < 1 || shortK < 0 || pointwiseDirectMin < 1 || tileFloats < 1 || minTilesPerThread < 0) {
-            throw new IllegalArgumentException("ConvConfig: columnBudget, pointwiseDirectMin and tileFloats must be at "
-                    + "least 1, shortK and minTilesPerThread at least 0, got " + columnBudget + ", " + pointwiseDirectMin
-                    + ", " + tileFloats + ", " + shortK + ", " + minTilesPerThread);
+        if (columnBudget < 1 || shortK < 0 || pointwiseDirectMin < 1 || tileFloats < 1 || minTilesPerThread < 0
+                || depthwiseBlockFloats < 1 || depthwiseStackFloats < 1) {
+            throw new IllegalArgumentException("ConvConfig: columnBudget, pointwiseDirectMin, tileFloats, "
+                    + "depthwiseBlockFloats and depthwiseStackFloats must be at least 1, shortK and minTilesPerThread at "
+                    + "least 0, got " + this);
         }
     }
 
@@ -55,19 +61,22 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 Boolean.getBoolean("dl4jbridge.conv.batchedPointwise"),
                 Integer.getInteger("dl4jbridge.conv.tileFloats", 1 << 17),
                 Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4),
-                !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")));
+                !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")),
+                Integer.getInteger("dl4jbridge.conv.depthwiseBlockFloats", 2048),
+                Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
-                tileFloats, minTilesPerThread, fuseBlocks);
+                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats);
     }
 
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
-     * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks}, and any of
+     * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
+     * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
@@ -79,21 +88,35 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
             String v = kv[1].trim();
             c = switch (kv[0].trim()) {
                 case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
                 case "shortK" -> new ConvConfig(c.winograd, c.columnBudget, Integer.parseInt(v), c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
-                case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, Boolean.parseBoolean(v),
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
-                case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        Integer.parseInt(v), c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        Boolean.parseBoolean(v), c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        c.unfoldAllKernelRows, Integer.parseInt(v), c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
                 case "batchedPointwise" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread, c.fuseBlocks);
+                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
                 case "tileFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread, c.fuseBlocks);
+                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread,
+                        c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
                 case "minTilesPerThread" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v), c.fuseBlocks);
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v), c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
                 case "fuseBlocks" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, Boolean.parseBoolean(v));
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread,
+                        Boolean.parseBoolean(v), c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "depthwiseBlockFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, Integer.parseInt(v), c.depthwiseStackFloats);
+                case "depthwiseStackFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, Integer.parseInt(v));
                 default -> {
                     try {
                         yield c.withWinograd(c.winograd.with(change));
@@ -101,7 +124,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                         if (!e.getMessage().startsWith("unknown Winograd setting")) throw e;
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
-                                + "minTilesPerThread, fuseBlocks, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
+                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
                     }
                 }
             };

@@ -74,7 +74,7 @@ public final class Convolution2D {
         w = Buffers.contiguous(w);
         if (b != null) b = Buffers.contiguous(b);
         if (isDepthwise(cin, groups, w)) {
-            DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out);
+            DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out, conf);
             return;
         }
         if (Winograd.applies(conf.winograd(), g, cin / groups, cout, groups)) {

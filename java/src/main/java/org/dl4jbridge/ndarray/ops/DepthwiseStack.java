@@ -27,10 +27,8 @@ import java.util.Arrays;
  */
 record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH, int sW, int hq, int wq) {
 
-    /** Floats of stacked input aimed for per stack (it stays in L2); tests set it low to stack one image at a time. */
-    static volatile int stackFloats = 16384;
-
-    static DepthwiseStack of(ConvGeometry g, int batch) {
+    /** The layout for {@code batch} images, about {@code stackFloats} floats a stack ({@link ConvConfig#depthwiseStackFloats}). */
+    static DepthwiseStack of(ConvGeometry g, int batch, int stackFloats) {
         Conv2DConfig c = g.cfg();
         int sH = c.sH(), sW = c.sW();
         int hp = (g.outH() - 1) * sH + (c.kH() - 1) * c.dH() + 1; // padded rows one image's outputs read

@@ -148,7 +148,7 @@ public final class FusedMBConv {
                 // images (long vector loops) and the GEMMs are fewer, keeping two units per thread.
                 int fit = (int) Math.max(1, unitFloats / (perRow * ho));
                 int nb = Math.max(1, Math.min(fit, n / (2 * Parallel.threads())));
-                nb = Math.min(nb, DepthwiseStack.of(g, nb).images());
+                nb = Math.min(nb, DepthwiseStack.of(g, nb, ConvConfig.DEFAULT.depthwiseStackFloats()).images());
                 this.images = nb;
                 this.groups = (n + nb - 1) / nb;
                 this.stripRows = ho;
@@ -184,7 +184,7 @@ public final class FusedMBConv {
             // The strip as an image of its own: the stacked-plane layout and tap loops of the whole-image kernel apply.
             ConvGeometry sg = oy0 == 0 && orows == ho ? g : new ConvGeometry(c, rowsIn, w, orows, wo, padTop,
                     Math.max(0, padBottom), g.padLeft(), g.padRight());
-            DepthwiseStack st = DepthwiseStack.of(sg, nb);
+            DepthwiseStack st = DepthwiseStack.of(sg, nb, Integer.MAX_VALUE); // nb images fit: checked above
             ConvWorkspace ws = ConvWorkspace.get();
             // [image][channel][rows of the strip]
             float[] expanded = ws.heap(0, Math.max(1, nb * mid * lenIn));
