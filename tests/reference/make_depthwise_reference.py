@@ -43,6 +43,7 @@ def main():
         dw(2, 3, 14, 14, (5, 5), (2, 2)),                                  # Same 5x5 stride 2, even size: pad 1/2
         dw(2, 2, 9, 9, (3, 3), (2, 2), (1, 1), mode="Truncate"),           # odd left padding at stride 2
         dw(2, 2, 12, 10, (3, 3), (1, 1), d=(1, 2), act="identity"),       # column dilation at stride 1
+        dw(2, 2, 9, 9, (3, 3), (2, 2), (0, 1), mode="Truncate"),          # no top padding, a column read wraps
     ]
     ref.save("depthwise_forward.npz", cases)
 

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
+import org.dl4jbridge.ndarray.ops.FusedMBConv;
 import org.dl4jbridge.ndarray.ops.GlobalPooling;
 import org.dl4jbridge.ndarray.ops.PoolingType;
 
@@ -39,11 +41,19 @@ final class EfficientNetLite0Bench {
     final java.util.Map<String, Double> profile = new java.util.TreeMap<>();
     /** Seconds per individual layer (block index, kind and shape), for per-layer tuning. */
     final java.util.Map<String, Double> layerProfile = new java.util.TreeMap<>();
+    /** The convolutions' settings (NetworkAB switches them between batches). */
+    ConvConfig conv = ConvConfig.DEFAULT;
+    /** Per-layer process CPU seconds instead of wall seconds: on a loaded machine, the work rather than the wait. */
+    boolean cpuTime;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private long mark;
+
+    private long now() { return cpuTime ? OS.getProcessCpuTime() : System.nanoTime(); }
     private String layer = "";
 
     private void lap(String what) {
-        long now = System.nanoTime();
+        long now = now();
         profile.merge(what, (now - mark) / 1e9, Double::sum);
         layerProfile.merge(layer + what, (now - mark) / 1e9, Double::sum);
         mark = now;
@@ -77,20 +87,34 @@ final class EfficientNetLite0Bench {
 
     /** [batch, 1280] pooled features. */
     NDArray forward(NDArray input, NDArray features) {
-        mark = System.nanoTime();
+        mark = now();
         int h = (size + 1) / 2;
         NDArray x = BenchArrays.view(buffers[0], batch, 32, h, h);
-        Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x);
+        Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x, conv);
         lap("stem");
         int cur = 0;
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
             layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);
+            Conv2DConfig dwConf = Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same);
+            if (conv.fuseBlocks() && FusedMBConv.applies(dwConf) && FusedMBConv.pays(b.mid(), h, h)) {
+                int ho = (h + b.s() - 1) / b.s();
+                NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
+                FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(), DepthwiseConvolution2D.Layout.DL4J,
+                        b.dwB(), dwConf,
+                        FusedActivation.RELU6, b.projW(), b.projB(), FusedActivation.IDENTITY,
+                        b.s() == 1 && b.cin() == b.cout() ? x : null, out);
+                lap("fusedblock");
+                x = out;
+                cur = free[2];
+                h = ho;
+                continue;
+            }
             NDArray expanded = x;
             if (b.expW() != null) {
                 expanded = BenchArrays.view(buffers[free[0]], batch, b.mid(), h, h);
-                Convolution2D.forward(x, b.expW(), b.expB(), POINTWISE, 1, FusedActivation.RELU6, expanded);
+                Convolution2D.forward(x, b.expW(), b.expB(), POINTWISE, 1, FusedActivation.RELU6, expanded, conv);
                 lap("expand1x1");
             }
             int ho = (h + b.s() - 1) / b.s();
@@ -99,7 +123,7 @@ final class EfficientNetLite0Bench {
                     Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same), FusedActivation.RELU6, dw);
             lap("depthwise");
             NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
-            Convolution2D.forward(dw, b.projW(), b.projB(), POINTWISE, 1, FusedActivation.IDENTITY, out);
+            Convolution2D.forward(dw, b.projW(), b.projB(), POINTWISE, 1, FusedActivation.IDENTITY, out, conv);
             lap("project1x1");
             if (b.s() == 1 && b.cin() == b.cout()) BenchArrays.addInPlace(out, x);
             lap("residual");
@@ -109,7 +133,7 @@ final class EfficientNetLite0Bench {
         }
         layer = "";
         NDArray head = BenchArrays.view(buffers[freeBuffers(cur)[0]], batch, 1280, h, h);
-        Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head);
+        Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head, conv);
         lap("head1x1");
         GlobalPooling.forward(head, PoolingType.AVG, features);
         lap("pool");

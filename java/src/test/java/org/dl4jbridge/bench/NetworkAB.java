@@ -5,28 +5,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
-import org.dl4jbridge.ndarray.ops.WinogradConfig;
 
 /**
  * Same-JVM A/B timing of VGG16 (to fc2) or EfficientNet-Lite0 (to the pooled features) under kernel
  * variants: batches of 16 alternate between the variants so that all see the same machine load (the
  * only kind of comparison that means anything on a shared machine), and per-layer seconds are
- * printed side by side. A variant's settings are Winograd's ({@link WinogradConfig#with}: enabled,
- * tile, gemmPerThread, blockBudget, ...), passed to the convolutions, or engine system properties
- * ({@code dl4jbridge.*}) set around its batches.
+ * printed side by side. A variant's settings are the convolutions' ({@link ConvConfig#with}: Winograd's
+ * enabled, tile, gemmPerThread, weightCacheFloats, ..., and columnBudget, batchedPointwise, tileFloats, ...),
+ * passed to every convolution of its batches.
  *
  * <p>A benchmark, so it lives with the tests: {@code mvn -q -B test-compile -pl java}, then
  * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
  * vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is written {@code NAME=}),
- * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false}.
+ * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false} or
+ * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
+ * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
+ * they show the work, not the wait for a core).
  */
 public final class NetworkAB {
     private NetworkAB() {}
 
     /** One network: a forward pass of one batch, and the seconds per layer collected since the last take. */
     private interface Timed {
-        void forward(WinogradConfig winograd);
+        void forward(ConvConfig conv);
         Map<String, Double> takeLayerSeconds();
     }
 
@@ -34,9 +37,13 @@ public final class NetworkAB {
         switch (name) {
             case "effnet": {
                 EfficientNetLite0Bench net = new EfficientNetLite0Bench(16, 224, 42);
+                net.cpuTime = Boolean.getBoolean("networkab.cpuTime");
                 NDArray input = net.randomInput(7), features = NDArray.zeros(16, 1280);
                 return new Timed() {
-                    public void forward(WinogradConfig winograd) { net.forward(input, features); }
+                    public void forward(ConvConfig conv) {
+                        net.conv = conv;
+                        net.forward(input, features);
+                    }
                     public Map<String, Double> takeLayerSeconds() {
                         Map<String, Double> m = new TreeMap<>(net.layerProfile);
                         net.layerProfile.clear();
@@ -48,8 +55,8 @@ public final class NetworkAB {
                 Vgg16Bench net = new Vgg16Bench(16, 224, 42);
                 NDArray input = net.randomInput(7);
                 return new Timed() {
-                    public void forward(WinogradConfig winograd) {
-                        net.winograd = winograd;
+                    public void forward(ConvConfig conv) {
+                        net.conv = conv;
                         net.forward(input);
                     }
                     public Map<String, Double> takeLayerSeconds() {
@@ -71,40 +78,32 @@ public final class NetworkAB {
         }
         int batches = Integer.parseInt(args[1]);
         List<String> names = new ArrayList<>();
-        List<Map<String, String>> settings = new ArrayList<>();
-        List<WinogradConfig> winograd = new ArrayList<>();
+        List<ConvConfig> variants = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {
             String[] nv = args[i].split("=", 2);
             names.add(nv[0]);
-            Map<String, String> props = new TreeMap<>();
-            List<String> kernel = new ArrayList<>();
-            if (nv.length > 1 && !nv[1].isEmpty()) {
-                for (String kv : nv[1].split(",")) {
-                    String[] p = kv.split(":", 2);
-                    if (p[0].startsWith("dl4jbridge.")) props.put(p[0], p[1]);
-                    else kernel.add(kv);
-                }
-            }
-            settings.add(props);
-            winograd.add(WinogradConfig.DEFAULT.with(String.join(",", kernel)));
+            variants.add(ConvConfig.DEFAULT.with(nv.length > 1 ? nv[1] : ""));
         }
         Timed net = network(args[0]);
         List<Map<String, Double>> layers = new ArrayList<>();
-        double[] total = new double[names.size()];
+        double[] total = new double[names.size()], cpu = new double[names.size()];
+        // Process CPU time beside wall time: on a loaded machine the wall time mostly measures the wait for
+        // a core, the CPU time the work itself (both sides alike).
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[][] phases = new double[names.size()][3];
         for (int v = 0; v < names.size(); v++) layers.add(new TreeMap<>());
         for (int round = -2; round < batches; round++) {
             for (int v = 0; v < names.size(); v++) {
-                settings.get(v).forEach(System::setProperty);
                 net.takeLayerSeconds();
                 Convolution2D.phaseSeconds(true);
-                long t0 = System.nanoTime();
-                net.forward(winograd.get(v));
-                double dt = (System.nanoTime() - t0) / 1e9;
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+                net.forward(variants.get(v));
+                double dt = (System.nanoTime() - t0) / 1e9, dc = (os.getProcessCpuTime() - c0) / 1e9;
                 double[] ph = Convolution2D.phaseSeconds(true);
-                settings.get(v).keySet().forEach(System::clearProperty);
                 if (round < 0) continue;
                 total[v] += dt;
+                cpu[v] += dc;
                 for (int i = 0; i < 3; i++) phases[v][i] += ph[i];
                 final int vv = v;
                 net.takeLayerSeconds().forEach((k, s) -> layers.get(vv).merge(k, s, Double::sum));
@@ -113,7 +112,9 @@ public final class NetworkAB {
         StringBuilder sb = new StringBuilder(String.format("%-34s", "layer (s over " + batches + " batches of 16)"));
         for (String n : names) sb.append(String.format("%10s", n));
         System.out.println(sb);
-        for (String k : layers.get(0).keySet()) {
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>();
+        for (Map<String, Double> m : layers) keys.addAll(m.keySet()); // variants may split the work differently
+        for (String k : keys) {
             sb = new StringBuilder(String.format("%-34s", k));
             for (Map<String, Double> m : layers) sb.append(String.format("%10.3f", m.getOrDefault(k, 0.0)));
             System.out.println(sb);
@@ -138,6 +139,9 @@ public final class NetworkAB {
         }
         sb = new StringBuilder(String.format("%-34s", "images/s"));
         for (double t : total) sb.append(String.format("%10.2f", 16 * batches / t));
+        System.out.println(sb);
+        sb = new StringBuilder(String.format("%-34s", "process CPU s per batch"));
+        for (double t : cpu) sb.append(String.format("%10.3f", t / batches));
         System.out.println(sb);
     }
 }

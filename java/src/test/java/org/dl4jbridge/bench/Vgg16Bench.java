@@ -12,7 +12,7 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
 import org.dl4jbridge.ndarray.ops.Pooling2D;
 import org.dl4jbridge.ndarray.ops.PoolingType;
-import org.dl4jbridge.ndarray.ops.WinogradConfig;
+import org.dl4jbridge.ndarray.ops.ConvConfig;
 
 /**
  * VGG16 up to fc2 (DL4J_SPEC 4.3's graph: 3x3 Same convolutions with ReLU, 2x2 max pools, fc1
@@ -20,8 +20,8 @@ import org.dl4jbridge.ndarray.ops.WinogradConfig;
  * between two buffers sized for the largest layer, as an inference engine should.
  */
 final class Vgg16Bench {
-    /** Winograd's settings for the convolutions (NetworkAB switches them between batches). */
-    WinogradConfig winograd = WinogradConfig.DEFAULT;
+    /** The convolutions' settings (NetworkAB switches them between batches). */
+    ConvConfig conv = ConvConfig.DEFAULT;
     static final int[][] BLOCKS = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
     private static final Conv2DConfig CONV = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
     private static final Conv2DConfig POOL = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
@@ -73,7 +73,7 @@ final class Vgg16Bench {
                 ConvLayer l = convs.get(layer++);
                 NDArray y = BenchArrays.view(next, batch, cout, h, h);
                 long t0 = System.nanoTime();
-                Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y, winograd);
+                Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y, conv);
                 long dt = System.nanoTime() - t0;
                 convNanos += dt;
                 layerSeconds[layer - 1] += dt / 1e9;

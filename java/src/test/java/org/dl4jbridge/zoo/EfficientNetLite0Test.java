@@ -66,6 +66,10 @@ class EfficientNetLite0Test {
             }
             double pooled = relErr(acts.get("global_pool").dup().toFloatArray(), ref.get(name + ".pooled").data());
             assertTrue(pooled < TOL, name + " pooled features off by " + pooled);
+            // The inference path (batch norms folded, inverted-residual blocks fused) against the same reference.
+            NDArray fast = net.output(java.util.List.of("global_pool"), false, NDArray.of(x.floats(), x.shape()))[0];
+            double pooledFast = relErr(fast.dup().toFloatArray(), ref.get(name + ".pooled").data());
+            assertTrue(pooledFast < TOL, name + " pooled features of the inference path off by " + pooledFast);
             double[] probs = softmax(ref.get(name + ".logits").data());
             double out = relErr(acts.get("predictions").dup().toFloatArray(), probs);
             assertTrue(out < TOL, name + " softmax output off by " + out);

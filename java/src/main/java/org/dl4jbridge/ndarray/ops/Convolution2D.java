@@ -31,20 +31,6 @@ import org.dl4jbridge.ndarray.Parallel;
  * Bias and activation are applied while the output tile is still in cache.
  */
 public final class Convolution2D {
-    /** Floats of column matrix (and of GEMM output) per tile, 32 MB: smaller tiles made VGG16's 512-channel GEMMs
-     *  (N about 2500) measurably slower than one large GEMM; larger ones only add memory. */
-    static volatile int columnBudget = Integer.getInteger("dl4jbridge.conv.columnBudget", 8 << 20);
-    /**
-     * From this many output positions on, a 1x1 convolution multiplies each image in place instead
-     * of batching images through the column buffer. Measured on EfficientNet-Lite0 (2 threads),
-     * batching won at every size (the in-place GEMMs are short-K and their epilogue is a separate
-     * pass over memory), so in-place is off by default.
-     */
-    static volatile int pointwiseDirectMin = Integer.getInteger("dl4jbridge.conv.pointwiseDirectMin", Integer.MAX_VALUE);
-    /** Below this K (= cinG*kW) a shifted kernel-row GEMM loses to a full unfold; tests vary it. */
-    static volatile int shortK = 256;
-    /** Tuning switch: unfold the kernel rows too (one GEMM with K = cin*kH*kW) for every layer. */
-    static volatile boolean unfoldAllKernelRows = Boolean.getBoolean("dl4jbridge.conv.unfoldAllKernelRows");
     /** Nanoseconds spent building columns, in GEMMs and in epilogues (for tuning; cheap to keep). */
     static final java.util.concurrent.atomic.LongAdder COLUMN_NANOS = new java.util.concurrent.atomic.LongAdder(),
             GEMM_NANOS = new java.util.concurrent.atomic.LongAdder(), EPILOGUE_NANOS = new java.util.concurrent.atomic.LongAdder();
@@ -73,12 +59,12 @@ public final class Convolution2D {
     /** Writes {@code act(conv(x, w) + b)} into {@code out} ([N, nOut, outH, outW], contiguous). */
     public static void forward(NDArray x, NDArray w, NDArray b, Conv2DConfig cfg, int groups, FusedActivation act,
                                NDArray out) {
-        forward(x, w, b, cfg, groups, act, out, WinogradConfig.DEFAULT);
+        forward(x, w, b, cfg, groups, act, out, ConvConfig.DEFAULT);
     }
 
-    /** As above, with Winograd's settings given (same-JVM A/B benchmarks and tests compare them). */
+    /** As above, with the strategy settings given (same-JVM A/B benchmarks and tests compare them). */
     public static void forward(NDArray x, NDArray w, NDArray b, Conv2DConfig cfg, int groups, FusedActivation act,
-                               NDArray out, WinogradConfig winograd) {
+                               NDArray out, ConvConfig conf) {
         ConvGeometry g = validate(x, w, b, cfg, groups);
         int n = x.size(0), cin = x.size(1), cout = w.size(0);
         requireShape(out, "output", n, cout, g.outH(), g.outW());
@@ -88,14 +74,14 @@ public final class Convolution2D {
         w = Buffers.contiguous(w);
         if (b != null) b = Buffers.contiguous(b);
         if (isDepthwise(cin, groups, w)) {
-            DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out);
+            DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out, conf);
             return;
         }
-        if (Winograd.applies(winograd, g, cin / groups, cout, groups)) {
-            Winograd.forward(winograd, x, w, b, g, act, out);
+        if (Winograd.applies(conf.winograd(), g, cin / groups, cout, groups)) {
+            Winograd.forward(conf.winograd(), x, w, b, g, act, out);
             return;
         }
-        new ForwardPlan(x, w, b, g, groups, act, out).run();
+        new ForwardPlan(x, w, b, g, groups, act, out, conf).run();
     }
 
     static boolean isDepthwise(int cin, int groups, NDArray w) {
@@ -108,6 +94,7 @@ public final class Convolution2D {
         final ConvGeometry g;
         final Conv2DConfig c;
         final FusedActivation act;
+        final ConvConfig conf;
         final int n, cin, cout, groups, cinG, coutG, p, wo, ho;
         final boolean foldKh;
         final int shifts, kR, halo;
@@ -116,14 +103,16 @@ public final class Convolution2D {
         final Backend blas = Backends.get();
         final ConvWorkspace ws = ConvWorkspace.get();
 
-        ForwardPlan(NDArray x, NDArray w, NDArray b, ConvGeometry g, int groups, FusedActivation act, NDArray out) {
+        ForwardPlan(NDArray x, NDArray w, NDArray b, ConvGeometry g, int groups, FusedActivation act, NDArray out,
+                    ConvConfig conf) {
             this.x = x; this.w = w; this.b = b; this.out = out; this.g = g; this.c = g.cfg(); this.act = act;
+            this.conf = conf;
             this.n = x.size(0); this.cin = x.size(1); this.cout = w.size(0); this.groups = groups;
             this.cinG = cin / groups; this.coutG = cout / groups;
             this.ho = g.outH(); this.wo = g.outW(); this.p = ho * wo;
             // Unfolding only the kernel columns gives K = cinG*kW; for short K BLAS runs the GEMM poorly
             // (VGG16's first layers), so there the kernel rows are unfolded too.
-            this.foldKh = c.sH() != 1 || c.kH() == 1 || unfoldAllKernelRows || (long) cinG * c.kW() < shortK;
+            this.foldKh = c.sH() != 1 || c.kH() == 1 || conf.unfoldAllKernelRows() || (long) cinG * c.kW() < conf.shortK();
             this.shifts = foldKh ? 1 : c.kH();
             this.kR = cinG * (foldKh ? c.kH() : 1) * c.kW();
             this.halo = foldKh ? 0 : (c.kH() - 1) * c.dH();
@@ -143,19 +132,20 @@ public final class Convolution2D {
         }
 
         void run() {
-            if (PointwiseConvolution.applies(g, groups, n, cout)) {
-                PointwiseConvolution.forward(x, w, b, act, out);
+            if (PointwiseConvolution.applies(conf, g, groups, n, cout)) {
+                PointwiseConvolution.forward(conf, x, w, b, act, out);
                 return;
             }
-            if (StridedConvolution.applies(g, groups, n, cin, cout)) {
-                StridedConvolution.forward(x, w, b, g, act, out);
+            if (StridedConvolution.applies(conf, g, groups, n, cin, cout)) {
+                StridedConvolution.forward(conf, x, w, b, g, act, out);
                 return;
             }
-            if (g.isPointwise() && p >= pointwiseDirectMin) {
+            if (g.isPointwise() && p >= conf.pointwiseDirectMin()) {
                 runPointwiseInPlace();
                 return;
             }
             long perImage = (long) kR * (ho + halo) * wo;
+            int columnBudget = conf.columnBudget();
             if (perImage >= columnBudget / 2) {
                 int maxRows = (int) Math.max(1, Math.min(ho, columnBudget / ((long) kR * wo) - halo));
                 int tiles = (ho + maxRows - 1) / maxRows;
@@ -275,6 +265,12 @@ public final class Convolution2D {
      */
     public static void backward(NDArray x, NDArray w, NDArray gradOut, Conv2DConfig cfg, int groups,
                                 NDArray gradIn, NDArray gradW, NDArray gradB) {
+        backward(x, w, gradOut, cfg, groups, gradIn, gradW, gradB, ConvConfig.DEFAULT);
+    }
+
+    /** As above, with the strategy settings given (their column budget sizes the tiles). */
+    public static void backward(NDArray x, NDArray w, NDArray gradOut, Conv2DConfig cfg, int groups,
+                                NDArray gradIn, NDArray gradW, NDArray gradB, ConvConfig conf) {
         ConvGeometry g = validate(x, w, null, cfg, groups);
         int n = x.size(0), cin = x.size(1), cout = w.size(0);
         requireShape(gradOut, "output gradient", n, cout, g.outH(), g.outW());
@@ -299,7 +295,7 @@ public final class Convolution2D {
         int cinG = cin / groups, coutG = cout / groups;
         int ho = g.outH(), wo = g.outW(), p = ho * wo;
         int kR = cinG * cfg.kH() * cfg.kW();
-        int tileRows = (int) Math.max(1, Math.min(ho, columnBudget / ((long) kR * wo)));
+        int tileRows = (int) Math.max(1, Math.min(ho, conf.columnBudget() / ((long) kR * wo)));
         Backend blas = Backends.get();
         ConvWorkspace ws = ConvWorkspace.get();
         Buffers.zero(gradW.buffer(), gradW.offset(), gradW.length());

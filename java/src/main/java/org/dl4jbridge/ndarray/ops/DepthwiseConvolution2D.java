@@ -46,11 +46,17 @@ public final class DepthwiseConvolution2D {
 
     public static void forward(NDArray x, NDArray w, Layout layout, int depthMultiplier, NDArray b,
                                Conv2DConfig cfg, FusedActivation act, NDArray out) {
+        forward(x, w, layout, depthMultiplier, b, cfg, act, out, ConvConfig.DEFAULT);
+    }
+
+    /** As above, with the kernel's block and stack sizes given (tests vary them). */
+    public static void forward(NDArray x, NDArray w, Layout layout, int depthMultiplier, NDArray b,
+                               Conv2DConfig cfg, FusedActivation act, NDArray out, ConvConfig conf) {
         ConvGeometry g = validate(x, w, layout, depthMultiplier, b, cfg);
         Convolution2D.requireShape(out, "output", x.size(0), x.size(1) * depthMultiplier, g.outH(), g.outW());
         Buffers.requireContiguous(out, "output");
         forwardKernel(Buffers.contiguous(x), Buffers.contiguous(w), layout, depthMultiplier,
-                b == null ? null : Buffers.contiguous(b), g, act == null ? FusedActivation.IDENTITY : act, out);
+                b == null ? null : Buffers.contiguous(b), g, act == null ? FusedActivation.IDENTITY : act, out, conf);
     }
 
     static ConvGeometry validate(NDArray x, NDArray w, Layout layout, int m, NDArray b, Conv2DConfig cfg) {
@@ -96,13 +102,13 @@ public final class DepthwiseConvolution2D {
     }
 
     static void forwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray b, ConvGeometry g,
-                              FusedActivation act, NDArray out) {
+                              FusedActivation act, NDArray out, ConvConfig conf) {
         float[] taps = canonicalTaps(w, layout, x.size(1) * m, g.cfg().kH() * g.cfg().kW());
-        DepthwiseForward.run(x, taps, b == null ? null : b.toFloatArray(), m, g, act, out);
+        DepthwiseForward.run(x, taps, b == null ? null : b.toFloatArray(), m, g, act, out, conf);
     }
 
     /** Weights as [output channel][tap] whatever the stored layout. */
-    private static float[] canonicalTaps(NDArray w, Layout layout, int cout, int kk) {
+    static float[] canonicalTaps(NDArray w, Layout layout, int cout, int kk) {
         float[] src = w.toFloatArray();
         if (layout == Layout.TORCH) return src;
         float[] taps = new float[cout * kk];

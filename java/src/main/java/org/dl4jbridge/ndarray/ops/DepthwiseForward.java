@@ -18,22 +18,20 @@ import org.dl4jbridge.ndarray.Parallel;
  *
  * <p>Work is parallel over (channel, stack of images) ({@link DepthwiseStack}): the images of a
  * stack share the channel's taps and make one long grid. Grid rows are processed in blocks of about
- * {@link #blockFloats} floats so the accumulator and the copies stay in the first-level cache;
+ * {@link ConvConfig#depthwiseBlockFloats} floats so the accumulator and the copies stay in the first-level cache;
  * the bias starts each block's sums and the activation runs over the kept outputs of the stack.
  */
 final class DepthwiseForward {
-    /** Floats of accumulator per row block; tests set it low to run the multi-block path on small planes. */
-    static volatile int blockFloats = 2048;
-
     private DepthwiseForward() {}
 
-    static void run(NDArray x, float[] taps, float[] bias, int m, ConvGeometry g, FusedActivation act, NDArray out) {
+    static void run(NDArray x, float[] taps, float[] bias, int m, ConvGeometry g, FusedActivation act, NDArray out,
+                    ConvConfig conf) {
         int n = x.size(0), cin = x.size(1), cout = cin * m;
         Conv2DConfig c = g.cfg();
         int kH = c.kH(), kW = c.kW(), kk = kH * kW;
-        DepthwiseStack st = DepthwiseStack.of(g, n);
+        DepthwiseStack st = DepthwiseStack.of(g, n, conf.depthwiseStackFloats());
         int ho = g.outH(), wo = g.outW(), wq = st.wq(), p = ho * wo, inPlane = g.inPlane();
-        int blockRows = Math.max(1, blockFloats / wq);
+        int blockRows = Math.max(1, conf.depthwiseBlockFloats() / wq);
         boolean rowTaps = c.dW() == 1 && (c.sW() == 1 || c.sW() == 2) && (kW == 3 || kW == 5);
         // Element read by grid entry 0: per kernel row and column phase (rowTaps) or per tap.
         int[] base = new int[rowTaps ? kH * c.sW() : kk];
@@ -102,7 +100,7 @@ final class DepthwiseForward {
     }
 
     /** Adds one kernel row's taps (width 3 or 5, stride 1 or 2, no dilation) to the block. */
-    private static void rowOfTaps(float[] acc, int len, float[] pad, int[] base, int ky, int shift, int sW, int kW,
+    static void rowOfTaps(float[] acc, int len, float[] pad, int[] base, int ky, int shift, int sW, int kW,
                                   float[] taps, int w, float[] even, float[] odd) {
         if (sW == 1) {
             System.arraycopy(pad, base[ky] + shift, even, 0, len + kW - 1);

@@ -27,10 +27,8 @@ import java.util.Arrays;
  */
 record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH, int sW, int hq, int wq) {
 
-    /** Floats of stacked input aimed for per stack (it stays in L2); tests set it low to stack one image at a time. */
-    static volatile int stackFloats = 16384;
-
-    static DepthwiseStack of(ConvGeometry g, int batch) {
+    /** The layout for {@code batch} images, about {@code stackFloats} floats a stack ({@link ConvConfig#depthwiseStackFloats}). */
+    static DepthwiseStack of(ConvGeometry g, int batch, int stackFloats) {
         Conv2DConfig c = g.cfg();
         int sH = c.sH(), sW = c.sW();
         int hp = (g.outH() - 1) * sH + (c.kH() - 1) * c.dH() + 1; // padded rows one image's outputs read
@@ -43,7 +41,9 @@ record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH,
         int width = roundUp(Math.max(Math.max(g.padLeft() + g.inW(), wp - g.padLeft()), g.outW() * sW), sW);
         int images = Math.max(1, Math.min(batch, stackFloats / (period * width)));
         // The last image's data rows may run past its last read row (Truncate drops them) but are still written.
-        int rows = (images - 1) * period + Math.max(hp, g.padTop() + g.inH());
+        // One more row per phase plane: a read past the end of a plane's last row wraps into the row below, which
+        // must be zero padding, not the next phase plane's first row (data when there is no top padding).
+        int rows = (images - 1) * period + Math.max(hp, g.padTop() + g.inH()) + sH;
         return new DepthwiseStack(g, images, period, width, sH, sW, (rows + sH - 1) / sH, width / sW);
     }
 

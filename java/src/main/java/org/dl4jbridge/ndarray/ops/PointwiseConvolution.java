@@ -19,36 +19,32 @@ import org.dl4jbridge.ndarray.Parallel;
  * need no synchronisation, and batching images costs a gather and a scatter of the activations.
  */
 final class PointwiseConvolution {
-    /** Output floats per tile: the tile stays in the second-level cache for the epilogue. */
-    static volatile int tileFloats = 1 << 17;
-    /** Used only with at least this many tiles per engine thread (load balance); else the batched path runs. */
-    static volatile int minTilesPerThread = 4;
+    // Tile size and minimum tiles per thread: ConvConfig.tileFloats and .minTilesPerThread.
 
     private PointwiseConvolution() {}
 
     /** Whether {@link #forward} takes this call (else the caller's batched GEMM path does). */
-    static boolean applies(ConvGeometry g, int groups, int n, int cout) {
-        // Tuning switch, read per call so a same-JVM A/B benchmark can flip it between batches.
-        if (!g.isPointwise() || groups != 1 || Boolean.getBoolean("dl4jbridge.conv.batchedPointwise")) return false;
+    static boolean applies(ConvConfig conf, ConvGeometry g, int groups, int n, int cout) {
+        if (!g.isPointwise() || groups != 1 || conf.batchedPointwise()) return false;
         int p = g.outPlane();
-        long tiles = (long) n * tilesPerImage(p, cout);
-        return tiles >= (long) minTilesPerThread * Parallel.threads();
+        long tiles = (long) n * tilesPerImage(conf, p, cout);
+        return tiles >= (long) conf.minTilesPerThread() * Parallel.threads();
     }
 
-    private static int tileColumns(int p, int cout) {
-        int cols = Math.max(1, tileFloats / Math.max(1, cout));
+    private static int tileColumns(ConvConfig conf, int p, int cout) {
+        int cols = Math.max(1, conf.tileFloats() / Math.max(1, cout));
         return cols >= p ? p : cols;
     }
 
-    private static int tilesPerImage(int p, int cout) {
-        int cols = tileColumns(p, cout);
+    private static int tilesPerImage(ConvConfig conf, int p, int cout) {
+        int cols = tileColumns(conf, p, cout);
         return (p + cols - 1) / cols;
     }
 
     /** x [n, cin, h, w], w [cout, cin, 1, 1], both contiguous; out [n, cout, h, w] contiguous. */
-    static void forward(NDArray x, NDArray w, NDArray b, FusedActivation act, NDArray out) {
+    static void forward(ConvConfig conf, NDArray x, NDArray w, NDArray b, FusedActivation act, NDArray out) {
         int n = x.size(0), cin = x.size(1), cout = w.size(0), p = x.size(2) * x.size(3);
-        int cols = tileColumns(p, cout), tiles = (p + cols - 1) / cols;
+        int cols = tileColumns(conf, p, cout), tiles = (p + cols - 1) / cols;
         float[] bias = b == null ? null : b.toFloatArray();
         // A bias alone is added by the BLAS as a rank-1 update (bias column times a row of ones): one
         // native pass over the tile instead of a copy to the heap and back.

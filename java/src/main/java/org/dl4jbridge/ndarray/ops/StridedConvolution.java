@@ -15,33 +15,31 @@ import org.dl4jbridge.ndarray.Parallel;
  * MB for the stem at batch 16) and scatters the result.
  */
 final class StridedConvolution {
-    /** Floats per tile of column matrix and of output (each stays in the second-level cache). */
-    static volatile int tileFloats = 1 << 17;
-    /** Used only with at least this many tiles per engine thread; else the batched path runs. */
-    static volatile int minTilesPerThread = 4;
+    // Tile size and minimum tiles per thread: ConvConfig.tileFloats and .minTilesPerThread.
 
     private StridedConvolution() {}
 
-    static boolean applies(ConvGeometry g, int groups, int n, int cin, int cout) {
+    static boolean applies(ConvConfig conf, ConvGeometry g, int groups, int n, int cin, int cout) {
         Conv2DConfig c = g.cfg();
         if (groups != 1 || (c.sH() == 1 && c.sW() == 1)) return false;
-        int rows = rowsPerTile(g, cin, cout);
+        int rows = rowsPerTile(conf, g, cin, cout);
         long tiles = (long) n * ((g.outH() + rows - 1) / rows);
-        return tiles >= (long) minTilesPerThread * Parallel.threads();
+        return tiles >= (long) conf.minTilesPerThread() * Parallel.threads();
     }
 
-    private static int rowsPerTile(ConvGeometry g, int cin, int cout) {
+    private static int rowsPerTile(ConvConfig conf, ConvGeometry g, int cin, int cout) {
         Conv2DConfig c = g.cfg();
         long perRow = (long) Math.max(cout, cin * c.kH() * c.kW()) * g.outW();
-        return (int) Math.max(1, Math.min(g.outH(), tileFloats / Math.max(1, perRow)));
+        return (int) Math.max(1, Math.min(g.outH(), conf.tileFloats() / Math.max(1, perRow)));
     }
 
     /** x [n, cin, h, w], w [cout, cin, kH, kW], both contiguous; out [n, cout, outH, outW] contiguous. */
-    static void forward(NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
+    static void forward(ConvConfig conf, NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act,
+                        NDArray out) {
         Conv2DConfig c = g.cfg();
         int n = x.size(0), cin = x.size(1), cout = w.size(0), kR = cin * c.kH() * c.kW();
         int ho = g.outH(), wo = g.outW(), p = ho * wo;
-        int rowsPerTile = rowsPerTile(g, cin, cout), tiles = (ho + rowsPerTile - 1) / rowsPerTile;
+        int rowsPerTile = rowsPerTile(conf, g, cin, cout), tiles = (ho + rowsPerTile - 1) / rowsPerTile;
         float[] bias = b == null ? null : b.toFloatArray();
         boolean rankOneBias = bias != null && act == FusedActivation.IDENTITY;
         boolean epilogue = !rankOneBias && (bias != null || act != FusedActivation.IDENTITY);

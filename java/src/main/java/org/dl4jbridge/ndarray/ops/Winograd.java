@@ -121,7 +121,11 @@ final class Winograd {
             this.n = x.size(0); this.cin = x.size(1); this.cout = w.size(0);
             this.ho = g.outH(); this.wo = g.outW();
             this.tilesH = tile.count(ho); this.tilesW = tile.count(wo);
-            this.u = transformWeights(w, tile, cout, cin, ws);
+            // Inference sees the same weights batch after batch: reuse their transform while they are unchanged.
+            long cache = s.weightCacheFloats();
+            this.u = WinogradWeightCache.floats(tile, cout, cin) <= cache
+                    ? WinogradWeightCache.get(w, tile, cout, cin, cache, dst -> transformWeights(w, tile, cout, cin, dst))
+                    : transformWeights(w, tile, cout, cin, ws.direct(ConvWorkspace.PACKED_WEIGHTS, xi * cout * cin));
         }
 
         void run() {
@@ -269,11 +273,10 @@ final class Winograd {
         }
     }
 
-    /** U[ξ][k][c] = (G g Gᵀ)[ξ] for every filter, in double then rounded once. */
-    private static FloatBuffer transformWeights(NDArray w, Tile tile, int cout, int cin, ConvWorkspace callerWs) {
+    /** U[ξ][k][c] = (G g Gᵀ)[ξ] for every filter, in double then rounded once, into {@code u}. */
+    private static FloatBuffer transformWeights(NDArray w, Tile tile, int cout, int cin, FloatBuffer u) {
         int a = tile.alpha, xi = tile.positions;
         double[][] gm = tile.g;
-        FloatBuffer u = callerWs.direct(ConvWorkspace.PACKED_WEIGHTS, xi * cout * cin);
         FloatBuffer wb = w.buffer();
         int wOff = w.offset();
         Parallel.range(cout, (lo, hi) -> {

@@ -12,23 +12,28 @@ package org.dl4jbridge.ndarray.ops;
  * @param gemmPerThread        shared blocks: each tile position's GEMM on one thread (true) or on all BLAS threads
  * @param perThreadMaxChannels layers with at most this many input and output channels use per-thread blocks
  * @param perThreadBudget      floats of transformed input plus GEMM output per per-thread block
+ * @param weightCacheFloats    floats of transformed weights (with the copies they are checked against) kept
+ *                             between calls ({@link WinogradWeightCache}); 0 transforms on every call. The
+ *                             default, 64 M floats (256 MB), holds all of VGG16's (48 M)
  */
 public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
-                             boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
+                             boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget,
+                             long weightCacheFloats) {
 
     /**
      * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
      * loads, by the JVM options {@code -Ddl4jbridge.conv.noWinograd=true},
      * {@code .winogradTile=F2|F3}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
-     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}.
+     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}, {@code .winogradWeightCache=N}.
      */
     public static final WinogradConfig DEFAULT = fromSystemProperties();
 
     public WinogradConfig {
-        if (minInputChannels < 1 || blockBudget < 1 || perThreadMaxChannels < 0 || perThreadBudget < 1) {
+        if (minInputChannels < 1 || blockBudget < 1 || perThreadMaxChannels < 0 || perThreadBudget < 1
+                || weightCacheFloats < 0) {
             throw new IllegalArgumentException("WinogradConfig: minInputChannels, blockBudget and perThreadBudget must be "
-                    + "at least 1 and perThreadMaxChannels at least 0, got " + minInputChannels + ", " + blockBudget
-                    + ", " + perThreadBudget + ", " + perThreadMaxChannels);
+                    + "at least 1, perThreadMaxChannels and weightCacheFloats at least 0, got " + minInputChannels + ", "
+                    + blockBudget + ", " + perThreadBudget + ", " + perThreadMaxChannels + ", " + weightCacheFloats);
         }
     }
 
@@ -38,7 +43,17 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 16, Integer.getInteger("dl4jbridge.conv.winogradBudget", 8 << 20),
                 !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads"),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128),
-                Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10));
+                Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10),
+                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS));
+    }
+
+    /** 64 M floats: VGG16's transformed weights and their copies take 48 M. */
+    static final long DEFAULT_WEIGHT_CACHE_FLOATS = 64L << 20;
+
+    private WinogradConfig copy(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
+                                boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
+        return new WinogradConfig(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels,
+                perThreadBudget, weightCacheFloats);
     }
 
     private static Winograd.Tile parseTile(String name) {
@@ -53,8 +68,8 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
      * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
-     * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N}); how the
-     * benchmarks name their variants.
+     * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N},
+     * {@code weightCacheFloats:N}); how the benchmarks name their variants.
      */
     public WinogradConfig with(String changes) {
         WinogradConfig c = this;
@@ -64,22 +79,25 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
             if (kv.length != 2) throw new IllegalArgumentException("Winograd setting '" + change + "': write name:value");
             String v = kv[1].trim();
             c = switch (kv[0].trim()) {
-                case "enabled" -> new WinogradConfig(Boolean.parseBoolean(v), c.tile, c.minInputChannels, c.blockBudget,
+                case "enabled" -> c.copy(Boolean.parseBoolean(v), c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
-                case "tile" -> new WinogradConfig(c.enabled, v.equals("auto") ? null : parseTile(v), c.minInputChannels,
+                case "tile" -> c.copy(c.enabled, v.equals("auto") ? null : parseTile(v), c.minInputChannels,
                         c.blockBudget, c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
-                case "minInputChannels" -> new WinogradConfig(c.enabled, c.tile, Integer.parseInt(v), c.blockBudget,
+                case "minInputChannels" -> c.copy(c.enabled, c.tile, Integer.parseInt(v), c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
-                case "blockBudget" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, Integer.parseInt(v),
+                case "blockBudget" -> c.copy(c.enabled, c.tile, c.minInputChannels, Integer.parseInt(v),
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
-                case "gemmPerThread" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                case "gemmPerThread" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         Boolean.parseBoolean(v), c.perThreadMaxChannels, c.perThreadBudget);
-                case "perThreadMaxChannels" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                case "perThreadMaxChannels" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, Integer.parseInt(v), c.perThreadBudget);
-                case "perThreadBudget" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                case "perThreadBudget" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, Integer.parseInt(v));
+                case "weightCacheFloats" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v));
                 default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: enabled, "
-                        + "tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget");
+                        + "tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget, "
+                        + "weightCacheFloats");
             };
         }
         return c;

@@ -326,13 +326,23 @@ public class ComputationGraph {
             return r;
         }
         checkInputs(inputs);
-        InferencePlan plan = plans.computeIfAbsent(Arrays.stream(idx).boxed().toList(),
-                k -> new InferencePlan(vertices, inputIdx, topo, conf.getNetworkInputs().size(), idx));
+        InferencePlan plan = plan(idx);
         try {
             return plan.run(inputs, workspace);
         } finally {
             clearCaches();
         }
+    }
+
+    private InferencePlan plan(int[] idx) {
+        return plans.computeIfAbsent(Arrays.stream(idx).boxed().toList(),
+                k -> new InferencePlan(vertices, inputIdx, topo, conf.getNetworkInputs().size(), idx));
+    }
+
+    /** How many inverted-residual blocks inference to these vertices runs fused (for tests). */
+    int fusedBlocks(List<String> vertexNames) {
+        requireInit();
+        return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedBlocks();
     }
 
     /** The inference pool (tests check that repeated batches reuse it). */

@@ -8,8 +8,12 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Workspace;
+import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.ConvConfig;
+import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
 import org.dl4jbridge.ndarray.ops.ElementWise;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
+import org.dl4jbridge.ndarray.ops.FusedMBConv;
 import org.dl4jbridge.nn.graph.vertex.ElementWiseVertexImpl;
 import org.dl4jbridge.nn.graph.vertex.LayerVertexImpl;
 import org.dl4jbridge.nn.graph.vertex.VertexImpl;
@@ -17,6 +21,7 @@ import org.dl4jbridge.nn.layers.AbstractLayer;
 import org.dl4jbridge.nn.layers.ActivationLayerImpl;
 import org.dl4jbridge.nn.layers.BatchNormalizationImpl;
 import org.dl4jbridge.nn.layers.ConvolutionLayerImpl;
+import org.dl4jbridge.nn.layers.DepthwiseConvolution2DImpl;
 import org.dl4jbridge.nn.layers.FrozenLayerImpl;
 import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
 
@@ -34,6 +39,11 @@ import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
  * reads the intermediate outputs. The folded weights are recomputed from the live parameters on
  * every pass (a few milliseconds for EfficientNet-Lite0, against a second for the batch), so a
  * parameter change through any route (setParams, fit, a view) can never leave them stale.
+ *
+ * <p>An inverted-residual block (1x1 expansion, depthwise, 1x1 projection, each so fused, and the
+ * residual add that is the projection's only reader) runs as one {@link FusedMBConv}, so its
+ * expanded tensor is never stored ({@link ConvConfig#fuseBlocks}); again only where nothing else
+ * reads the intermediate activations.
  */
 final class InferencePlan {
     private final VertexImpl[] vertices;
@@ -89,6 +99,7 @@ final class InferencePlan {
                 steps.add(single(v, inputIdx[v]));
             }
         }
+        if (ConvConfig.DEFAULT.fuseBlocks()) fuseBlocks(requested);
         readers = new int[n];
         for (Step s : steps) for (int j : s.inputs) readers[j]++;
         for (int o : outputs) readers[o]++;
@@ -132,6 +143,49 @@ final class InferencePlan {
         return new ConvStep(target, inputIdx[v], conv, bn, epilogue);
     }
 
+    /**
+     * Replaces each run of steps expansion, depthwise, projection (and a residual add) by one
+     * {@link MBConvStep}, where each intermediate activation has that run's next step as its only
+     * reader and is not requested.
+     */
+    private void fuseBlocks(boolean[] requested) {
+        Map<Integer, Integer> reads = new java.util.HashMap<>();
+        for (Step s : steps) for (int j : s.inputs) reads.merge(j, 1, Integer::sum);
+        java.util.function.IntPredicate internal = v -> !requested[v] && reads.getOrDefault(v, 0) == 1;
+        for (int i = 0; i + 2 < steps.size(); i++) {
+            if (!(steps.get(i) instanceof ConvStep e) || !(steps.get(i + 1) instanceof ConvStep d)
+                    || !(steps.get(i + 2) instanceof ConvStep p)) continue;
+            if (!pointwise(e.conv) || !pointwise(p.conv) || !(d.conv instanceof DepthwiseConvolution2DImpl)
+                    || d.conv.outputChannels() != e.conv.outputChannels() || !FusedMBConv.applies(d.conv.convConfig())
+                    || d.inputs.length != 1 || d.inputs[0] != e.target || p.inputs.length != 1 || p.inputs[0] != d.target
+                    || !internal.test(e.target) || !internal.test(d.target)) continue;
+            int blockIn = e.inputs[0], target = p.target, last = i + 2;
+            if (last + 1 < steps.size() && steps.get(last + 1) instanceof ElementWiseStep add && add.op == ElementWise.Op.Add
+                    && add.inputs.length == 2 && internal.test(p.target)
+                    && ((add.inputs[0] == p.target && add.inputs[1] == blockIn)
+                        || (add.inputs[1] == p.target && add.inputs[0] == blockIn))) {
+                target = add.target;
+                last++;
+            }
+            MBConvStep block = new MBConvStep(target, e.inputs, e, d, p, target != p.target);
+            for (int k = last; k > i; k--) steps.remove(k);
+            steps.set(i, block);
+        }
+    }
+
+    /** Inverted-residual blocks this plan runs fused (tests check that fusion happens where it should). */
+    int fusedBlocks() {
+        int count = 0;
+        for (Step s : steps) if (s instanceof MBConvStep) count++;
+        return count;
+    }
+
+    private static boolean pointwise(ConvolutionLayerImpl conv) {
+        Conv2DConfig c = conv.convConfig();
+        return !(conv instanceof DepthwiseConvolution2DImpl) && c.kH() == 1 && c.kW() == 1 && c.sH() == 1 && c.sW() == 1
+                && c.pH() == 0 && c.pW() == 0;
+    }
+
     private Step single(int v, int[] ins) {
         if (vertices[v] instanceof ElementWiseVertexImpl ew) return new ElementWiseStep(v, ins, ew.op());
         if (plainLayer(v) instanceof ConvolutionLayerImpl conv && conv.activationFn().fused() != null && ins.length == 1) {
@@ -170,14 +224,18 @@ final class InferencePlan {
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0];
             NDArray out = pass.ws.take(conv.outputShape(x));
-            if (bn == null) {
-                conv.inferInto(x, conv.paramTable().get("W"), conv.biasVector(), epilogue, out);
-            } else {
-                fold();
-                conv.inferInto(x, foldedW, foldedB, epilogue, out);
-            }
+            conv.inferInto(x, weights(), bias(), epilogue, out);
             return out;
         }
+
+        /** The weights to use: the batch norm folded in (recomputed now) or the layer's own. Call before {@link #bias}. */
+        NDArray weights() {
+            if (bn == null) return conv.paramTable().get("W");
+            fold();
+            return foldedW;
+        }
+
+        NDArray bias() { return bn == null ? conv.biasVector() : foldedB; }
 
         /** W' = W * s and b' = b * s + t per output channel, for the batch norm's y = z * s + t. */
         private void fold() {
@@ -192,6 +250,42 @@ final class InferencePlan {
             NDArray b = conv.biasVector();
             FloatBuffer fb = foldedB.buffer();
             for (int c = 0; c < scale.length; c++) fb.put(c, (b == null ? 0f : b.get(c) * scale[c]) + shift[c]);
+        }
+    }
+
+    /** An inverted-residual block, its three convolutions (with folded batch norms) and optional residual in one pass. */
+    private static final class MBConvStep extends Step {
+        private final ConvStep expand, depthwise, project;
+        private final boolean residual;
+
+        MBConvStep(int target, int[] inputs, ConvStep expand, ConvStep depthwise, ConvStep project, boolean residual) {
+            super(target, inputs);
+            this.expand = expand;
+            this.depthwise = depthwise;
+            this.project = project;
+            this.residual = residual;
+        }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
+            if (!FusedMBConv.pays(expand.conv.outputChannels(), x.size(2), x.size(3))) return layerByLayer(x, pass);
+            org.dl4jbridge.ndarray.ops.ConvGeometry g = depthwise.conv.convConfig().geometry(x.size(2), x.size(3));
+            NDArray out = pass.ws.take(x.size(0), project.conv.outputChannels(), g.outH(), g.outW());
+            FusedMBConv.forward(x, expand.weights(), expand.bias(), expand.epilogue,
+                    depthwise.weights(), DepthwiseConvolution2D.Layout.DL4J, depthwise.bias(), depthwise.conv.convConfig(),
+                    depthwise.epilogue, project.weights(), project.bias(), project.epilogue, residual ? x : null, out);
+            return out;
+        }
+
+        /** Small maps: the three steps one after the other, intermediates from and back to the pool. */
+        private NDArray layerByLayer(NDArray x, Pass pass) {
+            NDArray e = expand.run(new NDArray[] {x}, pass);
+            NDArray d = depthwise.run(new NDArray[] {e}, pass);
+            pass.ws.give(e);
+            NDArray p = project.run(new NDArray[] {d}, pass);
+            pass.ws.give(d);
+            return residual ? ElementWise.forward(ElementWise.Op.Add, new NDArray[] {p, x}, p) : p;
         }
     }
 

@@ -79,6 +79,9 @@ public class ConvolutionLayerImpl extends AbstractLayer {
     /** The bias as a vector, or null without one. */
     public NDArray biasVector() { return bias(); }
 
+    /** Window, stride, padding, dilation and mode (inference fuses layers by them). */
+    public Conv2DConfig convConfig() { return cfg; }
+
     /**
      * Writes {@code epilogue(conv(x, w) + b)} into {@code out} with weights {@code w} in this layer's
      * layout (e.g. batch norm folded in): inference only, nothing is kept for backprop.

@@ -86,12 +86,19 @@ final class ConvReference {
      * within 1e-5 of PyTorch autograd's (the cases hold dL/dz in {@code gy}).
      */
     static void assertBackwardMatches(String resource) throws IOException {
+        assertBackwardMatches(resource, ConvConfig.DEFAULT);
+    }
+
+    /** As above, under the given strategy settings. */
+    static void assertBackwardMatches(String resource, ConvConfig conf) throws IOException {
         List<Map<String, Npz.Array>> all = cases(resource);
         for (int i = 0; i < all.size(); i++) {
             Map<String, Npz.Array> c = all.get(i);
             int[] cfg = ints(c.get("cfg"));
-            Convolution2D.Gradients gr = Convolution2D.backward(array(c.get("x")), array(c.get("w")), true,
-                    array(c.get("gy")), config(cfg), cfg[9], true);
+            NDArray x = array(c.get("x")), w = array(c.get("w"));
+            Convolution2D.Gradients gr = new Convolution2D.Gradients(NDArray.zeros(x.shape()), NDArray.zeros(w.shape()),
+                    NDArray.zeros(w.size(0)));
+            Convolution2D.backward(x, w, array(c.get("gy")), config(cfg), cfg[9], gr.input(), gr.weight(), gr.bias(), conf);
             String what = resource + " case " + i;
             assertClose(what + " dL/dx", c.get("gx"), gr.input(), 1e-5);
             assertClose(what + " dL/dW", c.get("gw"), gr.weight(), 1e-5);

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.testutil.Npz;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,16 +18,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ConvReferenceTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
-    private final int defaultBudget = Convolution2D.columnBudget;
-    private final int defaultShortK = Convolution2D.shortK;
-    private final int defaultPointwise = Convolution2D.pointwiseDirectMin;
-
-    @AfterEach
-    void restoreTuning() {
-        Convolution2D.columnBudget = defaultBudget;
-        Convolution2D.shortK = defaultShortK;
-        Convolution2D.pointwiseDirectMin = defaultPointwise;
-    }
 
     /**
      * Budgets force row tiles and image batches; shortK 0 / huge force kernel-row shifting / full
@@ -38,16 +27,18 @@ class ConvReferenceTest {
     @CsvSource({"8388608,256,2147483647", "8388608,0,1", "700,0,2147483647", "60,0,1", "700,100000,1",
                 "60,100000,2147483647"})
     void forwardMatchesTorch(int budget, int shortK, int pointwise) throws Exception {
-        Convolution2D.columnBudget = budget;
-        Convolution2D.shortK = shortK;
-        Convolution2D.pointwiseDirectMin = pointwise;
+        ConvConfig conf = ConvConfig.DEFAULT.with("columnBudget:" + budget + ",shortK:" + shortK + ",pointwiseDirectMin:"
+                + pointwise);
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_forward_backward.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
             int[] cfg = ConvReference.ints(c.get("cfg"));
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
-            NDArray y = Convolution2D.forward(array(c.get("x")), array(c.get("w")), b, ConvReference.config(cfg), cfg[9],
-                    ACTS[cfg[10]]);
+            NDArray x = array(c.get("x")), w = array(c.get("w"));
+            Conv2DConfig cc = ConvReference.config(cfg);
+            ConvGeometry g = cc.geometry(x.size(2), x.size(3));
+            NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
+            Convolution2D.forward(x, w, b, cc, cfg[9], ACTS[cfg[10]], y, conf);
             assertClose("case " + i + " forward (budget " + budget + ")", c.get("y"), y, 1e-5);
         }
     }
@@ -55,8 +46,7 @@ class ConvReferenceTest {
     @ParameterizedTest
     @ValueSource(ints = {8 << 20, 60})
     void backwardMatchesTorchAutograd(int budget) throws Exception {
-        Convolution2D.columnBudget = budget;
-        ConvReference.assertBackwardMatches("conv_forward_backward.npz");
+        ConvReference.assertBackwardMatches("conv_forward_backward.npz", ConvConfig.DEFAULT.with("columnBudget:" + budget));
     }
 
     /** DL4J's DepthwiseConvolution2D layout [kH, kW, nIn, m] gives the same numbers as the grouped form. */

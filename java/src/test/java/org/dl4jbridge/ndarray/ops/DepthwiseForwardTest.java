@@ -18,14 +18,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DepthwiseForwardTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
-    private final int defaultBlock = DepthwiseForward.blockFloats;
-    private final int defaultStack = DepthwiseStack.stackFloats;
     private final boolean defaultFused = DepthwiseTaps.fused;
 
     @AfterEach
     void restoreTuning() {
-        DepthwiseForward.blockFloats = defaultBlock;
-        DepthwiseStack.stackFloats = defaultStack;
         DepthwiseTaps.fused = defaultFused;
     }
 
@@ -33,8 +29,7 @@ class DepthwiseForwardTest {
     @CsvSource({"2048,16384,true", "1,16384,true", "40,1,true", "2048,1,true", "13,300,true", "2048,16384,false",
                 "40,300,false"})
     void forwardMatchesTorch(int blockFloats, int stackFloats, boolean fusedMultiplyAdd) throws Exception {
-        DepthwiseForward.blockFloats = blockFloats;
-        DepthwiseStack.stackFloats = stackFloats;
+        ConvConfig conf = ConvConfig.DEFAULT.with("depthwiseBlockFloats:" + blockFloats + ",depthwiseStackFloats:" + stackFloats);
         DepthwiseTaps.fused = fusedMultiplyAdd;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("depthwise_forward.npz");
         for (int i = 0; i < cases.size(); i++) {
@@ -44,10 +39,13 @@ class DepthwiseForwardTest {
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             int m = w.size(0) / x.size(1);
             String what = "case " + i + " (block " + blockFloats + ", stack " + stackFloats + ", fma " + fusedMultiplyAdd + ")";
-            NDArray y = DepthwiseConvolution2D.forward(x, w, DepthwiseConvolution2D.Layout.TORCH, m, b,
-                    ConvReference.config(cfg), ACTS[cfg[10]]);
+            ConvGeometry g = ConvReference.config(cfg).geometry(x.size(2), x.size(3));
+            NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
+            DepthwiseConvolution2D.forward(x, w, DepthwiseConvolution2D.Layout.TORCH, m, b, ConvReference.config(cfg),
+                    ACTS[cfg[10]], y, conf);
             assertClose(what, c.get("y"), y, 1e-5);
-            NDArray grouped = Convolution2D.forward(x, w, b, ConvReference.config(cfg), cfg[9], ACTS[cfg[10]]);
+            NDArray grouped = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
+            Convolution2D.forward(x, w, b, ConvReference.config(cfg), cfg[9], ACTS[cfg[10]], grouped, conf);
             assertClose(what + " through Convolution2D", c.get("y"), grouped, 1e-5);
         }
     }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.testutil.Npz;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,20 +19,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StridedConvolutionTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
-    private final int defaultTile = StridedConvolution.tileFloats;
-    private final int defaultMinTiles = StridedConvolution.minTilesPerThread;
-
-    @AfterEach
-    void restoreTuning() {
-        StridedConvolution.tileFloats = defaultTile;
-        StridedConvolution.minTilesPerThread = defaultMinTiles;
-    }
 
     @ParameterizedTest
     @ValueSource(ints = {1 << 17, 100, 1})
     void forwardMatchesTorch(int tileFloats) throws Exception {
-        StridedConvolution.tileFloats = tileFloats;
-        StridedConvolution.minTilesPerThread = 0;
+        ConvConfig tuned = ConvConfig.DEFAULT.with("tileFloats:" + tileFloats + ",minTilesPerThread:0");
         int checked = 0;
         for (Map<String, Npz.Array> c : ConvReference.cases("conv_forward_backward.npz")) {
             int[] cfg = ConvReference.ints(c.get("cfg"));
@@ -41,8 +31,10 @@ class StridedConvolutionTest {
             NDArray x = array(c.get("x")), w = array(c.get("w"));
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             Conv2DConfig conf = ConvReference.config(cfg);
-            assertTrue(StridedConvolution.applies(conf.geometry(x.size(2), x.size(3)), 1, x.size(0), x.size(1), w.size(0)));
-            NDArray y = Convolution2D.forward(x, w, b, conf, 1, ACTS[cfg[10]]);
+            assertTrue(StridedConvolution.applies(tuned, conf.geometry(x.size(2), x.size(3)), 1, x.size(0), x.size(1), w.size(0)));
+            ConvGeometry g = conf.geometry(x.size(2), x.size(3));
+            NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
+            Convolution2D.forward(x, w, b, conf, 1, ACTS[cfg[10]], y, tuned);
             assertClose("strided case " + checked + " (tile " + tileFloats + " floats)", c.get("y"), y, 1e-5);
             checked++;
         }

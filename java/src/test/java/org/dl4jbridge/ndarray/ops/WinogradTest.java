@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class WinogradTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
     /** The built-in defaults, whatever -D options the test JVM got. */
-    private static final WinogradConfig DEFAULTS = new WinogradConfig(true, null, 16, 8 << 20, true, 128, 512 << 10);
+    private static final WinogradConfig DEFAULTS = new WinogradConfig(true, null, 16, 8 << 20, true, 128, 512 << 10,
+            WinogradConfig.DEFAULT_WEIGHT_CACHE_FLOATS);
 
     /**
      * Budget 1 makes every tile row its own block; 5000 splits images between blocks. Per-thread
@@ -35,7 +36,8 @@ class WinogradTest {
     @CsvSource({"F2,8388608,0,true", "F2,8388608,0,false", "F2,5000,100000,true", "F2,1,0,true", "F2,1,100000,true",
                 "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true"})
     void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax, boolean gemmPerThread) throws Exception {
-        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget);
+        // The cache is off: these cases check the transforms themselves (WinogradWeightCacheTest checks the cache).
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget, 0);
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_winograd.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
@@ -47,7 +49,7 @@ class WinogradTest {
             NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
             ConvGeometry g = conf.geometry(x.size(2), x.size(3));
             NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
-            Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]], y, s);
+            Convolution2D.forward(x, w, b, conf, cfg[9], ACTS[cfg[10]], y, ConvConfig.DEFAULT.withWinograd(s));
             assertClose("winograd " + tile + " case " + i + " (budget " + budget + ", per-thread max " + perThreadMax + ")",
                     c.get("y"), y, 1e-5);
         }
@@ -109,7 +111,9 @@ class WinogradTest {
     @Test
     void settingsAreReadFromTheirTextForm() {
         WinogradConfig c = DEFAULTS.with("tile:F3,gemmPerThread:false,blockBudget:5000,perThreadMaxChannels:0");
-        assertEquals(new WinogradConfig(true, Winograd.Tile.F3, 16, 5000, false, 0, 512 << 10), c);
+        assertEquals(new WinogradConfig(true, Winograd.Tile.F3, 16, 5000, false, 0, 512 << 10,
+                WinogradConfig.DEFAULT_WEIGHT_CACHE_FLOATS), c);
+        assertEquals(0, c.with("weightCacheFloats:0").weightCacheFloats());
         assertEquals(DEFAULTS, c.with("tile:auto,gemmPerThread:true,blockBudget:8388608,perThreadMaxChannels:128"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F4"));
         assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());

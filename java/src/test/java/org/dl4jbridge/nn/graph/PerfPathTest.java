@@ -178,6 +178,13 @@ class PerfPathTest {
         }
         NDArray x = random(8, 2, 3, 64, 64);
         assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES, EfficientNetLite0.OUTPUT));
+        // Every block with an expansion (all but block 0) runs as one fused step...
+        assertEquals(15, g.fusedBlocks(List.of(EfficientNetLite0.FEATURES)));
+        // ...except where an intermediate activation is asked for: block 1's expansion keeps block 1 unfused;
+        // block 2's projection output leaves its residual add outside the fused step.
+        List<String> inside = List.of("block1_expand_act", "block2_project_bn", EfficientNetLite0.FEATURES);
+        assertEquals(14, g.fusedBlocks(inside));
+        assertSameAsPlain(g, x, inside);
         // Batches of one shape reuse the pool: after a warm-up pass, a pass allocates no activation memory.
         List<String> pooled = List.of(EfficientNetLite0.FEATURES);
         g.output(pooled, false, x);
@@ -195,5 +202,8 @@ class PerfPathTest {
         DataSet features = helper.featurize(new DataSet(x, y));
         assertClose(g.feedForward(x, false).get(EfficientNetLite0.FEATURES), features.getFeatures(), "featurize");
         assertEquals(1280, features.getFeatures().size(1));
+        // At 64x64 every expanded map is small and the blocks run layer by layer (FusedMBConv.pays); at 224x224
+        // blocks 1 to 3 run through the fused kernel.
+        assertSameAsPlain(g, random(11, 1, 3, 224, 224), List.of(EfficientNetLite0.FEATURES, "block3_project_bn"));
     }
 }

@@ -1,0 +1,134 @@
+package org.dl4jbridge.ndarray.ops;
+
+/**
+ * How {@link Convolution2D} chooses and sizes its strategies, passed in with each call rather than
+ * read from global switches or system properties on every call, so that two settings can run side
+ * by side in one JVM (tests, same-JVM A/B benchmarks) and a call never sees a half-changed setting.
+ *
+ * @param winograd             Winograd's settings (3x3 stride-1 layers)
+ * @param columnBudget         floats of column matrix (and of GEMM output) per im2col tile, 32 MB: smaller tiles
+ *                             made VGG16's 512-channel GEMMs (N about 2500) measurably slower than one large GEMM;
+ *                             larger ones only add memory. Also the tile of the backward pass's columns
+ * @param shortK               below this K (= cinG*kW) a shifted kernel-row GEMM loses to a full unfold
+ * @param unfoldAllKernelRows  unfold the kernel rows too (one GEMM with K = cin*kH*kW) for every layer
+ * @param pointwiseDirectMin   from this many output positions on, a 1x1 convolution that does not take the
+ *                             tiled path multiplies each image in place instead of batching images through the
+ *                             column buffer. Measured on EfficientNet-Lite0 (2 threads), batching won at every
+ *                             size (the in-place GEMMs are short-K and their epilogue is a separate pass over
+ *                             memory), so in-place is off by default
+ * @param batchedPointwise     send 1x1 convolutions to the batched GEMM path instead of per-image tiles
+ *                             ({@link PointwiseConvolution})
+ * @param tileFloats           output floats per tile of {@link PointwiseConvolution} and {@link StridedConvolution}
+ *                             (a tile stays in the second-level cache for its epilogue)
+ * @param minTilesPerThread    those tiled paths are used only with at least this many tiles per engine thread
+ *                             (load balance); otherwise the batched path runs
+ * @param fuseBlocks           inference runs an inverted-residual block (1x1 expansion, depthwise, 1x1 projection)
+ *                             as one {@link FusedMBConv} instead of layer by layer
+ * @param depthwiseBlockFloats floats of accumulator per row block of the depthwise kernel ({@link DepthwiseForward}:
+ *                             the block and its copies stay in the first-level cache)
+ * @param depthwiseStackFloats floats of zero-padded input stacked per channel ({@link DepthwiseStack}: several
+ *                             small images in one plane, so the vector loops are long; it stays in L2)
+ */
+public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
+                         int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
+                         boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats) {
+
+    /**
+     * The measured defaults, adjusted once, when the class loads, by the JVM options
+     * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
+     * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
+     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
+     * {@code .depthwiseStackFloats=N} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     */
+    public static final ConvConfig DEFAULT = fromSystemProperties();
+
+    public ConvConfig {
+        if (winograd == null) throw new IllegalArgumentException("ConvConfig: winograd settings are null; pass WinogradConfig.DEFAULT");
+        if (columnBudget < 1 || shortK < 0 || pointwiseDirectMin < 1 || tileFloats < 1 || minTilesPerThread < 0
+                || depthwiseBlockFloats < 1 || depthwiseStackFloats < 1) {
+            throw new IllegalArgumentException("ConvConfig: columnBudget, pointwiseDirectMin, tileFloats, "
+                    + "depthwiseBlockFloats and depthwiseStackFloats must be at least 1, shortK and minTilesPerThread at "
+                    + "least 0, got " + this);
+        }
+    }
+
+    static ConvConfig fromSystemProperties() {
+        return new ConvConfig(WinogradConfig.DEFAULT,
+                Integer.getInteger("dl4jbridge.conv.columnBudget", 8 << 20),
+                Integer.getInteger("dl4jbridge.conv.shortK", 256),
+                Boolean.getBoolean("dl4jbridge.conv.unfoldAllKernelRows"),
+                Integer.getInteger("dl4jbridge.conv.pointwiseDirectMin", Integer.MAX_VALUE),
+                Boolean.getBoolean("dl4jbridge.conv.batchedPointwise"),
+                Integer.getInteger("dl4jbridge.conv.tileFloats", 1 << 17),
+                Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4),
+                !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")),
+                Integer.getInteger("dl4jbridge.conv.depthwiseBlockFloats", 2048),
+                Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384));
+    }
+
+    /** This configuration with other Winograd settings. */
+    public ConvConfig withWinograd(WinogradConfig w) {
+        return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
+                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats);
+    }
+
+    /**
+     * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
+     * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
+     * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
+     * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, and any of
+     * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
+     */
+    public ConvConfig with(String changes) {
+        ConvConfig c = this;
+        if (changes == null || changes.isBlank()) return c;
+        for (String change : changes.split(",")) {
+            String[] kv = change.split(":", 2);
+            if (kv.length != 2) throw new IllegalArgumentException("convolution setting '" + change + "': write name:value");
+            String v = kv[1].trim();
+            c = switch (kv[0].trim()) {
+                case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "shortK" -> new ConvConfig(c.winograd, c.columnBudget, Integer.parseInt(v), c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        Boolean.parseBoolean(v), c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        c.unfoldAllKernelRows, Integer.parseInt(v), c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "batchedPointwise" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "tileFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread,
+                        c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "minTilesPerThread" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v), c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "fuseBlocks" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread,
+                        Boolean.parseBoolean(v), c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                case "depthwiseBlockFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, Integer.parseInt(v), c.depthwiseStackFloats);
+                case "depthwiseStackFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
+                        c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, Integer.parseInt(v));
+                default -> {
+                    try {
+                        yield c.withWinograd(c.winograd.with(change));
+                    } catch (IllegalArgumentException e) {
+                        if (!e.getMessage().startsWith("unknown Winograd setting")) throw e;
+                        throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
+                                + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
+                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
+                    }
+                }
+            };
+        }
+        return c;
+    }
+}

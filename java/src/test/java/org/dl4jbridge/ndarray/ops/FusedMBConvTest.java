@@ -1,0 +1,61 @@
+package org.dl4jbridge.ndarray.ops;
+
+import static org.dl4jbridge.ndarray.ops.ConvReference.array;
+import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.testutil.Npz;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The fused inverted-residual block against float64 PyTorch (mbconv_forward.npz from
+ * tests/reference/make_mbconv_reference.py): with and without expansion and residual, 3x3 and 5x5,
+ * stride 1 and 2, Same and Truncate padding; with the default unit size (whole images, several to a
+ * unit) and small ones (strips of a few rows, one row).
+ */
+class FusedMBConvTest {
+    private static final FusedActivation[] ACTS = FusedActivation.values();
+
+    @ParameterizedTest
+    @ValueSource(ints = {FusedMBConv.STRIP_FLOATS, 3000, 1})
+    void forwardMatchesTorch(int unitFloats) throws Exception {
+        List<Map<String, Npz.Array>> cases = ConvReference.cases("mbconv_forward.npz");
+        for (int i = 0; i < cases.size(); i++) {
+            Map<String, Npz.Array> c = cases.get(i);
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            boolean expand = cfg[9] == 1, residual = cfg[10] == 1;
+            Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
+                    cfg[8], 1, 0, 1});
+            NDArray x = array(c.get("x"));
+            int[] ys = c.get("y").shape();
+            NDArray y = NDArray.zeros(ys);
+            FusedMBConv.forward(x, expand ? array(c.get("expW")) : null, expand ? array(c.get("expB")) : null, ACTS[cfg[11]],
+                    array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, ACTS[cfg[12]],
+                    array(c.get("projW")), array(c.get("projB")), ACTS[cfg[13]], residual ? array(c.get("res")) : null, y,
+                    unitFloats);
+            assertClose("mbconv case " + i + " (unit " + unitFloats + " floats)", c.get("y"), y, 1e-5);
+        }
+    }
+
+    @Test
+    void refusesWhatItDoesNotCompute() {
+        NDArray x = NDArray.zeros(1, 4, 8, 8), dwW = NDArray.zeros(4, 1, 3, 3), proj = NDArray.zeros(4, 4, 1, 1);
+        Conv2DConfig dilated = new Conv2DConfig(3, 3, 1, 1, 0, 0, 2, 2, ConvolutionMode.Same);
+        assertTrue(!FusedMBConv.applies(dilated) && !FusedMBConv.applies(Conv2DConfig.of(3, 3, ConvolutionMode.Same)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FusedMBConv.forward(x, null, null,
+                FusedActivation.RELU6, dwW, DepthwiseConvolution2D.Layout.TORCH, null, dilated, FusedActivation.RELU6, proj, null,
+                FusedActivation.IDENTITY, null,
+                NDArray.zeros(1, 4, 8, 8)));
+        assertTrue(e.getMessage().contains("one by one"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FusedMBConv.forward(x, null, null, FusedActivation.RELU6,
+                NDArray.zeros(4, 1, 5, 5), DepthwiseConvolution2D.Layout.TORCH, null, Conv2DConfig.of(3, 1, ConvolutionMode.Same),
+                FusedActivation.RELU6, proj,
+                null, FusedActivation.IDENTITY, null, NDArray.zeros(1, 4, 8, 8)));
+    }
+}
