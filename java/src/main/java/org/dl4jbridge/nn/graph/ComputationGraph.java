@@ -122,7 +122,7 @@ public class ComputationGraph {
         } else {
             flatParams = NDArray.zeros(1, numParams);
         }
-        flatGrads = NDArray.zeros(1, numParams);
+        flatGrads = null;   // allocated by gradients() at the first gradient computation
         long seed = conf.getDefaultConfiguration().getSeed();
         dropoutRng = new Random(seed);
         Random initRng = new Random(seed);
@@ -234,7 +234,23 @@ public class ComputationGraph {
     }
 
     /** The flat gradient vector (same layout as params), as left by the last gradient computation (summed over the minibatch). */
-    public NDArray gradient() { requireInit(); return flatGrads; }
+    public NDArray gradient() { requireInit(); return gradients(); }
+
+    /**
+     * The flat gradient buffer, allocated at its first use and then kept: a network that only infers
+     * (a zoo model used as a transfer-learning base, a featurizer) never holds one as large as its
+     * parameters. Allocating it points every layer's gradient views into it.
+     */
+    private NDArray gradients() {
+        if (flatGrads == null) {
+            flatGrads = NDArray.zeros(1, (int) flatParams.length());
+            for (int i = conf.getNetworkInputs().size(); i < vertices.length; i++) {
+                AbstractLayer l = vertices[i] == null ? null : vertices[i].layer();
+                if (l != null) l.setViews(flatParams, flatGrads, paramStart[i]);
+            }
+        }
+        return flatGrads;
+    }
 
     public NetworkUpdater getUpdater() { requireInit(); return updater; }
 
@@ -499,7 +515,7 @@ public class ComputationGraph {
         NDArray[] acts = trainingForward(inputs);
         score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
         lastMiniBatch = inputs[0].size(0);
-        flatGrads.assign(0f);
+        gradients().assign(0f);
         backward(labels);
     }
 
