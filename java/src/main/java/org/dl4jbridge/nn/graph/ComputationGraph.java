@@ -122,7 +122,7 @@ public class ComputationGraph {
         } else {
             flatParams = NDArray.zeros(1, numParams);
         }
-        flatGrads = NDArray.zeros(1, numParams);
+        flatGrads = null;   // allocated by gradients() at the first gradient computation
         long seed = conf.getDefaultConfiguration().getSeed();
         dropoutRng = new Random(seed);
         Random initRng = new Random(seed);
@@ -234,7 +234,23 @@ public class ComputationGraph {
     }
 
     /** The flat gradient vector (same layout as params), as left by the last gradient computation (summed over the minibatch). */
-    public NDArray gradient() { requireInit(); return flatGrads; }
+    public NDArray gradient() { requireInit(); return gradients(); }
+
+    /**
+     * The flat gradient buffer, allocated at its first use and then kept: a network that only infers
+     * (a zoo model used as a transfer-learning base, a featurizer) never holds one as large as its
+     * parameters. Allocating it points every layer's gradient views into it.
+     */
+    private NDArray gradients() {
+        if (flatGrads == null) {
+            flatGrads = NDArray.zeros(1, (int) flatParams.length());
+            for (int i = conf.getNetworkInputs().size(); i < vertices.length; i++) {
+                AbstractLayer l = vertices[i] == null ? null : vertices[i].layer();
+                if (l != null) l.setViews(flatParams, flatGrads, paramStart[i]);
+            }
+        }
+        return flatGrads;
+    }
 
     public NetworkUpdater getUpdater() { requireInit(); return updater; }
 
@@ -397,6 +413,74 @@ public class ComputationGraph {
         return acts;
     }
 
+    /**
+     * The training forward pass, with the frozen part (vertices that behave the same in training and
+     * inference and read only such vertices or the inputs: frozen layers, and parameter-free layers and
+     * vertices without dropout) run as an inference pass to its boundary. Nothing flows back into that
+     * part, so it needs no backprop caches; the inference pass reuses pooled activation buffers across
+     * minibatches instead of leaving each batch's activations to the garbage collector (off-heap memory
+     * then grows to the direct-memory limit), and folds frozen batch norms into their convolutions.
+     * Without a frozen part this is the plain training forward.
+     */
+    private NDArray[] trainingForward(NDArray[] inputs) {
+        requireInit();
+        checkInputs(inputs);
+        int n = names.size(), nIn = conf.getNetworkInputs().size();
+        boolean[] frozenPart = new boolean[n];
+        for (int i = 0; i < nIn; i++) frozenPart[i] = true;
+        for (int v : topo) {
+            if (v < nIn || vertices[v] == null) continue;
+            boolean f = sameInTraining(vertices[v]);
+            for (int j : inputIdx[v]) f &= frozenPart[j];
+            frozenPart[v] = f;
+        }
+        for (String o : conf.getNetworkOutputs()) if (frozenPart[names.indexOf(o)]) return forward(inputs, true, true);
+        List<Integer> boundary = new ArrayList<>();
+        for (int v : topo) {
+            if (v < nIn || vertices[v] == null || frozenPart[v]) continue;
+            for (int j : inputIdx[v]) if (j >= nIn && frozenPart[j] && !boundary.contains(j)) boundary.add(j);
+        }
+        if (boundary.isEmpty()) return forward(inputs, true, true);
+        int[] idx = boundary.stream().mapToInt(Integer::intValue).toArray();
+        InferencePlan plan = plans.computeIfAbsent(boundary,
+                k -> new InferencePlan(vertices, inputIdx, topo, nIn, idx));
+        NDArray[] edge;
+        try {
+            edge = plan.run(inputs, workspace);
+        } finally {
+            clearCaches();
+        }
+        NDArray[] acts = new NDArray[n];
+        for (int i = 0; i < nIn; i++) acts[i] = inputs[i];
+        for (int k = 0; k < idx.length; k++) acts[idx[k]] = edge[k];
+        int[] remainingUses = new int[n];
+        for (int v = 0; v < n; v++) if (inputIdx[v] != null && !frozenPart[v]) for (int j : inputIdx[v]) remainingUses[j]++;
+        for (String o : conf.getNetworkOutputs()) remainingUses[names.indexOf(o)] += 1;
+        for (int v : topo) {
+            if (vertices[v] == null || frozenPart[v]) continue;
+            NDArray[] in = new NDArray[inputIdx[v].length];
+            for (int k = 0; k < in.length; k++) in[k] = acts[inputIdx[v][k]];
+            acts[v] = vertices[v].forward(in, true);
+            for (int j : inputIdx[v]) if (--remainingUses[j] == 0 && j >= nIn) acts[j] = null;
+        }
+        return acts;
+    }
+
+    /** Whether a vertex computes the same in a training pass as in inference, with no backprop needed. */
+    private static boolean sameInTraining(VertexImpl v) {
+        if (!(v instanceof LayerVertexImpl lv)) {
+            return v instanceof ElementWiseVertexImpl || v instanceof MergeVertexImpl || v instanceof PreprocessorVertexImpl;
+        }
+        AbstractLayer l = lv.layer();
+        if (l instanceof FrozenLayerImpl) return true;   // always its inference forward, no parameter gradients
+        return l.numParams() == 0 && l.conf().getIDropout() == null
+                && (l instanceof org.dl4jbridge.nn.layers.SubsamplingLayerImpl
+                    || l instanceof org.dl4jbridge.nn.layers.ActivationLayerImpl
+                    || l instanceof org.dl4jbridge.nn.layers.GlobalPoolingLayerImpl
+                    || l instanceof org.dl4jbridge.nn.layers.ZeroPaddingLayerImpl
+                    || l instanceof org.dl4jbridge.nn.layers.Upsampling2DImpl);
+    }
+
     // ---- score and gradients -----------------------------------------------------------------
 
     /** Score of the last gradient computation / fit iteration (before its update). */
@@ -438,10 +522,10 @@ public class ComputationGraph {
     public void computeGradientAndScore(DataSet ds) { computeGradientAndScore(new NDArray[] {ds.getFeatures()}, new NDArray[] {ds.getLabels()}); }
 
     public void computeGradientAndScore(NDArray[] inputs, NDArray[] labels) {
-        NDArray[] acts = forward(inputs, true, true);
+        NDArray[] acts = trainingForward(inputs);
         score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
         lastMiniBatch = inputs[0].size(0);
-        flatGrads.assign(0f);
+        gradients().assign(0f);
         backward(labels);
     }
 

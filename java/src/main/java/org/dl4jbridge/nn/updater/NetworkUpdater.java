@@ -39,6 +39,12 @@ public final class NetworkUpdater {
 
     private final List<Block> blocks = new ArrayList<>();
     private final List<Segment> segments;
+    private final int stateLength;
+    /**
+     * Allocated at first use (the first update, or a read or write of the state): a network that only
+     * infers, such as a zoo model used as a transfer-learning base, then never holds a state as large
+     * as its trainable parameters.
+     */
     private NDArray state;
 
     public NetworkUpdater(List<Segment> segments) {
@@ -57,11 +63,19 @@ public final class NetworkUpdater {
             run.add(s);
         }
         if (!run.isEmpty()) stateOff = addBlock(run, stateOff);
-        state = NDArray.zeros(stateOff);
-        for (Block b : blocks) {
-            float init = b.updater().initialStateValue();
-            if (init != 0f) state.flatSlice(b.stateOffset(), b.stateLength()).assign(init);
+        stateLength = stateOff;
+    }
+
+    private NDArray state() {
+        if (state == null) {
+            NDArray s = NDArray.zeros(stateLength);
+            for (Block b : blocks) {
+                float init = b.updater().initialStateValue();
+                if (init != 0f) s.flatSlice(b.stateOffset(), b.stateLength()).assign(init);
+            }
+            state = s;
         }
+        return state;
     }
 
     private int addBlock(List<Segment> run, int stateOff) {
@@ -76,18 +90,18 @@ public final class NetworkUpdater {
 
     public List<Block> getBlocks() { return List.copyOf(blocks); }
     public List<Segment> getSegments() { return segments; }
-    public long stateSize() { return state.length(); }
+    public long stateSize() { return stateLength; }
 
     /** The flat state vector (DL4J: getStateViewArray), rank 1. */
-    public NDArray getStateViewArray() { return state; }
+    public NDArray getStateViewArray() { return state(); }
 
     /** Replaces the state (as restored from updaterState.bin); only the length is checked, as DL4J does. */
     public void setStateViewArray(NDArray newState) {
-        if (newState.length() != state.length()) {
+        if (newState.length() != stateLength) {
             throw new IllegalArgumentException("updater state has " + newState.length() + " values but this network's updater needs "
-                    + state.length() + " (blocks: " + describe() + ")");
+                    + stateLength + " (blocks: " + describe() + ")");
         }
-        state.assign(newState.reshape(newState.length()));
+        state().assign(newState.reshape(newState.length()));
     }
 
     /**
@@ -110,9 +124,10 @@ public final class NetworkUpdater {
                 }
                 int kinds = b.length() == 0 ? 0 : b.stateLength() / b.length();
                 for (int k = 0; k < kinds; k++) {
-                    int src = from.state.offset() + fb.stateOffset() + k * fb.length() + (fs.offset() - fb.paramOffset());
-                    int dst = state.offset() + b.stateOffset() + k * b.length() + (s.offset() - b.paramOffset());
-                    for (int i = 0; i < s.length(); i++) state.buffer().put(dst + i, from.state.buffer().get(src + i));
+                    NDArray fromState = from.state(), toState = state();
+                    int src = fromState.offset() + fb.stateOffset() + k * fb.length() + (fs.offset() - fb.paramOffset());
+                    int dst = toState.offset() + b.stateOffset() + k * b.length() + (s.offset() - b.paramOffset());
+                    for (int i = 0; i < s.length(); i++) toState.buffer().put(dst + i, fromState.buffer().get(src + i));
                 }
             }
         }
@@ -147,6 +162,7 @@ public final class NetworkUpdater {
 
     /** One update step from summed gradients {@code grads} for a minibatch of {@code miniBatchSize}. */
     public void update(NDArray params, NDArray grads, int miniBatchSize, boolean divideByMiniBatch, int iteration, int epoch) {
+        NDArray state = state();
         FloatBuffer p = params.buffer(), g = grads.buffer(), st = state.buffer();
         int po = params.offset(), go = grads.offset(), so = state.offset();
         float inv = divideByMiniBatch ? 1f / miniBatchSize : 1f;
