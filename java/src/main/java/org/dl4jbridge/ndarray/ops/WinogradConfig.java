@@ -18,7 +18,14 @@ package org.dl4jbridge.ndarray.ops;
  */
 public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                              boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget,
-                             long weightCacheFloats) {
+                             long weightCacheFloats, boolean multiRowTransforms) {
+
+    /** Multi-row transforms on (the default). */
+    public WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
+                          boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget, long weightCacheFloats) {
+        this(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget,
+                weightCacheFloats, true);
+    }
 
     /**
      * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
@@ -44,7 +51,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads"),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10),
-                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS));
+                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS), true);
     }
 
     /** 64 M floats: VGG16's transformed weights and their copies take 48 M. */
@@ -53,7 +60,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
     private WinogradConfig copy(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                                 boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
         return new WinogradConfig(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels,
-                perThreadBudget, weightCacheFloats);
+                perThreadBudget, weightCacheFloats, multiRowTransforms);
     }
 
     private static Winograd.Tile parseTile(String name) {
@@ -94,10 +101,13 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 case "perThreadBudget" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, Integer.parseInt(v));
                 case "weightCacheFloats" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
-                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v));
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v), c.multiRowTransforms);
+                case "multiRowTransforms" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
+                        Boolean.parseBoolean(v));
                 default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: enabled, "
                         + "tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget, "
-                        + "weightCacheFloats");
+                        + "weightCacheFloats, multiRowTransforms");
             };
         }
         return c;
