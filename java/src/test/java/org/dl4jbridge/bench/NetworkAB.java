@@ -19,7 +19,8 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * <p>A benchmark, so it lives with the tests: {@code mvn -q -B test-compile -pl java}, then
  * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
  * vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is written {@code NAME=}),
- * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false} or
+ * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false},
+ * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms) or
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
  * they show the work, not the wait for a core).

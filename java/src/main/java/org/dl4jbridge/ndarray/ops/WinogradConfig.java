@@ -15,6 +15,9 @@ package org.dl4jbridge.ndarray.ops;
  * @param weightCacheFloats    floats of transformed weights (with the copies they are checked against) kept
  *                             between calls ({@link WinogradWeightCache}); 0 transforms on every call. The
  *                             default, 64 M floats (256 MB), holds all of VGG16's (48 M)
+ * @param multiRowTransforms   the input and output transforms take several tile rows of an image at once
+ *                             (true, the default) or one tile row at a time (the earlier code, kept for
+ *                             same-JVM A/B timing; both give the same floats)
  */
 public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                              boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget,
@@ -76,7 +79,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
      * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
      * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N},
-     * {@code weightCacheFloats:N}); how the benchmarks name their variants.
+     * {@code weightCacheFloats:N}, {@code multiRowTransforms:false}); how the benchmarks name their variants.
      */
     public WinogradConfig with(String changes) {
         WinogradConfig c = this;

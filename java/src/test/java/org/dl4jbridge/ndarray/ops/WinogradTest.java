@@ -145,6 +145,9 @@ class WinogradTest {
         assertEquals(new WinogradConfig(true, Winograd.Tile.F3, 16, 5000, false, 0, 512 << 10,
                 WinogradConfig.DEFAULT_WEIGHT_CACHE_FLOATS), c);
         assertEquals(0, c.with("weightCacheFloats:0").weightCacheFloats());
+        assertTrue(DEFAULTS.multiRowTransforms());
+        assertFalse(c.with("multiRowTransforms:false").multiRowTransforms());
+        assertEquals(c.weightCacheFloats(), c.with("multiRowTransforms:false").weightCacheFloats());
         assertEquals(DEFAULTS, c.with("tile:auto,gemmPerThread:true,blockBudget:8388608,perThreadMaxChannels:128"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F4"));
         assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());
