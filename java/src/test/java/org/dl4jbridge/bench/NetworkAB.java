@@ -11,8 +11,9 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
 /**
  * Same-JVM A/B timing of VGG16 (to fc2) or EfficientNet-Lite0 (to the pooled features) under kernel
  * variants: batches of 16 alternate between the variants so that all see the same machine load (the
- * only kind of comparison that means anything on a shared machine), and per-layer seconds are
- * printed side by side. A variant's settings are the convolutions' ({@link ConvConfig#with}: Winograd's
+ * only kind of comparison that means anything on a shared machine), and per-layer seconds (for VGG16 also each
+ * convolution phase's: p1 columns or Winograd input transform, p2 GEMM, p3 epilogue or output
+ * transform) are printed side by side. A variant's settings are the convolutions' ({@link ConvConfig#with}: Winograd's
  * enabled, tile, gemmPerThread, weightCacheFloats, ..., and columnBudget, batchedPointwise, tileFloats, ...),
  * passed to every convolution of its batches.
  *
@@ -62,7 +63,11 @@ public final class NetworkAB {
                     }
                     public Map<String, Double> takeLayerSeconds() {
                         Map<String, Double> m = new TreeMap<>();
-                        for (int i = 0; i < net.layerSeconds.length; i++) m.put(String.format("layer %02d conv", i + 1), net.layerSeconds[i]);
+                        String[] phase = {"p1-columns", "p2-gemm", "p3-epilogue"};
+                        for (int i = 0; i < net.layerSeconds.length; i++) {
+                            m.put(String.format("layer %02d conv", i + 1), net.layerSeconds[i]);
+                            for (int k = 0; k < 3; k++) m.put(String.format("layer %02d %s", i + 1, phase[k]), net.layerPhaseSeconds[i][k]);
+                        }
                         net.resetConvTiming();
                         return m;
                     }
