@@ -11,15 +11,17 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
 /**
  * Same-JVM A/B timing of VGG16 (to fc2) or EfficientNet-Lite0 (to the pooled features) under kernel
  * variants: batches of 16 alternate between the variants so that all see the same machine load (the
- * only kind of comparison that means anything on a shared machine), and per-layer seconds are
- * printed side by side. A variant's settings are the convolutions' ({@link ConvConfig#with}: Winograd's
+ * only kind of comparison that means anything on a shared machine), and per-layer seconds (for VGG16 also each
+ * convolution phase's: p1 columns or Winograd input transform, p2 GEMM, p3 epilogue or output
+ * transform) are printed side by side. A variant's settings are the convolutions' ({@link ConvConfig#with}: Winograd's
  * enabled, tile, gemmPerThread, weightCacheFloats, ..., and columnBudget, batchedPointwise, tileFloats, ...),
  * passed to every convolution of its batches.
  *
  * <p>A benchmark, so it lives with the tests: {@code mvn -q -B test-compile -pl java}, then
  * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
  * vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is written {@code NAME=}),
- * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false} or
+ * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false},
+ * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms) or
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
  * they show the work, not the wait for a core).
@@ -61,7 +63,11 @@ public final class NetworkAB {
                     }
                     public Map<String, Double> takeLayerSeconds() {
                         Map<String, Double> m = new TreeMap<>();
-                        for (int i = 0; i < net.layerSeconds.length; i++) m.put(String.format("layer %02d conv", i + 1), net.layerSeconds[i]);
+                        String[] phase = {"p1-columns", "p2-gemm", "p3-epilogue"};
+                        for (int i = 0; i < net.layerSeconds.length; i++) {
+                            m.put(String.format("layer %02d conv", i + 1), net.layerSeconds[i]);
+                            for (int k = 0; k < 3; k++) m.put(String.format("layer %02d %s", i + 1, phase[k]), net.layerPhaseSeconds[i][k]);
+                        }
                         net.resetConvTiming();
                         return m;
                     }

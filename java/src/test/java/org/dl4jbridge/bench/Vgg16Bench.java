@@ -35,6 +35,12 @@ final class Vgg16Bench {
     private long convNanos;
     /** Seconds per convolution layer, summed over passes (where the time goes). */
     final double[] layerSeconds = new double[13];
+    /**
+     * Per layer, the seconds of Convolution2D's phases (columns or Winograd input transform, GEMM,
+     * epilogue or Winograd output transform), summed over the threads that ran them where the
+     * threads run their own blocks (so under load they include the wait for a core).
+     */
+    final double[][] layerPhaseSeconds = new double[13][3];
     private double convFlops;
 
     Vgg16Bench(int batch, int size, long seed) {
@@ -72,9 +78,12 @@ final class Vgg16Bench {
             for (int cout : block) {
                 ConvLayer l = convs.get(layer++);
                 NDArray y = BenchArrays.view(next, batch, cout, h, h);
+                double[] ph0 = Convolution2D.phaseSeconds(false);
                 long t0 = System.nanoTime();
                 Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y, conv);
                 long dt = System.nanoTime() - t0;
+                double[] ph1 = Convolution2D.phaseSeconds(false);
+                for (int i = 0; i < 3; i++) layerPhaseSeconds[layer - 1][i] += ph1[i] - ph0[i];
                 convNanos += dt;
                 layerSeconds[layer - 1] += dt / 1e9;
                 convFlops += 2.0 * batch * cout * l.w().size(1) * 9 * h * h;
@@ -103,7 +112,12 @@ final class Vgg16Bench {
     NDArray[] convWeights(int i) { return new NDArray[] {convs.get(i).w(), convs.get(i).b()}; }
     NDArray[] fcWeights() { return new NDArray[] {fc1W, fc1B, fc2W, fc2B}; }
 
-    void resetConvTiming() { convNanos = 0; convFlops = 0; java.util.Arrays.fill(layerSeconds, 0); }
+    void resetConvTiming() {
+        convNanos = 0;
+        convFlops = 0;
+        java.util.Arrays.fill(layerSeconds, 0);
+        for (double[] p : layerPhaseSeconds) java.util.Arrays.fill(p, 0);
+    }
     double convSeconds() { return convNanos / 1e9; }
     double convFlops() { return convFlops; }
 }

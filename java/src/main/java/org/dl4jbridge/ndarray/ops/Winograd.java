@@ -150,11 +150,11 @@ final class Winograd {
                 FloatBuffer v = local.direct(ConvWorkspace.COLUMNS, xi * cin * tiles);
                 FloatBuffer mm = local.direct(ConvWorkspace.GEMM_OUT, xi * cout * tiles);
                 long t0 = System.nanoTime();
-                transformInput(0, cin, r0, r1, tiles, v);
+                inputTransform(0, cin, r0, r1, tiles, v);
                 long t1 = System.nanoTime();
                 gemms(v, mm, tiles);
                 long t2 = System.nanoTime();
-                transformOutput(0, cout, r0, r1, tiles, mm);
+                outputTransform(0, cout, r0, r1, tiles, mm);
                 Convolution2D.COLUMN_NANOS.add(t1 - t0);
                 Convolution2D.GEMM_NANOS.add(t2 - t1);
                 Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
@@ -177,7 +177,7 @@ final class Winograd {
             FloatBuffer v = ws.direct(ConvWorkspace.COLUMNS, xi * cin * tiles);
             FloatBuffer mm = ws.direct(ConvWorkspace.GEMM_OUT, xi * cout * tiles);
             long t0 = System.nanoTime();
-            Parallel.dynamic(groupsOf(cin), i -> transformInput(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
+            Parallel.dynamic(groupsOf(cin), i -> inputTransform(i * CHANNEL_GROUP, Math.min(cin, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, v));
             long t1 = System.nanoTime();
             if (s.gemmPerThread() && xi >= 4 * Parallel.threads()) {
                 blas.singleThreaded(() -> Parallel.dynamic(xi, p -> gemm(p, v, mm, tiles)));
@@ -185,7 +185,7 @@ final class Winograd {
                 gemms(v, mm, tiles);
             }
             long t2 = System.nanoTime();
-            Parallel.dynamic(groupsOf(cout), i -> transformOutput(i * CHANNEL_GROUP, Math.min(cout, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, mm));
+            Parallel.dynamic(groupsOf(cout), i -> outputTransform(i * CHANNEL_GROUP, Math.min(cout, (i + 1) * CHANNEL_GROUP), r0, r1, tiles, mm));
             Convolution2D.COLUMN_NANOS.add(t1 - t0);
             Convolution2D.GEMM_NANOS.add(t2 - t1);
             Convolution2D.EPILOGUE_NANOS.add(System.nanoTime() - t2);
@@ -201,6 +201,98 @@ final class Winograd {
         void gemm(int p, FloatBuffer v, FloatBuffer mm, int tiles) {
             blas.sgemm(false, false, cout, tiles, cin, 1f, u, p * cout * cin, cin,
                     v, p * cin * tiles, tiles, 0f, mm, p * cout * tiles, tiles);
+        }
+
+        void inputTransform(int c0, int c1, int r0, int r1, int tiles, FloatBuffer v) {
+            if (s.multiRowTransforms()) transformInputRows(c0, c1, r0, r1, tiles, v);
+            else transformInput(c0, c1, r0, r1, tiles, v);
+        }
+
+        void outputTransform(int k0, int k1, int r0, int r1, int tiles, FloatBuffer mm) {
+            if (s.multiRowTransforms()) transformOutputRows(k0, k1, r0, r1, tiles, mm);
+            else transformOutput(k0, k1, r0, r1, tiles, mm);
+        }
+
+        /**
+         * {@link #transformInput}'s result, computed for up to {@link Scratch#segLen} tiles of a channel
+         * at once (several tile rows of one image): the vectorised Bᵀ loops then run over hundreds of
+         * values rather than one tile row's 7 to 28, and the copies to the stripes are one per position
+         * and segment. The column transform (strided, so scalar anyway) writes each input row's result
+         * once, for the tile row whose top rows it is; the tile rows whose bottom two rows it is read a
+         * copy shifted one tile row, so that every vectorised loop indexes all its arrays from 0.
+         */
+        void transformInputRows(int c0, int c1, int r0, int r1, int tiles, FloatBuffer v) {
+            Scratch sc = Scratch.get(tile, tilesW, tiles);
+            int rowLen = m * tilesW + 2;
+            int segRows = sc.segLen / tilesW;
+            float[][][] cm = sc.columnSeg;
+            int chunk = Math.max(1, sc.stage[0].length / tiles);
+            for (int cc = c0; cc < c1; cc += chunk) {
+                int cEnd = Math.min(c1, cc + chunk);
+                for (int c = cc; c < cEnd; c++) {
+                    for (int r = r0; r < r1; ) {
+                        int img = r / tilesH, ty0 = r % tilesH;
+                        int rows = Math.min(Math.min(r1 - r, tilesH - ty0), segRows), n = rows * tilesW;
+                        int plane = x.offset() + (img * cin + c) * g.inPlane();
+                        // Input rows m*(ty0+u) + k for k < m, and for u = rows the rows the last tile row's bottom needs.
+                        for (int u = 0; u <= rows; u++) {
+                            for (int k = 0; k < (u < rows ? m : alpha - m); k++) {
+                                loadPaddedRow(x.buffer(), plane, m * (ty0 + u) - g.padTop() + k, g.inH(), g.inW(),
+                                        g.padLeft(), sc.row, rowLen);
+                                columnMix(tile, sc.row, cm[k], u * tilesW, tilesW);
+                            }
+                        }
+                        for (int k = m; k < alpha; k++) {
+                            for (int j = 0; j < alpha; j++) System.arraycopy(cm[k - m][j], tilesW, cm[k][j], 0, n);
+                        }
+                        for (int j = 0; j < alpha; j++) rowMix(tile, cm, j, sc.tmpSeg, n);
+                        int at = (c - cc) * tiles + (r - r0) * tilesW;
+                        for (int p = 0; p < xi; p++) System.arraycopy(sc.tmpSeg[p], 0, sc.stage[p], at, n);
+                        r += rows;
+                    }
+                }
+                int len = (cEnd - cc) * tiles;
+                for (int p = 0; p < xi; p++) Buffers.store(sc.stage[p], 0, v, (p * cin + cc) * tiles, len);
+            }
+        }
+
+        /**
+         * {@link #transformOutput}'s result over several tile rows of one image at once (as
+         * {@link #transformInputRows}), each segment's output rows gathered on the heap and written
+         * to the output in one copy.
+         */
+        void transformOutputRows(int k0, int k1, int r0, int r1, int tiles, FloatBuffer mm) {
+            Scratch sc = Scratch.get(tile, tilesW, tiles);
+            int segRows = sc.segLen / tilesW;
+            int chunk = Math.max(1, sc.stage[0].length / tiles);
+            for (int kk = k0; kk < k1; kk += chunk) {
+                int kEnd = Math.min(k1, kk + chunk);
+                for (int p = 0; p < xi; p++) Buffers.load(mm, (p * cout + kk) * tiles, sc.stage[p], 0, (kEnd - kk) * tiles);
+                for (int k = kk; k < kEnd; k++) {
+                    float bk = bias == null ? 0f : bias[k];
+                    for (int r = r0; r < r1; ) {
+                        int img = r / tilesH, ty0 = r % tilesH;
+                        int rows = Math.min(Math.min(r1 - r, tilesH - ty0), segRows), n = rows * tilesW;
+                        int at = (k - kk) * tiles + (r - r0) * tilesW;
+                        for (int p = 0; p < xi; p++) System.arraycopy(sc.stage[p], at, sc.tmpSeg[p], 0, n);
+                        for (int j = 0; j < alpha; j++) outputMix(tile, sc.tmpSeg, j, alpha, sc.halfSeg, j * m, 1, n);
+                        int y0 = m * ty0, yEnd = Math.min(ho, m * (ty0 + rows));
+                        for (int i = 0; i < m; i++) {
+                            outputMix(tile, sc.halfSeg, i, m, sc.outTilesSeg, 0, 1, n);
+                            for (int u = 0; u < rows; u++) {
+                                int y = m * (ty0 + u) + i;
+                                if (y >= ho) continue;
+                                interleave(sc.outTilesSeg, m, u * tilesW, sc.outRow, tilesW);
+                                System.arraycopy(sc.outRow, 0, sc.outSeg, (y - y0) * wo, wo);
+                            }
+                        }
+                        int len = (yEnd - y0) * wo;
+                        act.applyInPlace(sc.outSeg, 0, len, bk);
+                        Buffers.store(sc.outSeg, 0, out.buffer(), out.offset() + (img * cout + k) * ho * wo + y0 * wo, len);
+                        r += rows;
+                    }
+                }
+            }
         }
 
         /**
@@ -230,7 +322,7 @@ final class Winograd {
                         for (int i = first; i < alpha; i++) {
                             loadPaddedRow(x.buffer(), plane, m * ty - g.padTop() + i, g.inH(), g.inW(), g.padLeft(),
                                     s.row, rowLen);
-                            columnMix(tile, s.row, cm[i], tilesW);
+                            columnMix(tile, s.row, cm[i], 0, tilesW);
                         }
                         prevImg = img;
                         prevTy = ty;
@@ -263,7 +355,7 @@ final class Winograd {
                         int plane = out.offset() + (img * cout + k) * ho * wo;
                         for (int i = 0; i < m && m * ty + i < ho; i++) {
                             outputMix(tile, s.half, i, m, s.outTiles, 0, 1, tilesW);
-                            interleave(s.outTiles, m, s.outRow, tilesW);
+                            interleave(s.outTiles, m, 0, s.outRow, tilesW);
                             act.applyInPlace(s.outRow, 0, wo, bk);
                             Buffers.store(s.outRow, 0, out.buffer(), plane + (m * ty + i) * wo, wo);
                         }
@@ -318,26 +410,29 @@ final class Winograd {
     // the JIT vectorises (it will not when two float[] accesses may alias at unknown offsets).
     // Bᵀ for points 0, ±1 (m = 2) and 0, ±1, 2 (m = 3); Aᵀ likewise.
 
-    /** B along a row for every tile (tile t covers padded columns m*t .. m*t+alpha-1): out[j][t]. */
-    private static void columnMix(Tile tile, float[] q, float[][] out, int tiles) {
+    /**
+     * B along a row for every tile (tile t covers padded columns m*t .. m*t+alpha-1): out[j][at + t].
+     * Its loads are strided, so the JIT does not vectorise it, and the offset costs nothing.
+     */
+    private static void columnMix(Tile tile, float[] q, float[][] out, int at, int tiles) {
         if (tile == Tile.F2) {
             float[] v0 = out[0], v1 = out[1], v2 = out[2], v3 = out[3];
             for (int t = 0; t < tiles; t++) {
                 float a = q[2 * t], b = q[2 * t + 1], c = q[2 * t + 2], d = q[2 * t + 3];
-                v0[t] = a - c;
-                v1[t] = b + c;
-                v2[t] = c - b;
-                v3[t] = b - d;
+                v0[at + t] = a - c;
+                v1[at + t] = b + c;
+                v2[at + t] = c - b;
+                v3[at + t] = b - d;
             }
         } else {
             float[] v0 = out[0], v1 = out[1], v2 = out[2], v3 = out[3], v4 = out[4];
             for (int t = 0; t < tiles; t++) {
                 float a = q[3 * t], b = q[3 * t + 1], c = q[3 * t + 2], d = q[3 * t + 3], e = q[3 * t + 4];
-                v0[t] = 2 * (a - c) - b + d;
-                v1[t] = d - c - 2 * b;
-                v2[t] = d + 2 * b - 3 * c;
-                v3[t] = d - b;
-                v4[t] = e + 2 * (b - d) - c;
+                v0[at + t] = 2 * (a - c) - b + d;
+                v1[at + t] = d - c - 2 * b;
+                v2[at + t] = d + 2 * b - 3 * c;
+                v3[at + t] = d - b;
+                v4[at + t] = e + 2 * (b - d) - c;
             }
         }
     }
@@ -408,20 +503,20 @@ final class Winograd {
         }
     }
 
-    /** One output row from the m per-tile columns: dst[m*t + i] = cols[i][t]. */
-    private static void interleave(float[][] cols, int m, float[] dst, int n) {
+    /** One output row from the m per-tile columns: dst[m*t + i] = cols[i][from + t] (scalar: strided stores). */
+    private static void interleave(float[][] cols, int m, int from, float[] dst, int n) {
         if (m == 2) {
             float[] a = cols[0], b = cols[1];
             for (int t = 0; t < n; t++) {
-                dst[2 * t] = a[t];
-                dst[2 * t + 1] = b[t];
+                dst[2 * t] = a[from + t];
+                dst[2 * t + 1] = b[from + t];
             }
         } else {
             float[] a = cols[0], b = cols[1], c = cols[2];
             for (int t = 0; t < n; t++) {
-                dst[3 * t] = a[t];
-                dst[3 * t + 1] = b[t];
-                dst[3 * t + 2] = c[t];
+                dst[3 * t] = a[from + t];
+                dst[3 * t + 1] = b[from + t];
+                dst[3 * t + 2] = c[from + t];
             }
         }
     }
@@ -430,9 +525,18 @@ final class Winograd {
     private static final class Scratch {
         /** Floats per heap stripe: large enough that copies to and from off-heap memory are few. */
         private static final int STAGE = 4096;
+        /** Floats of one segment's transformed tiles (all positions) in the multi-row transforms: 64 KB. */
+        private static final int SEGMENT = 16384;
         /** One per tile size, so that layers alternating between them do not reallocate. */
         private static final ThreadLocal<Scratch[]> LOCAL = ThreadLocal.withInitial(() -> new Scratch[Tile.values().length]);
         final int capacity, stageCapacity;
+        /** Tiles per position array of a multi-row segment, at least one tile row. */
+        final int segLen;
+        /** columnSeg[input row k of the tile][tile column j][u*tilesW + t] for the segment's tile rows u. */
+        final float[][][] columnSeg;
+        /** Multi-row versions of tmp, half, outTiles (segLen each); outSeg: the segment's output rows. */
+        final float[][] tmpSeg, halfSeg, outTilesSeg;
+        final float[] outSeg;
         final float[] row, outRow;
         /** columnMixed[input row of the tile][tile column j][tile]. */
         final float[][][] columnMixed;
@@ -451,6 +555,13 @@ final class Winograd {
             stage = rows(tile.positions, stageCapacity);
             half = rows(a * tile.m, tilesW);
             outTiles = rows(tile.m, tilesW);
+            segLen = Math.max(SEGMENT / tile.positions, tilesW);
+            columnSeg = new float[a][][];
+            for (int i = 0; i < a; i++) columnSeg[i] = rows(a, segLen + tilesW);
+            tmpSeg = rows(tile.positions, segLen);
+            halfSeg = rows(a * tile.m, segLen);
+            outTilesSeg = rows(tile.m, segLen);
+            outSeg = new float[tile.m * tile.m * segLen];
         }
 
         static Scratch get(Tile tile, int tilesW, int tiles) {

@@ -15,10 +15,20 @@ package org.dl4jbridge.ndarray.ops;
  * @param weightCacheFloats    floats of transformed weights (with the copies they are checked against) kept
  *                             between calls ({@link WinogradWeightCache}); 0 transforms on every call. The
  *                             default, 64 M floats (256 MB), holds all of VGG16's (48 M)
+ * @param multiRowTransforms   the input and output transforms take several tile rows of an image at once
+ *                             (true, the default) or one tile row at a time (the earlier code, kept for
+ *                             same-JVM A/B timing; both give the same floats)
  */
 public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                              boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget,
-                             long weightCacheFloats) {
+                             long weightCacheFloats, boolean multiRowTransforms) {
+
+    /** Multi-row transforms on (the default). */
+    public WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
+                          boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget, long weightCacheFloats) {
+        this(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget,
+                weightCacheFloats, true);
+    }
 
     /**
      * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
@@ -44,7 +54,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads"),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10),
-                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS));
+                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS), true);
     }
 
     /** 64 M floats: VGG16's transformed weights and their copies take 48 M. */
@@ -53,7 +63,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
     private WinogradConfig copy(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                                 boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
         return new WinogradConfig(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels,
-                perThreadBudget, weightCacheFloats);
+                perThreadBudget, weightCacheFloats, multiRowTransforms);
     }
 
     private static Winograd.Tile parseTile(String name) {
@@ -69,7 +79,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
      * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
      * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N},
-     * {@code weightCacheFloats:N}); how the benchmarks name their variants.
+     * {@code weightCacheFloats:N}, {@code multiRowTransforms:false}); how the benchmarks name their variants.
      */
     public WinogradConfig with(String changes) {
         WinogradConfig c = this;
@@ -94,10 +104,13 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 case "perThreadBudget" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, Integer.parseInt(v));
                 case "weightCacheFloats" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
-                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v));
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v), c.multiRowTransforms);
+                case "multiRowTransforms" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
+                        Boolean.parseBoolean(v));
                 default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: enabled, "
                         + "tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget, "
-                        + "weightCacheFloats");
+                        + "weightCacheFloats, multiRowTransforms");
             };
         }
         return c;

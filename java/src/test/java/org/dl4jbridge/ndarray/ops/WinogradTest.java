@@ -55,6 +55,37 @@ class WinogradTest {
         }
     }
 
+    /**
+     * Maps large enough that the multi-row transforms split an image into several segments (F2:
+     * 46 x 44 tiles past 1024 a segment; F3: 31 x 30 past 655), with partial edge tiles, blocks that
+     * start and end inside an image (budget 50000) and both block schemes: the same floats as the
+     * one-row transforms (the same operations in the same order), and within 1e-5 of im2col.
+     */
+    @ParameterizedTest
+    @CsvSource({"F2,8388608,0", "F2,50000,0", "F2,50000,100000", "F3,8388608,0", "F3,50000,0", "F3,50000,100000"})
+    void multiRowTransformsSplitLargeMapsExactly(Winograd.Tile tile, int budget, int perThreadMax) {
+        java.util.Random rnd = new java.util.Random(11);
+        NDArray x = NDArray.zeros(2, 16, 91, 88), w = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
+        for (NDArray a : new NDArray[] {x, w, b}) {
+            for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
+        }
+        Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0);
+        NDArray multi = NDArray.zeros(2, 20, 91, 88), single = NDArray.zeros(2, 20, 91, 88), ref = NDArray.zeros(2, 20, 91, 88);
+        Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, multi, ConvConfig.DEFAULT.withWinograd(s));
+        Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, single,
+                ConvConfig.DEFAULT.withWinograd(s.with("multiRowTransforms:false")));
+        Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, ref,
+                ConvConfig.DEFAULT.withWinograd(s.with("enabled:false")));
+        double maxRef = 0, maxErr = 0;
+        for (int i = 0; i < ref.length(); i++) {
+            assertEquals(single.get(i), multi.get(i), "element " + i + ": multi-row and one-row transforms differ");
+            maxRef = Math.max(maxRef, Math.abs(ref.get(i)));
+            maxErr = Math.max(maxErr, Math.abs(ref.get(i) - multi.get(i)));
+        }
+        assertTrue(maxErr <= 1e-5 * maxRef, "winograd " + tile + " vs im2col: max error " + maxErr + " of " + maxRef);
+    }
+
     /** Training runs these layers backward through im2col: the gradients of the same cases. */
     @Test
     void backwardOfWinogradLayersMatchesTorchAutograd() throws Exception {
@@ -114,6 +145,9 @@ class WinogradTest {
         assertEquals(new WinogradConfig(true, Winograd.Tile.F3, 16, 5000, false, 0, 512 << 10,
                 WinogradConfig.DEFAULT_WEIGHT_CACHE_FLOATS), c);
         assertEquals(0, c.with("weightCacheFloats:0").weightCacheFloats());
+        assertTrue(DEFAULTS.multiRowTransforms());
+        assertFalse(c.with("multiRowTransforms:false").multiRowTransforms());
+        assertEquals(c.weightCacheFloats(), c.with("multiRowTransforms:false").weightCacheFloats());
         assertEquals(DEFAULTS, c.with("tile:auto,gemmPerThread:true,blockBudget:8388608,perThreadMaxChannels:128"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F4"));
         assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());
