@@ -9,6 +9,7 @@ polls); faulthandler would print spurious "Fatal Python error" dumps or abort th
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -42,13 +43,27 @@ def fixtures_dir(shared_dir) -> Path:
     return shared_dir / "dl4j-fixtures"
 
 
+def sigint_as_in_a_terminal() -> None:
+    """Resets a child's SIGINT disposition to the default, as in a terminal. A shell without job control
+    starts background commands (``cmd &``, as some CI runners do) with SIGINT ignored, the ignore is
+    inherited, and a Python started that way never installs its KeyboardInterrupt handler; the Ctrl-C
+    tests would then test nothing. ``preexec_fn`` of the command-line child a test interrupts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+# The same for run_python's snippets, set inside the child: a preexec_fn there made pyspark's gateway
+# JVM unreachable after the Ctrl-C of the Spark test (cause not found), so the snippet installs Python's
+# default handler itself, exactly what an interpreter started from a terminal has.
+_TERMINAL_SIGINT = "import signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s\n"
+
+
 def run_python(code: str, env: dict | None = None, timeout: int = 120, args=()) -> subprocess.CompletedProcess:
     """Runs a snippet in a fresh interpreter (a fresh JVM) with ``args`` as sys.argv[1:]."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=REPO)
+    return subprocess.run([sys.executable, "-c", _TERMINAL_SIGINT + textwrap.dedent(code), *map(str, args)],
+                          capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO)
 
 
 # ---- Spark ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, sigint_as_in_a_terminal
 
 QUICK = ["--max-examples", "40", "--epochs", "2", "--batch-size", "8", "--quiet"]
 
@@ -185,7 +185,7 @@ def test_ctrl_c_ends_the_command_with_one_line(two_runs, lesson_env, tmp_path):
         (tmp_path / "cache" / part).symlink_to(cached / part)
     p = subprocess.Popen([sys.executable, "-m", "dl4j_bridge.cli", "lesson", "--max-examples", "400", "--epochs", "1",
                           "--batch-size", "8", "--run-dir", str(run_dir)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+                         stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, preexec_fn=sigint_as_in_a_terminal)
     seen = []
     started = threading.Event()
 
