@@ -54,7 +54,7 @@ def sigint_as_in_a_terminal() -> None:
 # The same for run_python's snippets, set inside the child: a preexec_fn there made pyspark's gateway
 # JVM unreachable after the Ctrl-C of the Spark test (cause not found), so the snippet installs Python's
 # default handler itself, exactly what an interpreter started from a terminal has.
-_TERMINAL_SIGINT = "import signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s\n"
+_TERMINAL_SIGINT = "import signal as _s; _s.signal(_s.SIGINT, _s.default_int_handler); del _s"
 
 
 def run_python(code: str, env: dict | None = None, timeout: int = 120, args=()) -> subprocess.CompletedProcess:
@@ -62,7 +62,11 @@ def run_python(code: str, env: dict | None = None, timeout: int = 120, args=()) 
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-c", _TERMINAL_SIGINT + textwrap.dedent(code), *map(str, args)],
+    code = textwrap.dedent(code)
+    # On the snippet's first line when that is empty (the usual triple-quoted snippet), so the line
+    # numbers a test may assert stay the snippet's own.
+    code = _TERMINAL_SIGINT + ("" if code.startswith("\n") else "\n") + code
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)],
                           capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO)
 
 
