@@ -172,7 +172,7 @@ def _cancel_jobs_from_a_helper_thread(spark) -> None:
 
     def cancel_jobs():
         # The KeyboardInterrupt breaks the main thread's py4j call half-way, and a cancel sent at that
-        # moment can be lost (measured: about 1 run in 3 left the job running). So cancel until Spark
+        # moment can be lost (seen once in about ten test runs: the job still ran 30 s later). So cancel until Spark
         # reports no active job, for up to 10 s, and say so if that never happens.
         import sys
         import time
