@@ -81,12 +81,9 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
      */
     public ConvConfig with(String changes) {
         ConvConfig c = this;
-        if (changes == null || changes.isBlank()) return c;
-        for (String change : changes.split(",")) {
-            String[] kv = change.split(":", 2);
-            if (kv.length != 2) throw new IllegalArgumentException("convolution setting '" + change + "': write name:value");
-            String v = kv[1].trim();
-            c = switch (kv[0].trim()) {
+        for (String[] kv : WinogradConfig.settings(changes, "convolution")) {
+            String v = kv[1];
+            c = switch (kv[0]) {
                 case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
                         c.depthwiseBlockFloats, c.depthwiseStackFloats);
@@ -118,14 +115,13 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                         c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
                         c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, Integer.parseInt(v));
                 default -> {
-                    try {
-                        yield c.withWinograd(c.winograd.with(change));
-                    } catch (IllegalArgumentException e) {
-                        if (!e.getMessage().startsWith("unknown Winograd setting")) throw e;
+                    if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
-                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, and Winograd's: " + e.getMessage().replaceFirst(".*known: ", ""));
+                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, and Winograd's: "
+                                + String.join(", ", WinogradConfig.NAMES));
                     }
+                    yield c.withWinograd(c.winograd.with(kv[0] + ":" + v));
                 }
             };
         }

@@ -75,6 +75,22 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
         }
     }
 
+    /** The setting names {@link #with} knows, in the order its error message lists them. */
+    static final java.util.List<String> NAMES = java.util.List.of("enabled", "tile", "minInputChannels", "blockBudget",
+            "gemmPerThread", "perThreadMaxChannels", "perThreadBudget", "weightCacheFloats", "multiRowTransforms");
+
+    /** {@code name:value} pairs separated by commas, each trimmed; {@code what} names them in the error. */
+    static java.util.List<String[]> settings(String changes, String what) {
+        java.util.List<String[]> out = new java.util.ArrayList<>();
+        if (changes == null || changes.isBlank()) return out;
+        for (String change : changes.split(",")) {
+            String[] kv = change.split(":", 2);
+            if (kv.length != 2) throw new IllegalArgumentException(what + " setting '" + change + "': write name:value");
+            out.add(new String[] {kv[0].trim(), kv[1].trim()});
+        }
+        return out;
+    }
+
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
      * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
@@ -83,12 +99,9 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
      */
     public WinogradConfig with(String changes) {
         WinogradConfig c = this;
-        if (changes == null || changes.isBlank()) return c;
-        for (String change : changes.split(",")) {
-            String[] kv = change.split(":", 2);
-            if (kv.length != 2) throw new IllegalArgumentException("Winograd setting '" + change + "': write name:value");
-            String v = kv[1].trim();
-            c = switch (kv[0].trim()) {
+        for (String[] kv : settings(changes, "Winograd")) {
+            String v = kv[1];
+            c = switch (kv[0]) {
                 case "enabled" -> c.copy(Boolean.parseBoolean(v), c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget);
                 case "tile" -> c.copy(c.enabled, v.equals("auto") ? null : parseTile(v), c.minInputChannels,
@@ -108,9 +121,8 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 case "multiRowTransforms" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
                         Boolean.parseBoolean(v));
-                default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: enabled, "
-                        + "tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget, "
-                        + "weightCacheFloats, multiRowTransforms");
+                default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: "
+                        + String.join(", ", NAMES));
             };
         }
         return c;
