@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.ChannelsLastMBConv;
 import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
@@ -98,14 +99,21 @@ final class EfficientNetLite0Bench {
             layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);
             Conv2DConfig dwConf = Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same);
-            if (conv.fuseBlocks() && FusedMBConv.applies(dwConf) && FusedMBConv.pays(b.mid(), h, h)) {
+            ChannelsLastMBConv.Path path = ChannelsLastMBConv.choose(conv, dwConf, b.expW() != null, b.mid(), h, h);
+            if (path != ChannelsLastMBConv.Path.LAYERS) {
                 int ho = (h + b.s() - 1) / b.s();
                 NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
-                FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(), DepthwiseConvolution2D.Layout.DL4J,
-                        b.dwB(), dwConf,
-                        FusedActivation.RELU6, b.projW(), b.projB(), FusedActivation.IDENTITY,
-                        b.s() == 1 && b.cin() == b.cout() ? x : null, out);
-                lap("fusedblock");
+                NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
+                if (path == ChannelsLastMBConv.Path.CHANNELS_LAST) {
+                    ChannelsLastMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
+                            DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
+                            FusedActivation.IDENTITY, res, out);
+                } else {
+                    FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
+                            DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
+                            FusedActivation.IDENTITY, res, out);
+                }
+                lap(path == ChannelsLastMBConv.Path.CHANNELS_LAST ? "clblock" : "fusedblock");
                 x = out;
                 cur = free[2];
                 h = ho;

@@ -28,16 +28,19 @@ package org.dl4jbridge.ndarray.ops;
  *                             the block and its copies stay in the first-level cache)
  * @param depthwiseStackFloats floats of zero-padded input stacked per channel ({@link DepthwiseStack}: several
  *                             small images in one plane, so the vector loops are long; it stays in L2)
+ * @param channelsLastBlocks   inference runs an inverted-residual block with an expansion as one
+ *                             {@link ChannelsLastMBConv} (channels-last interior); before {@code fuseBlocks}
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
-                         boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats) {
+                         boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats,
+                         boolean channelsLastBlocks) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
-     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
+     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .channelsLastBlocks=false}, {@code .depthwiseBlockFloats=N},
      * {@code .depthwiseStackFloats=N} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
@@ -63,68 +66,53 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4),
                 !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")),
                 Integer.getInteger("dl4jbridge.conv.depthwiseBlockFloats", 2048),
-                Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384));
+                Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384),
+                !"false".equals(System.getProperty("dl4jbridge.conv.channelsLastBlocks")));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
-                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats);
+                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, channelsLastBlocks);
     }
 
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
      * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
-     * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, and any of
+     * {@code channelsLastBlocks}, {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
-        ConvConfig c = this;
+        WinogradConfig wg = winograd;
+        int budget = columnBudget, sk = shortK, directMin = pointwiseDirectMin, tile = tileFloats;
+        int minTiles = minTilesPerThread, dwBlock = depthwiseBlockFloats, dwStack = depthwiseStackFloats;
+        boolean unfoldAll = unfoldAllKernelRows, batched = batchedPointwise, fuse = fuseBlocks, cl = channelsLastBlocks;
         for (String[] kv : WinogradConfig.settings(changes, "convolution")) {
             String v = kv[1];
-            c = switch (kv[0]) {
-                case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "shortK" -> new ConvConfig(c.winograd, c.columnBudget, Integer.parseInt(v), c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
-                        Boolean.parseBoolean(v), c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
-                        c.unfoldAllKernelRows, Integer.parseInt(v), c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "batchedPointwise" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "tileFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread,
-                        c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "minTilesPerThread" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v), c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "fuseBlocks" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
-                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread,
-                        Boolean.parseBoolean(v), c.depthwiseBlockFloats, c.depthwiseStackFloats);
-                case "depthwiseBlockFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
-                        c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, Integer.parseInt(v), c.depthwiseStackFloats);
-                case "depthwiseStackFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
-                        c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, Integer.parseInt(v));
+            switch (kv[0]) {
+                case "columnBudget" -> budget = Integer.parseInt(v);
+                case "shortK" -> sk = Integer.parseInt(v);
+                case "unfoldAllKernelRows" -> unfoldAll = Boolean.parseBoolean(v);
+                case "pointwiseDirectMin" -> directMin = Integer.parseInt(v);
+                case "batchedPointwise" -> batched = Boolean.parseBoolean(v);
+                case "tileFloats" -> tile = Integer.parseInt(v);
+                case "minTilesPerThread" -> minTiles = Integer.parseInt(v);
+                case "fuseBlocks" -> fuse = Boolean.parseBoolean(v);
+                case "channelsLastBlocks" -> cl = Boolean.parseBoolean(v);
+                case "depthwiseBlockFloats" -> dwBlock = Integer.parseInt(v);
+                case "depthwiseStackFloats" -> dwStack = Integer.parseInt(v);
                 default -> {
                     if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
-                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, and Winograd's: "
-                                + String.join(", ", WinogradConfig.NAMES));
+                                + "minTilesPerThread, fuseBlocks, channelsLastBlocks, depthwiseBlockFloats, "
+                                + "depthwiseStackFloats, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
                     }
-                    yield c.withWinograd(c.winograd.with(kv[0] + ":" + v));
+                    wg = wg.with(kv[0] + ":" + v);
                 }
-            };
+            }
         }
-        return c;
+        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, cl);
     }
 }

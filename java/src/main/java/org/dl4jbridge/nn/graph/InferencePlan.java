@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Workspace;
+import org.dl4jbridge.ndarray.ops.ChannelsLastMBConv;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
 import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
@@ -41,8 +42,9 @@ import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
  * parameter change through any route (setParams, fit, a view) can never leave them stale.
  *
  * <p>An inverted-residual block (1x1 expansion, depthwise, 1x1 projection, each so fused, and the
- * residual add that is the projection's only reader) runs as one {@link FusedMBConv}, so its
- * expanded tensor is never stored ({@link ConvConfig#fuseBlocks}); again only where nothing else
+ * residual add that is the projection's only reader) runs as one {@link ChannelsLastMBConv} or
+ * {@link FusedMBConv} ({@link ChannelsLastMBConv#choose}), so its expanded tensor is never stored
+ * ({@link ConvConfig#channelsLastBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
  * reads the intermediate activations.
  */
 final class InferencePlan {
@@ -99,7 +101,7 @@ final class InferencePlan {
                 steps.add(single(v, inputIdx[v]));
             }
         }
-        if (ConvConfig.DEFAULT.fuseBlocks()) fuseBlocks(requested);
+        if (ConvConfig.DEFAULT.fuseBlocks() || ConvConfig.DEFAULT.channelsLastBlocks()) fuseBlocks(requested);
         readers = new int[n];
         for (Step s : steps) for (int j : s.inputs) readers[j]++;
         for (int o : outputs) readers[o]++;
@@ -156,7 +158,8 @@ final class InferencePlan {
             if (!(steps.get(i) instanceof ConvStep e) || !(steps.get(i + 1) instanceof ConvStep d)
                     || !(steps.get(i + 2) instanceof ConvStep p)) continue;
             if (!pointwise(e.conv) || !pointwise(p.conv) || !(d.conv instanceof DepthwiseConvolution2DImpl)
-                    || d.conv.outputChannels() != e.conv.outputChannels() || !FusedMBConv.applies(d.conv.convConfig())
+                    || d.conv.outputChannels() != e.conv.outputChannels()
+                    || !(FusedMBConv.applies(d.conv.convConfig()) || ChannelsLastMBConv.applies(d.conv.convConfig(), true))
                     || d.inputs.length != 1 || d.inputs[0] != e.target || p.inputs.length != 1 || p.inputs[0] != d.target
                     || !internal.test(e.target) || !internal.test(d.target)) continue;
             int blockIn = e.inputs[0], target = p.target, last = i + 2;
@@ -269,12 +272,21 @@ final class InferencePlan {
         @Override
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
-            if (!FusedMBConv.pays(expand.conv.outputChannels(), x.size(2), x.size(3))) return layerByLayer(x, pass);
-            org.dl4jbridge.ndarray.ops.ConvGeometry g = depthwise.conv.convConfig().geometry(x.size(2), x.size(3));
+            Conv2DConfig dwConf = depthwise.conv.convConfig();
+            ChannelsLastMBConv.Path path = ChannelsLastMBConv.choose(ConvConfig.DEFAULT, dwConf, true,
+                    expand.conv.outputChannels(), x.size(2), x.size(3));
+            if (path == ChannelsLastMBConv.Path.LAYERS) return layerByLayer(x, pass);
+            org.dl4jbridge.ndarray.ops.ConvGeometry g = dwConf.geometry(x.size(2), x.size(3));
             NDArray out = pass.ws.take(x.size(0), project.conv.outputChannels(), g.outH(), g.outW());
-            FusedMBConv.forward(x, expand.weights(), expand.bias(), expand.epilogue,
-                    depthwise.weights(), DepthwiseConvolution2D.Layout.DL4J, depthwise.bias(), depthwise.conv.convConfig(),
-                    depthwise.epilogue, project.weights(), project.bias(), project.epilogue, residual ? x : null, out);
+            if (path == ChannelsLastMBConv.Path.CHANNELS_LAST) {
+                ChannelsLastMBConv.forward(x, expand.weights(), expand.bias(), expand.epilogue,
+                        depthwise.weights(), DepthwiseConvolution2D.Layout.DL4J, depthwise.bias(), dwConf,
+                        depthwise.epilogue, project.weights(), project.bias(), project.epilogue, residual ? x : null, out);
+            } else {
+                FusedMBConv.forward(x, expand.weights(), expand.bias(), expand.epilogue,
+                        depthwise.weights(), DepthwiseConvolution2D.Layout.DL4J, depthwise.bias(), dwConf,
+                        depthwise.epilogue, project.weights(), project.bias(), project.epilogue, residual ? x : null, out);
+            }
             return out;
         }
 

@@ -1,0 +1,317 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.dl4jbridge.ndarray.Backend;
+import org.dl4jbridge.ndarray.Backends;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
+
+/**
+ * An inverted-residual (MBConv) block for inference with a channels-last interior: NCHW in, NCHW
+ * out, no transposes. Per unit of work (an image, or a strip of a large image's output rows):
+ * <ol>
+ * <li>the 1x1 expansion is one GEMM that reads the NCHW input transposed, {@code E[pixels x mid] =
+ * X^T[pixels x cin] * We^T[cin x mid]}, so E comes out pixel-major with the channels contiguous;</li>
+ * <li>E's rows are copied into a zero-bordered heap plane (the copy off-heap to heap is needed anyway
+ * for loops C2 vectorises, so the padding costs only its border) with bias and activation applied per
+ * pixel over the contiguous channels;</li>
+ * <li>the depthwise convolution runs per output pixel over all channels at once ({@code d[c] +=
+ * e[pixel + tap][c] * w[tap][c]}, one kernel row's taps per loop): vector loops as long as the block's
+ * width (144 to 1152 channels in EfficientNet-Lite0), where an NCHW kernel on 14x14 or 7x7 planes runs
+ * short loops with scalar tails;</li>
+ * <li>the 1x1 projection is one GEMM that writes NCHW directly, {@code Y[cout x pixels] = Wp[cout x mid]
+ * * D^T}, and bias, activation and residual are added per output channel while the tile is in cache.</li>
+ * </ol>
+ * Units run on the engine's threads with single-threaded GEMMs. Batch norms are folded into the three
+ * convolutions' weights and biases by the caller. The expansion is required (a block without one has
+ * nothing to gain from the layout: {@link FusedMBConv} handles it).
+ */
+public final class ChannelsLastMBConv {
+    /**
+     * Floats of a unit's working set (padded expanded rows, depthwise rows, output rows) aimed for: 2 MB, a
+     * core's second-level cache on the 2-core Xeon measured (lscpu), as {@link FusedMBConv#STRIP_FLOATS}.
+     */
+    static final int UNIT_FLOATS = 512 << 10;
+
+    private ChannelsLastMBConv() {}
+
+    /**
+     * Whether {@link #forward} computes a block with this depthwise convolution and expansion: no dilation,
+     * depth multiplier 1 (checked by the weights' shape), an expansion present.
+     */
+    public static boolean applies(Conv2DConfig dw, boolean hasExpansion) {
+        return hasExpansion && dw.dH() == 1 && dw.dW() == 1;
+    }
+
+    /**
+     * The one place an inference pass picks how to run an inverted-residual block whose expanded map is
+     * {@code mid x h x w} per image: {@link FusedMBConv} where that applies and pays (maps larger than a
+     * unit's working set: EfficientNet-Lite0's 112x112 and 56x56 blocks), else this kernel where the settings
+     * ask for it and it {@link #applies}, else layer by layer. Measured with {@code NetworkAB effnet 6
+     * old=channelsLastBlocks:false new=} (2-core Xeon, under load, wall seconds over 6 batches): on blocks
+     * 4-15 (28x28 to 7x7) this kernel took 1.14 s against 1.33 s layer by layer (the 7x7 and stride-2 blocks
+     * gained most, the 5x5 stride-1 blocks at 28x28 and 14x14 about broke even); on blocks 1-3 it lost to
+     * FusedMBConv (0.64 s against 0.57 s).
+     */
+    public static Path choose(ConvConfig conf, Conv2DConfig dw, boolean hasExpansion, int mid, int h, int w) {
+        if (conf.fuseBlocks() && FusedMBConv.applies(dw) && FusedMBConv.pays(mid, h, w)) return Path.FUSED;
+        if (conf.channelsLastBlocks() && applies(dw, hasExpansion)) return Path.CHANNELS_LAST;
+        return Path.LAYERS;
+    }
+
+    /** How an inverted-residual block runs ({@link #choose}). */
+    public enum Path { CHANNELS_LAST, FUSED, LAYERS }
+
+    /**
+     * {@code out = projAct(proj(dwAct(dw(expAct(exp(x))))) + projB) + residual}; arguments as
+     * {@link FusedMBConv#forward}, except that the expansion weights are required.
+     */
+    public static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
+                               NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                               FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                               NDArray residual, NDArray out) {
+        forward(x, expW, expB, expAct, dwW, dwLayout, dwB, dw, dwAct, projW, projB, projAct, residual, out, UNIT_FLOATS);
+    }
+
+    /** As above, with the unit's working set given (tests make it small to run strips on small images). */
+    static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
+                        NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                        FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                        NDArray residual, NDArray out, int unitFloats) {
+        Convolution2D.checkRank4(x, "input");
+        if (!applies(dw, expW != null)) {
+            throw new IllegalArgumentException("ChannelsLastMBConv: needs expansion weights and an undilated depthwise "
+                    + "convolution, got " + dw + (expW == null ? " without expansion" : "")
+                    + "; use FusedMBConv or run the layers one by one instead");
+        }
+        Buffers.requireContiguous(x, "input");
+        Buffers.requireContiguous(out, "output");
+        int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
+        int mid = expW.size(0);
+        Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
+        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
+        int kk = dw.kH() * dw.kW();
+        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
+        int cout = projW.size(0);
+        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
+        ConvGeometry g = dw.geometry(h, w);
+        Convolution2D.requireShape(out, "output", n, cout, g.outH(), g.outW());
+        if (residual != null) {
+            Convolution2D.requireShape(residual, "residual", n, cout, g.outH(), g.outW());
+            Buffers.requireContiguous(residual, "residual");
+        }
+        // Taps as [tap][channel], so one tap's weights for all channels are contiguous.
+        float[] canonical = DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, kk);
+        float[] taps = new float[kk * mid];
+        for (int ch = 0; ch < mid; ch++) {
+            for (int k = 0; k < kk; k++) taps[k * mid + ch] = canonical[ch * kk + k];
+        }
+        float[] eb = floats(expB, mid, "expansion bias"), db = floats(dwB, mid, "depthwise bias");
+        new Plan(x, Buffers.contiguous(expW), eb == null ? new float[mid] : eb, expAct, taps,
+                db == null ? new float[mid] : db, g, dwAct, Buffers.contiguous(projW), floats(projB, cout, "projection bias"),
+                projAct, residual, out, unitFloats).run();
+    }
+
+    private static float[] floats(NDArray b, int len, String what) {
+        if (b == null) return null;
+        if (b.length() != len) throw new IllegalArgumentException(what + " has " + b.length() + " elements, expected " + len);
+        return b.toFloatArray();
+    }
+
+    private static final class Plan {
+        final NDArray x, expW, projW, residual, out;
+        final float[] expB, taps, dwB, projB;
+        final FusedActivation expAct, dwAct, projAct;
+        final ConvGeometry g;
+        final int n, cin, mid, cout, h, w, ho, wo, sH, sW, kH, kW;
+        /** Width of the padded plane: the columns the taps read, (wo - 1) * sW + kW. */
+        final int wp;
+        final int stripRows, strips;
+        /**
+         * Output pixels per depthwise loop: enough that a loop runs over about 2048 floats (long vector loops),
+         * few enough that the tiled weights ({@link #tiledTaps}) stay small.
+         */
+        final int chunk;
+        /** Expansion bias tiled over an input row; depthwise bias and each tap's weights tiled over a chunk. */
+        final float[] rowBias, chunkBias;
+        final float[][] tiledTaps;
+        final Backend blas = Backends.get();
+
+        Plan(NDArray x, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
+             FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
+             int unitFloats) {
+            this.x = x; this.expW = expW; this.expB = expB; this.expAct = expAct; this.taps = taps; this.dwB = dwB;
+            this.g = g; this.dwAct = dwAct; this.projW = projW; this.projB = projB; this.projAct = projAct;
+            this.residual = residual; this.out = out;
+            this.n = x.size(0); this.cin = x.size(1); this.h = x.size(2); this.w = x.size(3);
+            this.mid = expW.size(0); this.cout = projW.size(0);
+            this.ho = g.outH(); this.wo = g.outW();
+            this.sH = g.cfg().sH(); this.sW = g.cfg().sW(); this.kH = g.cfg().kH(); this.kW = g.cfg().kW();
+            this.wp = (wo - 1) * sW + kW;
+            // Per output row: the padded expanded rows it reads (sH, more at a strip's edges), its depthwise
+            // row and its output row.
+            long perRow = (long) mid * ((long) sH * wp + wo) + (long) cout * wo;
+            int rows = (int) Math.max(1, Math.min(ho, unitFloats / perRow));
+            int count = (ho + rows - 1) / rows;
+            // Large images: enough strips that every thread has a few units to balance.
+            while (count > 1 && count < ho && (long) n * count < 4L * Parallel.threads()) count++;
+            this.stripRows = (ho + count - 1) / count;
+            this.strips = (ho + stripRows - 1) / stripRows;
+            this.chunk = Math.max(1, Math.min(wo, 2048 / mid));
+            this.rowBias = tile(expB, 0, mid, w);
+            this.chunkBias = tile(dwB, 0, mid, chunk);
+            this.tiledTaps = new float[kH * kW][];
+            for (int k = 0; k < kH * kW; k++) tiledTaps[k] = tile(taps, k * mid, mid, chunk);
+        }
+
+        void run() {
+            blas.singleThreaded(() -> Parallel.dynamic(n * strips, t -> unit(t / strips, (t % strips) * stripRows)));
+        }
+
+        /** Output rows [oy0, oy0 + stripRows) of image b. */
+        void unit(int b, int oy0) {
+            int oy1 = Math.min(ho, oy0 + stripRows), orows = oy1 - oy0;
+            // Padded rows [pr0, pr1) are read; padded row r holds input row r - padTop.
+            int pr0 = oy0 * sH, pr1 = (oy1 - 1) * sH + kH, prows = pr1 - pr0;
+            int padTop = g.padTop(), padLeft = g.padLeft();
+            int iyA = Math.max(0, pr0 - padTop), iyB = Math.min(h, pr1 - padTop);
+            int rowsIn = Math.max(0, iyB - iyA);
+            // Input columns inside the padded plane (Same padding at stride 2 may leave the last unread).
+            int cols = Math.min(w, wp - padLeft);
+            int rowLen = wp * mid;
+            ConvWorkspace ws = ConvWorkspace.get();
+            float[] plane = ws.heap(0, prows * rowLen);
+            float[] dOut = ws.heap(1, orows * wo * mid);
+
+            // 1. Expansion into E [pixels of rows iyA..iyB) x mid], then rows into the padded plane.
+            FloatBuffer e = ws.direct(ConvWorkspace.COLUMNS, Math.max(1, rowsIn * w * mid));
+            float[] eRow = ws.heap(2, w * mid);
+            int hw = h * w, xOff = x.offset() + b * cin * hw;
+            if (rowsIn > 0) {
+                blas.sgemm(true, true, rowsIn * w, mid, cin, 1f, x.buffer(), xOff + iyA * w, hw,
+                        expW.buffer(), expW.offset(), cin, 0f, e, 0, mid);
+            }
+            for (int pr = pr0; pr < pr1; pr++) {
+                int iy = pr - padTop, at = (pr - pr0) * rowLen;
+                if (iy < 0 || iy >= h) {
+                    Arrays.fill(plane, at, at + rowLen, 0f);
+                    continue;
+                }
+                Arrays.fill(plane, at, at + padLeft * mid, 0f);
+                Arrays.fill(plane, at + (padLeft + cols) * mid, at + rowLen, 0f);
+                Buffers.load(e, (iy - iyA) * w * mid, eRow, 0, cols * mid);
+                biasAct(eRow, rowBias, cols * mid, expAct);
+                System.arraycopy(eRow, 0, plane, at + padLeft * mid, cols * mid);
+            }
+            // 2. Depthwise, a chunk of output pixels at a time over all their channels, the inputs of each tap
+            // copied to a zero-offset row first (C2 vectorises the multiply-adds only over zero-offset arrays:
+            // with a variable offset into the plane they ran scalar, at a sixth of the speed).
+            Scratch sc = SCRATCH.get().size(kW, chunk * mid);
+            for (int oy = oy0; oy < oy1; oy++) {
+                for (int x0 = 0; x0 < wo; x0 += chunk) {
+                    int np = Math.min(chunk, wo - x0), len = np * mid;
+                    float[] acc = sc.acc;
+                    System.arraycopy(chunkBias, 0, acc, 0, len);
+                    for (int ky = 0; ky < kH; ky++) {
+                        int rowOff = (oy * sH + ky - pr0) * rowLen;
+                        for (int kx = 0; kx < kW; kx++) {
+                            if (sW == 1) {
+                                System.arraycopy(plane, rowOff + (x0 + kx) * mid, sc.shifted[kx], 0, len);
+                            } else {
+                                for (int px = 0; px < np; px++) {
+                                    System.arraycopy(plane, rowOff + ((x0 + px) * sW + kx) * mid, sc.shifted[kx], px * mid, mid);
+                                }
+                            }
+                        }
+                        int k = ky * kW;
+                        if (kW == 3) {
+                            taps3(acc, sc.shifted, tiledTaps[k], tiledTaps[k + 1], tiledTaps[k + 2], len);
+                        } else if (kW == 5) {
+                            taps5(acc, sc.shifted, tiledTaps[k], tiledTaps[k + 1], tiledTaps[k + 2], tiledTaps[k + 3],
+                                    tiledTaps[k + 4], len);
+                        } else {
+                            for (int kx = 0; kx < kW; kx++) tap(acc, sc.shifted[kx], tiledTaps[k + kx], len);
+                        }
+                    }
+                    dwAct.applyInPlace(acc, 0, len, 0f);
+                    System.arraycopy(acc, 0, dOut, ((oy - oy0) * wo + x0) * mid, len);
+                }
+            }
+
+            // 3. Projection straight into NCHW, then bias, activation and residual per output channel.
+            int lenOut = orows * wo, po = ho * wo;
+            FloatBuffer dd = ws.direct(ConvWorkspace.GEMM_OUT, lenOut * mid);
+            Buffers.store(dOut, 0, dd, 0, lenOut * mid);
+            FloatBuffer ob = out.buffer();
+            int outOff = out.offset() + b * cout * po + oy0 * wo;
+            blas.sgemm(false, true, cout, lenOut, mid, 1f, projW.buffer(), projW.offset(), mid, dd, 0, mid, 0f, ob, outOff, po);
+            if (projB == null && projAct == FusedActivation.IDENTITY && residual == null) return;
+            float[] row = ws.heap(2, lenOut), res = ws.heap(3, lenOut);
+            int resOff = residual == null ? 0 : residual.offset() + b * cout * po + oy0 * wo;
+            for (int co = 0; co < cout; co++) {
+                Buffers.load(ob, outOff + co * po, row, 0, lenOut);
+                projAct.applyInPlace(row, 0, lenOut, projB == null ? 0f : projB[co]);
+                if (residual != null) {
+                    Buffers.load(residual.buffer(), resOff + co * po, res, 0, lenOut);
+                    addTo(row, res, lenOut);
+                }
+                Buffers.store(row, 0, ob, outOff + co * po, lenOut);
+            }
+        }
+    }
+
+    private static void addTo(float[] row, float[] res, int n) {
+        for (int i = 0; i < n; i++) row[i] += res[i];
+    }
+
+    /** {@code v[i] = act(v[i] + bias[i])} (zero-offset arrays: vectorised). */
+    private static void biasAct(float[] v, float[] bias, int n, FusedActivation act) {
+        switch (act) {
+            case RELU6 -> { for (int i = 0; i < n; i++) v[i] = Math.min(Math.max(v[i] + bias[i], 0f), 6f); }
+            case RELU -> { for (int i = 0; i < n; i++) v[i] = Math.max(v[i] + bias[i], 0f); }
+            default -> { for (int i = 0; i < n; i++) v[i] += bias[i]; }
+        }
+    }
+
+    /** {@code src[off .. off + m)} repeated {@code times} times. */
+    private static float[] tile(float[] src, int off, int m, int times) {
+        float[] t = new float[m * times];
+        for (int r = 0; r < times; r++) System.arraycopy(src, off, t, r * m, m);
+        return t;
+    }
+
+    /** Per-thread rows of the depthwise step: the accumulator and one shifted input row per kernel column. */
+    private static final class Scratch {
+        float[] acc = new float[0];
+        float[][] shifted = new float[0][];
+
+        Scratch size(int kW, int len) {
+            if (acc.length < len) acc = new float[len];
+            if (shifted.length < kW || shifted[0].length < len) {
+                shifted = new float[Math.max(kW, shifted.length)][];
+                for (int i = 0; i < shifted.length; i++) shifted[i] = new float[Math.max(len, acc.length)];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static void taps3(float[] acc, float[][] s, float[] w0, float[] w1, float[] w2, int n) {
+        float[] s0 = s[0], s1 = s[1], s2 = s[2];
+        for (int i = 0; i < n; i++) acc[i] = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], acc[i])) + s1[i] * w1[i];
+    }
+
+    private static void taps5(float[] acc, float[][] s, float[] w0, float[] w1, float[] w2, float[] w3, float[] w4, int n) {
+        float[] s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4];
+        for (int i = 0; i < n; i++) {
+            float a = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], Math.fma(s4[i], w4[i], acc[i])));
+            acc[i] = a + Math.fma(s1[i], w1[i], s3[i] * w3[i]);
+        }
+    }
+
+    private static void tap(float[] acc, float[] s, float[] w, int n) {
+        for (int i = 0; i < n; i++) acc[i] = Math.fma(s[i], w[i], acc[i]);
+    }
+}
