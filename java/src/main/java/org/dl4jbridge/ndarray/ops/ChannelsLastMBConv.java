@@ -206,32 +206,39 @@ public final class ChannelsLastMBConv {
             }
             // 2. Depthwise, a chunk of output pixels at a time over all their channels, the inputs of each tap
             // copied to a zero-offset row first (C2 vectorises the multiply-adds only over zero-offset arrays:
-            // with a variable offset into the plane they ran scalar, at a sixth of the speed).
-            Scratch sc = SCRATCH.get().size(kW, chunk * mid);
-            for (int oy = oy0; oy < oy1; oy++) {
-                for (int x0 = 0; x0 < wo; x0 += chunk) {
-                    int np = Math.min(chunk, wo - x0), len = np * mid;
-                    float[] acc = sc.acc;
-                    System.arraycopy(chunkBias, 0, acc, 0, len);
-                    for (int ky = 0; ky < kH; ky++) {
-                        int rowOff = (oy * sH + ky - pr0) * rowLen;
+            // with a variable offset into the plane they ran scalar, at a sixth of the speed). The copies of a
+            // padded row serve all kH output rows that read it: a ring of kH rows, each as kW shifted copies.
+            Scratch sc = SCRATCH.get().size(kH * kW, chunk * mid);
+            float[] acc = sc.acc;
+            for (int x0 = 0; x0 < wo; x0 += chunk) {
+                int np = Math.min(chunk, wo - x0), len = np * mid;
+                int loaded = -1; // last padded row (relative to pr0) in the ring
+                for (int oy = oy0; oy < oy1; oy++) {
+                    int top = (oy - oy0) * sH;
+                    for (int r = Math.max(loaded + 1, top); r < top + kH; r++) {
+                        int rowOff = r * rowLen, slot = (r % kH) * kW;
                         for (int kx = 0; kx < kW; kx++) {
+                            float[] dst = sc.shifted[slot + kx];
                             if (sW == 1) {
-                                System.arraycopy(plane, rowOff + (x0 + kx) * mid, sc.shifted[kx], 0, len);
+                                System.arraycopy(plane, rowOff + (x0 + kx) * mid, dst, 0, len);
                             } else {
                                 for (int px = 0; px < np; px++) {
-                                    System.arraycopy(plane, rowOff + ((x0 + px) * sW + kx) * mid, sc.shifted[kx], px * mid, mid);
+                                    System.arraycopy(plane, rowOff + ((x0 + px) * sW + kx) * mid, dst, px * mid, mid);
                                 }
                             }
                         }
-                        int k = ky * kW;
+                    }
+                    loaded = top + kH - 1;
+                    System.arraycopy(chunkBias, 0, acc, 0, len);
+                    for (int ky = 0; ky < kH; ky++) {
+                        int slot = ((top + ky) % kH) * kW, k = ky * kW;
                         if (kW == 3) {
-                            taps3(acc, sc.shifted, tiledTaps[k], tiledTaps[k + 1], tiledTaps[k + 2], len);
+                            taps3(acc, sc.shifted, slot, tiledTaps[k], tiledTaps[k + 1], tiledTaps[k + 2], len);
                         } else if (kW == 5) {
-                            taps5(acc, sc.shifted, tiledTaps[k], tiledTaps[k + 1], tiledTaps[k + 2], tiledTaps[k + 3],
+                            taps5(acc, sc.shifted, slot, tiledTaps[k], tiledTaps[k + 1], tiledTaps[k + 2], tiledTaps[k + 3],
                                     tiledTaps[k + 4], len);
                         } else {
-                            for (int kx = 0; kx < kW; kx++) tap(acc, sc.shifted[kx], tiledTaps[k + kx], len);
+                            for (int kx = 0; kx < kW; kx++) tap(acc, sc.shifted[slot + kx], tiledTaps[k + kx], len);
                         }
                     }
                     dwAct.applyInPlace(acc, 0, len, 0f);
@@ -281,16 +288,16 @@ public final class ChannelsLastMBConv {
         return t;
     }
 
-    /** Per-thread rows of the depthwise step: the accumulator and one shifted input row per kernel column. */
+    /** Per-thread rows of the depthwise step: the accumulator and the ring's shifted input rows. */
     private static final class Scratch {
         float[] acc = new float[0];
         float[][] shifted = new float[0][];
 
-        Scratch size(int kW, int len) {
+        Scratch size(int rows, int len) {
             if (acc.length < len) acc = new float[len];
-            if (shifted.length < kW || shifted[0].length < len) {
-                shifted = new float[Math.max(kW, shifted.length)][];
-                for (int i = 0; i < shifted.length; i++) shifted[i] = new float[Math.max(len, acc.length)];
+            if (shifted.length < rows || shifted[0].length < len) {
+                shifted = new float[Math.max(rows, shifted.length)][];
+                for (int i = 0; i < shifted.length; i++) shifted[i] = new float[acc.length];
             }
             return this;
         }
@@ -298,13 +305,14 @@ public final class ChannelsLastMBConv {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private static void taps3(float[] acc, float[][] s, float[] w0, float[] w1, float[] w2, int n) {
-        float[] s0 = s[0], s1 = s[1], s2 = s[2];
+    private static void taps3(float[] acc, float[][] s, int at, float[] w0, float[] w1, float[] w2, int n) {
+        float[] s0 = s[at], s1 = s[at + 1], s2 = s[at + 2];
         for (int i = 0; i < n; i++) acc[i] = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], acc[i])) + s1[i] * w1[i];
     }
 
-    private static void taps5(float[] acc, float[][] s, float[] w0, float[] w1, float[] w2, float[] w3, float[] w4, int n) {
-        float[] s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4];
+    private static void taps5(float[] acc, float[][] s, int at, float[] w0, float[] w1, float[] w2, float[] w3, float[] w4,
+                              int n) {
+        float[] s0 = s[at], s1 = s[at + 1], s2 = s[at + 2], s3 = s[at + 3], s4 = s[at + 4];
         for (int i = 0; i < n; i++) {
             float a = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], Math.fma(s4[i], w4[i], acc[i])));
             acc[i] = a + Math.fma(s1[i], w1[i], s3[i] * w3[i]);
