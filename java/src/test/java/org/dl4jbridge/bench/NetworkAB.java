@@ -15,7 +15,8 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * convolution phase's: p1 columns or Winograd input transform, p2 GEMM, p3 epilogue or output
  * transform) are printed side by side. A variant's settings are the convolutions' ({@link ConvConfig#with}: Winograd's
  * enabled, tile, gemmPerThread, weightCacheFloats, ..., and columnBudget, batchedPointwise, tileFloats, ...),
- * passed to every convolution of its batches.
+ * passed to every convolution of its batches. Run it with {@code OPENBLAS_THREAD_TIMEOUT=4} in the environment, as
+ * the Python side sets it (dl4j_bridge/jvm.py), so that the figures compare with tests/bench_engine_vs_torch.py's.
  *
  * <p>A benchmark, so it lives with the tests: {@code mvn -q -B test-compile -pl java}, then
  * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
@@ -89,6 +90,13 @@ public final class NetworkAB {
             String[] nv = args[i].split("=", 2);
             names.add(nv[0]);
             variants.add(ConvConfig.DEFAULT.with(nv.length > 1 ? nv[1] : ""));
+        }
+        if (System.getenv("OPENBLAS_THREAD_TIMEOUT") == null) {
+            // The Python side (dl4j_bridge/jvm.py, tests/bench_engine_vs_torch.py) sets it before OpenBLAS loads:
+            // without it OpenBLAS's idle threads spin after each GEMM and take a core from the engine's threads,
+            // so figures from here would not match the benchmark's.
+            System.out.println("note: OPENBLAS_THREAD_TIMEOUT is not set; run with OPENBLAS_THREAD_TIMEOUT=4 as the "
+                    + "Python side does, or OpenBLAS's spinning threads slow the engine's own loops");
         }
         Timed net = network(args[0]);
         List<Map<String, Double>> layers = new ArrayList<>();
