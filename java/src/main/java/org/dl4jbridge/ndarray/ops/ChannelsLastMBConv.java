@@ -14,18 +14,21 @@ import org.dl4jbridge.ndarray.Parallel;
  * <li>the 1x1 expansion is one GEMM that reads the NCHW input transposed, {@code E[pixels x mid] =
  * X^T[pixels x cin] * We^T[cin x mid]}, so E comes out pixel-major with the channels contiguous;</li>
  * <li>E's rows are copied into a zero-bordered heap plane (the copy off-heap to heap is needed anyway
- * for loops C2 vectorises, so the padding costs only its border) with bias and activation applied per
- * pixel over the contiguous channels;</li>
- * <li>the depthwise convolution runs per output pixel over all channels at once ({@code d[c] +=
- * e[pixel + tap][c] * w[tap][c]}, one kernel row's taps per loop): vector loops as long as the block's
- * width (144 to 1152 channels in EfficientNet-Lite0), where an NCHW kernel on 14x14 or 7x7 planes runs
- * short loops with scalar tails;</li>
+ * for loops C2 vectorises, so the padding costs only its border), bias and activation applied over each
+ * whole row against the bias tiled to the row's length;</li>
+ * <li>the depthwise convolution runs over a chunk of output pixels with all their channels at once
+ * ({@code d[pixel][c] += e[pixel + tap][c] * w[tap][c]}, one kernel row's taps per loop): loops over a few
+ * hundred contiguous floats whatever the map size, where an NCHW kernel on 14x14 or 7x7 planes runs short
+ * loops with scalar tails. C2 (Java 25) vectorises such loops only over zero-offset arrays, so each tap's
+ * inputs are first copied into rows of their own (a ring that serves every output row reading them) and
+ * the weights are tiled to the chunk;</li>
  * <li>the 1x1 projection is one GEMM that writes NCHW directly, {@code Y[cout x pixels] = Wp[cout x mid]
  * * D^T}, and bias, activation and residual are added per output channel while the tile is in cache.</li>
  * </ol>
  * Units run on the engine's threads with single-threaded GEMMs. Batch norms are folded into the three
- * convolutions' weights and biases by the caller. The expansion is required (a block without one has
- * nothing to gain from the layout: {@link FusedMBConv} handles it).
+ * convolutions' weights and biases by the caller. The expansion is required: for a block without one
+ * (EfficientNet-Lite0's block 0) the transposed GEMM with an identity matrix made the layout at 38 ms a batch
+ * against {@link FusedMBConv}'s 36 (under load), so FusedMBConv keeps those.
  */
 public final class ChannelsLastMBConv {
     /**
@@ -48,11 +51,11 @@ public final class ChannelsLastMBConv {
      * The one place an inference pass picks how to run an inverted-residual block whose expanded map is
      * {@code mid x h x w} per image: {@link FusedMBConv} where that applies and pays (maps larger than a
      * unit's working set: EfficientNet-Lite0's 112x112 and 56x56 blocks), else this kernel where the settings
-     * ask for it and it {@link #applies}, else layer by layer. Measured with {@code NetworkAB effnet 6
-     * old=channelsLastBlocks:false new=} (2-core Xeon, under load, wall seconds over 6 batches): on blocks
-     * 4-15 (28x28 to 7x7) this kernel took 1.14 s against 1.33 s layer by layer (the 7x7 and stride-2 blocks
-     * gained most, the 5x5 stride-1 blocks at 28x28 and 14x14 about broke even); on blocks 1-3 it lost to
-     * FusedMBConv (0.64 s against 0.57 s).
+     * ask for it and it {@link #applies}, else layer by layer. Measured with {@code NetworkAB effnet 5
+     * old=channelsLastBlocks:false new=} and {@code -Dnetworkab.cpuTime=true} (2-core Xeon, under load, CPU
+     * seconds over 5 batches, four runs): blocks 4-15 (28x28 to 7x7) took 0.84-0.97 s with this kernel against
+     * 1.14-1.28 s layer by layer, the whole network 0.79-0.85 of the layer path's CPU per batch; on blocks 1-3
+     * it tied with FusedMBConv ({@code fused= cl=fuseBlocks:false}: 0.68 s each over 6 batches).
      */
     public static Path choose(ConvConfig conf, Conv2DConfig dw, boolean hasExpansion, int mid, int h, int w) {
         if (conf.fuseBlocks() && FusedMBConv.applies(dw) && FusedMBConv.pays(mid, h, w)) return Path.FUSED;
@@ -180,7 +183,7 @@ public final class ChannelsLastMBConv {
             int iyA = Math.max(0, pr0 - padTop), iyB = Math.min(h, pr1 - padTop);
             int rowsIn = Math.max(0, iyB - iyA);
             // Input columns inside the padded plane (Same padding at stride 2 may leave the last unread).
-            int cols = Math.min(w, wp - padLeft);
+            int cols = Math.max(0, Math.min(w, wp - padLeft));
             int rowLen = wp * mid;
             ConvWorkspace ws = ConvWorkspace.get();
             float[] plane = ws.heap(0, prows * rowLen);
@@ -199,11 +202,12 @@ public final class ChannelsLastMBConv {
                     Arrays.fill(plane, at, at + rowLen, 0f);
                     continue;
                 }
-                Arrays.fill(plane, at, at + padLeft * mid, 0f);
-                Arrays.fill(plane, at + (padLeft + cols) * mid, at + rowLen, 0f);
+                int left = Math.min(wp, padLeft) * mid;
+                Arrays.fill(plane, at, at + left, 0f);
+                Arrays.fill(plane, at + left + cols * mid, at + rowLen, 0f);
                 Buffers.load(e, (iy - iyA) * w * mid, eRow, 0, cols * mid);
                 biasAct(eRow, rowBias, cols * mid, expAct);
-                System.arraycopy(eRow, 0, plane, at + padLeft * mid, cols * mid);
+                System.arraycopy(eRow, 0, plane, at + left, cols * mid);
             }
             // 2. Depthwise, a chunk of output pixels at a time over all their channels, the inputs of each tap
             // copied to a zero-offset row first (C2 vectorises the multiply-adds only over zero-offset arrays:
