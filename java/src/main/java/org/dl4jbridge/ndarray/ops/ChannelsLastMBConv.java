@@ -310,21 +310,36 @@ public final class ChannelsLastMBConv {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    // The multiply-adds use Math.fma only where the JIT makes it the FMA instruction ({@link DepthwiseTaps#fused});
+    // elsewhere Math.fma is a slow software routine and the plain forms run.
+
     private static void taps3(float[] acc, float[][] s, int at, float[] w0, float[] w1, float[] w2, int n) {
         float[] s0 = s[at], s1 = s[at + 1], s2 = s[at + 2];
-        for (int i = 0; i < n; i++) acc[i] = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], acc[i])) + s1[i] * w1[i];
+        if (DepthwiseTaps.fused) {
+            for (int i = 0; i < n; i++) acc[i] = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], acc[i])) + s1[i] * w1[i];
+        } else {
+            for (int i = 0; i < n; i++) acc[i] += s0[i] * w0[i] + s1[i] * w1[i] + s2[i] * w2[i];
+        }
     }
 
     private static void taps5(float[] acc, float[][] s, int at, float[] w0, float[] w1, float[] w2, float[] w3, float[] w4,
                               int n) {
         float[] s0 = s[at], s1 = s[at + 1], s2 = s[at + 2], s3 = s[at + 3], s4 = s[at + 4];
-        for (int i = 0; i < n; i++) {
-            float a = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], Math.fma(s4[i], w4[i], acc[i])));
-            acc[i] = a + Math.fma(s1[i], w1[i], s3[i] * w3[i]);
+        if (DepthwiseTaps.fused) {
+            for (int i = 0; i < n; i++) {
+                float a = Math.fma(s0[i], w0[i], Math.fma(s2[i], w2[i], Math.fma(s4[i], w4[i], acc[i])));
+                acc[i] = a + Math.fma(s1[i], w1[i], s3[i] * w3[i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++) acc[i] += s0[i] * w0[i] + s1[i] * w1[i] + s2[i] * w2[i] + s3[i] * w3[i] + s4[i] * w4[i];
         }
     }
 
     private static void tap(float[] acc, float[] s, float[] w, int n) {
-        for (int i = 0; i < n; i++) acc[i] = Math.fma(s[i], w[i], acc[i]);
+        if (DepthwiseTaps.fused) {
+            for (int i = 0; i < n; i++) acc[i] = Math.fma(s[i], w[i], acc[i]);
+        } else {
+            for (int i = 0; i < n; i++) acc[i] += s[i] * w[i];
+        }
     }
 }

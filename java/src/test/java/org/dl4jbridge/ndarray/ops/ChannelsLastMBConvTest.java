@@ -11,24 +11,35 @@ import java.util.Map;
 import java.util.Random;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.testutil.Npz;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The channels-last inverted-residual block against float64 PyTorch (mbconv_forward.npz from
  * tests/reference/make_mbconv_reference.py: 3x3 and 5x5, stride 1 and 2, Same and Truncate padding,
  * odd sizes, residual or not, batch 1 and several images; its cases without expansion are
- * FusedMBConv's only), with whole images per unit and with strips of a few rows and of one row;
+ * FusedMBConv's only), with whole images per unit and with strips of a few rows and of one row, with
+ * the fused multiply-add loops and the plain ones;
  * and against the layer-by-layer path (expansion, depthwise, projection, add) on EfficientNet-Lite0's
  * own block shapes, channel counts that are not multiples of the vector width included.
  */
 class ChannelsLastMBConvTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
 
+    private final boolean defaultFused = DepthwiseTaps.fused;
+
+    @AfterEach
+    void restoreFused() {
+        DepthwiseTaps.fused = defaultFused;
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {ChannelsLastMBConv.UNIT_FLOATS, 3000, 1})
-    void forwardMatchesTorch(int unitFloats) throws Exception {
+    @CsvSource({"524288, true", "3000, true", "1, true", "524288, false", "3000, false"})
+    void forwardMatchesTorch(int unitFloats, boolean fusedMultiplyAdd) throws Exception {
+        assertEquals(ChannelsLastMBConv.UNIT_FLOATS, 524288, "the first cases run the default unit size");
+        DepthwiseTaps.fused = fusedMultiplyAdd;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("mbconv_forward.npz");
         int run = 0;
         for (int i = 0; i < cases.size(); i++) {
