@@ -9,22 +9,34 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.testutil.Npz;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The fused inverted-residual block against float64 PyTorch (mbconv_forward.npz from
  * tests/reference/make_mbconv_reference.py): with and without expansion and residual, 3x3 and 5x5,
- * stride 1 and 2, Same and Truncate padding; with the default unit size (whole images, several to a
- * unit) and small ones (strips of a few rows, one row).
+ * stride 1 and 2 (odd and even widths: the stride-2 path splits the input's columns into even and odd),
+ * Same and Truncate padding, batch 1 and several images; with the default unit size (whole images,
+ * several to a unit) and small ones (strips of a few rows, one row); with the fused multiply-add loops
+ * and the plain ones.
  */
 class FusedMBConvTest {
     private static final FusedActivation[] ACTS = FusedActivation.values();
 
+    private final boolean defaultFused = DepthwiseTaps.fused;
+
+    @AfterEach
+    void restoreFused() {
+        DepthwiseTaps.fused = defaultFused;
+    }
+
     @ParameterizedTest
-    @ValueSource(ints = {FusedMBConv.STRIP_FLOATS, 3000, 1})
-    void forwardMatchesTorch(int unitFloats) throws Exception {
+    @CsvSource({"524288, true", "3000, true", "1, true", "524288, false", "3000, false", "1, false"})
+    void forwardMatchesTorch(int unitFloats, boolean fusedMultiplyAdd) throws Exception {
+        assertTrue(FusedMBConv.STRIP_FLOATS == 524288, "the first cases run the default unit size");
+        DepthwiseTaps.fused = fusedMultiplyAdd;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("mbconv_forward.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
@@ -39,7 +51,7 @@ class FusedMBConvTest {
                     array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, ACTS[cfg[12]],
                     array(c.get("projW")), array(c.get("projB")), ACTS[cfg[13]], residual ? array(c.get("res")) : null, y,
                     unitFloats);
-            assertClose("mbconv case " + i + " (unit " + unitFloats + " floats)", c.get("y"), y, 1e-5);
+            assertClose("mbconv case " + i + " (unit " + unitFloats + " floats, fma " + fusedMultiplyAdd + ")", c.get("y"), y, 1e-5);
         }
     }
 
