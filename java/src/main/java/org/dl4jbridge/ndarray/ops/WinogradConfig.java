@@ -70,7 +70,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
         try {
             return Winograd.Tile.valueOf(name);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Winograd tile '" + name + "': use F2 or F3, or leave it unset to let each "
+            throw new IllegalArgumentException("Winograd tile '" + name + "': use F2, F3 or F4, or leave it unset to let each "
                     + "layer choose");
         }
     }

@@ -26,8 +26,8 @@ class ConvConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BUILT_IN.with("speed:fast"));
         assertTrue(e.getMessage().contains("unknown convolution setting 'speed'") && e.getMessage().contains("columnBudget")
                 && e.getMessage().contains("weightCacheFloats"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> BUILT_IN.with("tile:F4"));
-        assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BUILT_IN.with("tile:F5"));
+        assertTrue(e.getMessage().contains("F2, F3 or F4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> BUILT_IN.with("columnBudget:0"));
         assertThrows(IllegalArgumentException.class, () -> BUILT_IN.with("columnBudget"));
     }

@@ -34,7 +34,8 @@ class WinogradTest {
      */
     @ParameterizedTest
     @CsvSource({"F2,8388608,0,true", "F2,8388608,0,false", "F2,5000,100000,true", "F2,1,0,true", "F2,1,100000,true",
-                "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true"})
+                "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true",
+                "F4,8388608,0,true", "F4,8388608,0,false", "F4,5000,100000,true", "F4,1,0,true", "F4,1,100000,true"})
     void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax, boolean gemmPerThread) throws Exception {
         // The cache is off: these cases check the transforms themselves (WinogradWeightCacheTest checks the cache).
         WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget, 0);
@@ -62,7 +63,8 @@ class WinogradTest {
      * one-row transforms (the same operations in the same order), and within 1e-5 of im2col.
      */
     @ParameterizedTest
-    @CsvSource({"F2,8388608,0", "F2,50000,0", "F2,50000,100000", "F3,8388608,0", "F3,50000,0", "F3,50000,100000"})
+    @CsvSource({"F2,8388608,0", "F2,50000,0", "F2,50000,100000", "F3,8388608,0", "F3,50000,0", "F3,50000,100000",
+                "F4,8388608,0", "F4,50000,0", "F4,50000,100000"})
     void multiRowTransformsSplitLargeMapsExactly(Winograd.Tile tile, int budget, int perThreadMax) {
         java.util.Random rnd = new java.util.Random(11);
         NDArray x = NDArray.zeros(2, 16, 91, 88), w = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
@@ -125,11 +127,19 @@ class WinogradTest {
         assertFalse(Winograd.applies(DEFAULTS.with("enabled:false"), plain, 64, 64, 1));
     }
 
-    /** F(3x3) only where GEMMs dominate (channels, tiles, flop saving); F(2x2) past F(3x3)'s accuracy range. */
+    /**
+     * F(4x4) up to 128 input channels and F(3x3) from 128 only where the GEMMs are large enough (tiles,
+     * flop saving); F(2x2) past F(3x3)'s accuracy range.
+     */
     @Test
     void choosesTheTileSizeByChannelsTilesAndFlops() {
         Conv2DConfig same = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 16));  // few channels
+        assertEquals(Winograd.Tile.F4, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 16));  // VGG16 layer 2
+        assertEquals(Winograd.Tile.F4, Winograd.tileFor(DEFAULTS, same.geometry(112, 112), 128, 16)); // VGG16 layer 4
+        assertEquals(Winograd.Tile.F4, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 1));   // 3136 tiles
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 129, 16));   // F4's accuracy range
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 64, 16));    // 256 F4 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(5, 5), 64, 100));     // 36*2² > 0.8*16*3²
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 256, 16));   // 25*19² <= 0.8*16*28²
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(28, 28), 512, 16));   // 1600 tiles
         assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 512, 16));   // 400 tiles
@@ -149,8 +159,8 @@ class WinogradTest {
         assertFalse(c.with("multiRowTransforms:false").multiRowTransforms());
         assertEquals(c.weightCacheFloats(), c.with("multiRowTransforms:false").weightCacheFloats());
         assertEquals(DEFAULTS, c.with("tile:auto,gemmPerThread:true,blockBudget:8388608,perThreadMaxChannels:128"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F4"));
-        assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F5"));
+        assertTrue(e.getMessage().contains("F2, F3 or F4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("speed:fast"));
     }
 }
