@@ -28,17 +28,23 @@ package org.dl4jbridge.ndarray.ops;
  *                             the block and its copies stay in the first-level cache)
  * @param depthwiseStackFloats floats of zero-padded input stacked per channel ({@link DepthwiseStack}: several
  *                             small images in one plane, so the vector loops are long; it stays in L2)
+ * @param bandedShortK         an ungrouped stride-1 convolution whose kernel rows are all unfolded because its K is
+ *                             short (VGG16's 3-channel first layer) runs as per-thread bands of output rows
+ *                             ({@link StridedConvolution}), each finished while in cache, instead of through the
+ *                             batched column buffer and a separate epilogue pass over the whole output. Measured
+ *                             with {@code NetworkAB vgg16 5 banded= batched=bandedShortK:false} (interleaved, under
+ *                             load): the first layer took half the time (0.47 s against 0.94 s over 5 batches)
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
-                         boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats) {
+                         boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats, boolean bandedShortK) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
      * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
-     * {@code .depthwiseStackFloats=N} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
@@ -63,20 +69,21 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 Integer.getInteger("dl4jbridge.conv.minTilesPerThread", 4),
                 !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")),
                 Integer.getInteger("dl4jbridge.conv.depthwiseBlockFloats", 2048),
-                Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384));
+                Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384),
+                !"false".equals(System.getProperty("dl4jbridge.conv.bandedShortK")));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
-                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats);
+                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, bandedShortK);
     }
 
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
      * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
-     * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, and any of
+     * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, {@code bandedShortK}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
@@ -86,39 +93,42 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
             c = switch (kv[0]) {
                 case "columnBudget" -> new ConvConfig(c.winograd, Integer.parseInt(v), c.shortK, c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "shortK" -> new ConvConfig(c.winograd, c.columnBudget, Integer.parseInt(v), c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "unfoldAllKernelRows" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
                         Boolean.parseBoolean(v), c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "pointwiseDirectMin" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
                         c.unfoldAllKernelRows, Integer.parseInt(v), c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "batchedPointwise" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, Boolean.parseBoolean(v), c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "tileFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, c.batchedPointwise, Integer.parseInt(v), c.minTilesPerThread,
-                        c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.fuseBlocks, c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "minTilesPerThread" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, Integer.parseInt(v), c.fuseBlocks,
-                        c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "fuseBlocks" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
                         c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread,
-                        Boolean.parseBoolean(v), c.depthwiseBlockFloats, c.depthwiseStackFloats);
+                        Boolean.parseBoolean(v), c.depthwiseBlockFloats, c.depthwiseStackFloats, c.bandedShortK);
                 case "depthwiseBlockFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
                         c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, Integer.parseInt(v), c.depthwiseStackFloats);
+                        c.minTilesPerThread, c.fuseBlocks, Integer.parseInt(v), c.depthwiseStackFloats, c.bandedShortK);
+                case "bandedShortK" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK, c.unfoldAllKernelRows,
+                        c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats, c.minTilesPerThread, c.fuseBlocks,
+                        c.depthwiseBlockFloats, c.depthwiseStackFloats, Boolean.parseBoolean(v));
                 case "depthwiseStackFloats" -> new ConvConfig(c.winograd, c.columnBudget, c.shortK,
                         c.unfoldAllKernelRows, c.pointwiseDirectMin, c.batchedPointwise, c.tileFloats,
-                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, Integer.parseInt(v));
+                        c.minTilesPerThread, c.fuseBlocks, c.depthwiseBlockFloats, Integer.parseInt(v), c.bandedShortK);
                 default -> {
                     if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
-                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, and Winograd's: "
+                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, bandedShortK, and Winograd's: "
                                 + String.join(", ", WinogradConfig.NAMES));
                     }
                     yield c.withWinograd(c.winograd.with(kv[0] + ":" + v));

@@ -18,11 +18,12 @@ import org.dl4jbridge.ndarray.Parallel;
  * <p>Forward strategy, first match wins:
  * <ul>
  *   <li>a 3x3 stride-1 undilated convolution with at least 16 input channels runs as Winograd
- *       F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 3.24x or 2.25x fewer GEMM flops, within the
- *       same accuracy bound);</li>
+ *       F(4x4, 3x3), F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 4x, 3.24x or 2.25x fewer GEMM
+ *       flops, within the same accuracy bound);</li>
  *   <li>an ungrouped 1x1 stride-1 convolution runs as per-image tiles of single-threaded GEMMs
- *       ({@link PointwiseConvolution}), and an ungrouped strided one as per-thread bands of output
- *       rows ({@link StridedConvolution}), when there are enough tiles to keep every thread busy;</li>
+ *       ({@link PointwiseConvolution}), and an ungrouped strided one, or a stride-1 one with a short K
+ *       (VGG16's first layer), as per-thread bands of output rows ({@link StridedConvolution}), when
+ *       there are enough tiles to keep every thread busy;</li>
  *   <li>otherwise a column matrix is built per tile ({@link Im2col}): with stride 1 along the
  *       height only the kernel columns are unfolded and each kernel row is one GEMM on a shifted
  *       view; small images are batched into one tile so each GEMM is large enough for BLAS to

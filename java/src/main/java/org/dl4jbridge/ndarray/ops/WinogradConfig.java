@@ -33,7 +33,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
     /**
      * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
      * loads, by the JVM options {@code -Ddl4jbridge.conv.noWinograd=true},
-     * {@code .winogradTile=F2|F3}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
+     * {@code .winogradTile=F2|F3|F4}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
      * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}, {@code .winogradWeightCache=N}.
      */
     public static final WinogradConfig DEFAULT = fromSystemProperties();

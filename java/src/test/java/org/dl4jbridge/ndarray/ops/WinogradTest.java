@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The Winograd paths, F(2x2, 3x3) and F(3x3, 3x3), against float64 PyTorch (conv_winograd.npz
+ * The Winograd paths, F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3), against float64 PyTorch (conv_winograd.npz
  * from tests/reference/make_conv_reference.py): odd sizes with partial tiles, explicit and Same
  * padding, batch 1 and 3, with every block size from one tile row to the whole batch, in both
  * the per-thread and the shared block schemes.
