@@ -113,11 +113,36 @@ final class Winograd {
 
     /** {@code out = act(conv(x, w) + b)}; all arrays contiguous, shapes validated by the caller. */
     static void forward(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
-        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, out).run();
+        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, out, null).run();
+    }
+
+    /**
+     * Whether {@link #forwardMaxPooled} can run this layer: its tile has an even side (F(2x2) or
+     * F(4x4)), so every tile row holds whole 2x2 pooling windows, and the multi-row output transform
+     * (which has the output rows of a segment in cache) is on.
+     */
+    static boolean poolFuses(WinogradConfig s, ConvGeometry g, int cin, int batch) {
+        return s.multiRowTransforms() && tileFor(s, g, cin, batch).m % 2 == 0;
+    }
+
+    /**
+     * {@code pooled = maxpool2x2(act(conv(x, w) + b))}, stride 2, the last row and column dropped for
+     * odd sizes (Truncate), without storing the convolution's output: each segment's output rows are
+     * pooled while in cache. The same floats as the convolution followed by {@link Pooling2D}.
+     */
+    static void forwardMaxPooled(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act,
+                                 NDArray pooled) {
+        if (!poolFuses(s, g, x.size(1), x.size(0))) {
+            throw new IllegalStateException("Winograd.forwardMaxPooled: the layer's tile has an odd side or the multi-row "
+                    + "transforms are off; check poolFuses first and run the convolution and the pooling separately");
+        }
+        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, null, pooled).run();
     }
 
     private static final class Plan {
         final NDArray x, out;
+        /** Non-null: the 2x2 max-pooled output, written instead of {@code out} (which is then null). */
+        final NDArray pooled;
         final ConvGeometry g;
         final Tile tile;
         final int m, alpha, xi;
@@ -129,7 +154,9 @@ final class Winograd {
         final ConvWorkspace ws = ConvWorkspace.get();
         final FloatBuffer u;
 
-        Plan(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out) {
+        Plan(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out,
+             NDArray pooled) {
+            this.pooled = pooled;
             this.s = s;
             this.x = x; this.out = out; this.g = g; this.act = act;
             this.tile = tile; this.m = tile.m; this.alpha = tile.alpha; this.xi = tile.positions;
@@ -304,11 +331,33 @@ final class Winograd {
                         }
                         int len = (yEnd - y0) * wo;
                         act.applyInPlace(sc.outSeg, 0, len, bk);
-                        Buffers.store(sc.outSeg, 0, out.buffer(), out.offset() + (img * cout + k) * ho * wo + y0 * wo, len);
+                        if (pooled != null) {
+                            storePooled(sc, img, k, y0, yEnd);
+                        } else {
+                            Buffers.store(sc.outSeg, 0, out.buffer(), out.offset() + (img * cout + k) * ho * wo + y0 * wo, len);
+                        }
                         r += rows;
                     }
                 }
             }
+        }
+
+        /**
+         * Pools the segment's output rows [y0, yEnd) of channel k (in {@code sc.outSeg}, y0 even) into
+         * pooled rows y0/2 on, as {@link Pooling2D}'s 2x2 max does (same order of maxima), and stores them.
+         */
+        private void storePooled(Scratch sc, int img, int k, int y0, int yEnd) {
+            int hp = ho / 2, wp = wo / 2, p0 = y0 / 2, p1 = Math.min(hp, yEnd / 2);
+            if (p1 <= p0) return;
+            float[] src = sc.outSeg, dst = sc.poolSeg;
+            for (int py = p0; py < p1; py++) {
+                int r0 = (2 * py - y0) * wo, r1 = r0 + wo, o = (py - p0) * wp;
+                for (int px = 0; px < wp; px++) {
+                    int i = 2 * px;
+                    dst[o + px] = Math.max(Math.max(src[r0 + i], src[r0 + i + 1]), Math.max(src[r1 + i], src[r1 + i + 1]));
+                }
+            }
+            Buffers.store(dst, 0, pooled.buffer(), pooled.offset() + (img * cout + k) * hp * wp + p0 * wp, (p1 - p0) * wp);
         }
 
         /**
@@ -606,6 +655,8 @@ final class Winograd {
         /** Multi-row versions of tmp, half, outTiles (segLen each); outSeg: the segment's output rows. */
         final float[][] tmpSeg, halfSeg, outTilesSeg;
         final float[] outSeg;
+        /** A segment's output rows max-pooled 2x2 ({@link Plan#storePooled}). */
+        final float[] poolSeg;
         final float[] row, outRow;
         /** columnMixed[input row of the tile][tile column j][tile]. */
         final float[][][] columnMixed;
@@ -631,6 +682,7 @@ final class Winograd {
             halfSeg = rows(a * tile.m, segLen);
             outTilesSeg = rows(tile.m, segLen);
             outSeg = new float[tile.m * tile.m * segLen];
+            poolSeg = new float[outSeg.length / 4];
         }
 
         static Scratch get(Tile tile, int tilesW, int tiles) {

@@ -18,23 +18,26 @@ package org.dl4jbridge.ndarray.ops;
  * @param multiRowTransforms   the input and output transforms take several tile rows of an image at once
  *                             (true, the default) or one tile row at a time (the earlier code, kept for
  *                             same-JVM A/B timing; both give the same floats)
+ * @param fusePool             a convolution whose only reader is a 2x2 stride-2 max pool (VGG16's block ends) and
+ *                             whose tile has an even side writes the pooled output directly
+ *                             ({@link Convolution2D#forwardMaxPooled}), never storing the full-size output
  */
 public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                              boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget,
-                             long weightCacheFloats, boolean multiRowTransforms) {
+                             long weightCacheFloats, boolean multiRowTransforms, boolean fusePool) {
 
-    /** Multi-row transforms on (the default). */
+    /** Multi-row transforms and pool fusion on (the defaults). */
     public WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                           boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget, long weightCacheFloats) {
         this(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget,
-                weightCacheFloats, true);
+                weightCacheFloats, true, true);
     }
 
     /**
      * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
      * loads, by the JVM options {@code -Ddl4jbridge.conv.noWinograd=true},
      * {@code .winogradTile=F2|F3|F4}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
-     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}, {@code .winogradWeightCache=N}.
+     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}, {@code .winogradWeightCache=N}, {@code .fusePool=false}.
      */
     public static final WinogradConfig DEFAULT = fromSystemProperties();
 
@@ -54,7 +57,8 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads"),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10),
-                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS), true);
+                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS), true,
+                !"false".equals(System.getProperty("dl4jbridge.conv.fusePool")));
     }
 
     /** 64 M floats: VGG16's transformed weights and their copies take 48 M. */
@@ -63,7 +67,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
     private WinogradConfig copy(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                                 boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
         return new WinogradConfig(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels,
-                perThreadBudget, weightCacheFloats, multiRowTransforms);
+                perThreadBudget, weightCacheFloats, multiRowTransforms, fusePool);
     }
 
     private static Winograd.Tile parseTile(String name) {
@@ -77,7 +81,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
 
     /** The setting names {@link #with} knows, in the order its error message lists them. */
     static final java.util.List<String> NAMES = java.util.List.of("enabled", "tile", "minInputChannels", "blockBudget",
-            "gemmPerThread", "perThreadMaxChannels", "perThreadBudget", "weightCacheFloats", "multiRowTransforms");
+            "gemmPerThread", "perThreadMaxChannels", "perThreadBudget", "weightCacheFloats", "multiRowTransforms", "fusePool");
 
     /** {@code name:value} pairs separated by commas, each trimmed; {@code what} names them in the error. */
     static java.util.List<String[]> settings(String changes, String what) {
@@ -95,7 +99,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
      * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
      * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N},
-     * {@code weightCacheFloats:N}, {@code multiRowTransforms:false}); how the benchmarks name their variants.
+     * {@code weightCacheFloats:N}, {@code multiRowTransforms:false}, {@code fusePool:false}); how the benchmarks name their variants.
      */
     public WinogradConfig with(String changes) {
         WinogradConfig c = this;
@@ -117,10 +121,14 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 case "perThreadBudget" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, Integer.parseInt(v));
                 case "weightCacheFloats" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
-                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v), c.multiRowTransforms);
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v), c.multiRowTransforms,
+                        c.fusePool);
                 case "multiRowTransforms" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
-                        Boolean.parseBoolean(v));
+                        Boolean.parseBoolean(v), c.fusePool);
+                case "fusePool" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
+                        c.multiRowTransforms, Boolean.parseBoolean(v));
                 default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: "
                         + String.join(", ", NAMES));
             };

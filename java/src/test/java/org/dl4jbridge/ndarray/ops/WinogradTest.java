@@ -88,6 +88,49 @@ class WinogradTest {
         assertTrue(maxErr <= 1e-5 * maxRef, "winograd " + tile + " vs im2col: max error " + maxErr + " of " + maxRef);
     }
 
+    /**
+     * A convolution with its 2x2 stride-2 max pool fused (the pooled rows written from the output
+     * transform) gives the same floats as the convolution followed by Pooling2D: even and odd sizes
+     * (Truncate drops the last row and column), segments split inside images, both block schemes.
+     */
+    @ParameterizedTest
+    @CsvSource({"F2,8388608,0,30,28", "F4,8388608,0,30,28", "F2,50000,100000,91,88", "F4,50000,100000,91,88",
+                "F4,8388608,0,15,15", "F2,1,100000,15,17", "F4,50000,0,120,120"})
+    void maxPoolFusedIntoTheOutputTransformGivesTheSameFloats(Winograd.Tile tile, int budget, int perThreadMax, int h, int w) {
+        java.util.Random rnd = new java.util.Random(13);
+        NDArray x = NDArray.zeros(2, 16, h, w), wt = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
+        for (NDArray a : new NDArray[] {x, wt, b}) {
+            for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
+        }
+        Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same), pool = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
+        ConvConfig s = ConvConfig.DEFAULT.withWinograd(new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0));
+        assertTrue(Convolution2D.poolFuses(x, wt, conf, 1, pool, s));
+        NDArray full = NDArray.zeros(2, 20, h, w), ref = NDArray.zeros(2, 20, h / 2, w / 2), fused = NDArray.zeros(2, 20, h / 2, w / 2);
+        Convolution2D.forward(x, wt, b, conf, 1, FusedActivation.RELU, full, s);
+        Pooling2D.forward(full, pool, PoolingType.MAX, false, ref);
+        Convolution2D.forwardMaxPooled(x, wt, b, conf, FusedActivation.RELU, pool, fused, s);
+        for (int i = 0; i < ref.length(); i++) assertEquals(ref.get(i), fused.get(i), "element " + i);
+    }
+
+    /** Only tiles with an even side, only 2x2 stride-2 unpadded pools, only when switched on. */
+    @Test
+    void poolFusionOnlyWhereItsRowsAreWhole() {
+        NDArray x = NDArray.zeros(1, 16, 30, 30), w = NDArray.zeros(8, 16, 3, 3);
+        Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same), pool = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
+        ConvConfig f4 = ConvConfig.DEFAULT.with("tile:F4");
+        assertTrue(Convolution2D.poolFuses(x, w, conf, 1, pool, f4));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("tile:F3")), "3-row tiles split pool windows");
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("fusePool:false")));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("multiRowTransforms:false")));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, Conv2DConfig.of(3, 2, ConvolutionMode.Truncate), f4));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, Conv2DConfig.of(2, 1, ConvolutionMode.Truncate), f4));
+        assertFalse(Convolution2D.poolFuses(NDArray.zeros(1, 16, 31, 31), w, conf, 1, Conv2DConfig.of(2, 2, ConvolutionMode.Same), f4),
+                "Same padding on an odd size pads the pool");
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("enabled:false")));
+        assertThrows(IllegalArgumentException.class, () -> Convolution2D.forwardMaxPooled(x, w, null, conf,
+                FusedActivation.RELU, pool, NDArray.zeros(1, 8, 15, 15), f4.with("tile:F3")));
+    }
+
     /** Training runs these layers backward through im2col: the gradients of the same cases. */
     @Test
     void backwardOfWinogradLayersMatchesTorchAutograd() throws Exception {
