@@ -100,7 +100,7 @@ final class Winograd {
      */
     static Tile tileFor(WinogradConfig s, ConvGeometry g, int cin, int batch) {
         if (s.tile() != null) return s.tile();
-        if (cin <= F4_MAX_INPUT_CHANNELS && worthIt(Tile.F4, g, batch)) return Tile.F4;
+        if (cin <= s.f4MaxInputChannels() && worthIt(Tile.F4, g, batch)) return Tile.F4;
         if (cin > F3_MAX_INPUT_CHANNELS || cin < 128) return Tile.F2;
         return worthIt(Tile.F3, g, batch) ? Tile.F3 : Tile.F2;
     }
@@ -184,7 +184,9 @@ final class Winograd {
          */
         void runPerThreadBlocks() {
             int tileRows = n * tilesH;
-            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, s.perThreadBudget() / ((long) xi * (cin + cout) * tilesW)));
+            long budgetRows = s.perThreadBudget() / ((long) xi * (cin + cout) * tilesW);
+            long minRows = (s.perThreadMinTiles() + tilesW - 1) / tilesW; // GEMMs of at least that many columns
+            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, Math.max(budgetRows, minRows)));
             int blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock;
             blas.singleThreaded(() -> Parallel.dynamic(blocks, blk -> {
                 ConvWorkspace local = ConvWorkspace.get();

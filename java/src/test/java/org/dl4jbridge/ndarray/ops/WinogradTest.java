@@ -38,7 +38,10 @@ class WinogradTest {
                 "F4,8388608,0,true", "F4,8388608,0,false", "F4,5000,100000,true", "F4,1,0,true", "F4,1,100000,true"})
     void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax, boolean gemmPerThread) throws Exception {
         // The cache is off: these cases check the transforms themselves (WinogradWeightCacheTest checks the cache).
-        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget, 0);
+        // Small budgets come with no minimum block width, so that per-thread blocks split as the budget says
+        // (budget 100000: the minimum widens the blocks).
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget, 0)
+                .with(budget <= 50000 ? "perThreadMinTiles:0" : "");
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_winograd.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
@@ -64,7 +67,7 @@ class WinogradTest {
      */
     @ParameterizedTest
     @CsvSource({"F2,8388608,0", "F2,50000,0", "F2,50000,100000", "F3,8388608,0", "F3,50000,0", "F3,50000,100000",
-                "F4,8388608,0", "F4,50000,0", "F4,50000,100000"})
+                "F4,8388608,0", "F4,50000,0", "F4,50000,100000", "F4,100000,100000"})
     void multiRowTransformsSplitLargeMapsExactly(Winograd.Tile tile, int budget, int perThreadMax) {
         java.util.Random rnd = new java.util.Random(11);
         NDArray x = NDArray.zeros(2, 16, 91, 88), w = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
@@ -72,7 +75,8 @@ class WinogradTest {
             for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
         }
         Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
-        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0);
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0)
+                .with(budget <= 50000 ? "perThreadMinTiles:0" : "");
         NDArray multi = NDArray.zeros(2, 20, 91, 88), single = NDArray.zeros(2, 20, 91, 88), ref = NDArray.zeros(2, 20, 91, 88);
         Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, multi, ConvConfig.DEFAULT.withWinograd(s));
         Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, single,
@@ -95,7 +99,7 @@ class WinogradTest {
      */
     @ParameterizedTest
     @CsvSource({"F2,8388608,0,30,28", "F4,8388608,0,30,28", "F2,50000,100000,91,88", "F4,50000,100000,91,88",
-                "F4,8388608,0,15,15", "F2,1,100000,15,17", "F4,50000,0,120,120"})
+                "F4,8388608,0,15,15", "F2,1,100000,15,17", "F4,50000,0,120,120", "F4,100000,100000,91,88"})
     void maxPoolFusedIntoTheOutputTransformGivesTheSameFloats(Winograd.Tile tile, int budget, int perThreadMax, int h, int w) {
         java.util.Random rnd = new java.util.Random(13);
         NDArray x = NDArray.zeros(2, 16, h, w), wt = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
@@ -103,7 +107,8 @@ class WinogradTest {
             for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
         }
         Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same), pool = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
-        ConvConfig s = ConvConfig.DEFAULT.withWinograd(new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0));
+        ConvConfig s = ConvConfig.DEFAULT.withWinograd(new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0)
+                .with(budget <= 50000 ? "perThreadMinTiles:0" : ""));
         assertTrue(Convolution2D.poolFuses(x, wt, conf, 1, pool, s));
         NDArray full = NDArray.zeros(2, 20, h, w), ref = NDArray.zeros(2, 20, h / 2, w / 2), fused = NDArray.zeros(2, 20, h / 2, w / 2);
         Convolution2D.forward(x, wt, b, conf, 1, FusedActivation.RELU, full, s);
@@ -183,6 +188,9 @@ class WinogradTest {
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 129, 16));   // F4's accuracy range
         assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 64, 16));    // 256 F4 tiles
         assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(5, 5), 64, 100));     // 36*2² > 0.8*16*3²
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS.with("f4MaxInputChannels:0"), same.geometry(224, 224), 64, 16));
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS.with("f4MaxInputChannels:64"), same.geometry(112, 112), 128, 16));
+        assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("f4MaxInputChannels:256"));
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 256, 16));   // 25*19² <= 0.8*16*28²
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(28, 28), 512, 16));   // 1600 tiles
         assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 512, 16));   // 400 tiles
