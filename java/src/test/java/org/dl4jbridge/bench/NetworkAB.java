@@ -21,7 +21,9 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * {@code java -cp java/target/dl4j-bridge-engine.jar:java/target/test-classes org.dl4jbridge.bench.NetworkAB
  * vgg16|effnet BATCHES NAME=key:value,key:value ...} (a variant with no settings is written {@code NAME=}),
  * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false},
- * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms) or
+ * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms),
+ * {@code -Dnetworkab.size=240 NetworkAB vgg16 4 new= old=f4MaxInputChannels:0,bandedShortK:false,fusePool:false,perThreadMinTiles:0}
+ * (F(4x4), the banded first layer, pools fused into the block ends and wider per-thread blocks, against none of them) or
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
  * they show the work, not the wait for a core). With {@code -Dnetworkab.size=240} VGG16's input is 240x240 (the
