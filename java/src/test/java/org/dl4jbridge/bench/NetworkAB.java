@@ -26,10 +26,13 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * written {@code NAME=}; leaving out {@code OPENBLAS_THREAD_TIMEOUT=4} lets OpenBLAS's idle threads spin on a core
  * after each GEMM and take a core from the engine's own loops, so the figures would not compare with the benchmark's),
  * for example {@code NetworkAB vgg16 4 auto= F3=tile:F3 im2col=enabled:false},
- * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms) or
+ * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms),
+ * {@code -Dnetworkab.size=240 NetworkAB vgg16 4 new= old=f4MaxInputChannels:0,bandedShortK:false,fusePool:false,perThreadMinTiles:0}
+ * (F(4x4), the banded first layer, pools fused into the block ends and wider per-thread blocks, against none of them) or
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
- * they show the work, not the wait for a core).
+ * they show the work, not the wait for a core). With {@code -Dnetworkab.size=240} VGG16's input is 240x240 (the
+ * pretrained convolution base's size) rather than 224x224.
  */
 public final class NetworkAB {
     private NetworkAB() {}
@@ -59,7 +62,8 @@ public final class NetworkAB {
                 };
             }
             case "vgg16": {
-                Vgg16Bench net = new Vgg16Bench(16, 224, 42);
+                // 240: the input size of the ImageNet convolution base the lesson uses (bench_vgg16_conv.py).
+                Vgg16Bench net = new Vgg16Bench(16, Integer.getInteger("networkab.size", 224), 42);
                 NDArray input = net.randomInput(7);
                 return new Timed() {
                     public void forward(ConvConfig conv) {
@@ -73,6 +77,7 @@ public final class NetworkAB {
                             m.put(String.format("layer %02d conv", i + 1), net.layerSeconds[i]);
                             for (int k = 0; k < 3; k++) m.put(String.format("layer %02d %s", i + 1, phase[k]), net.layerPhaseSeconds[i][k]);
                         }
+                        for (int i = 0; i < net.poolSeconds.length; i++) m.put(String.format("pool %d maxpool", i + 1), net.poolSeconds[i]);
                         net.resetConvTiming();
                         return m;
                     }

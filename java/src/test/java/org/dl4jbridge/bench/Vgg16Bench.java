@@ -41,6 +41,8 @@ final class Vgg16Bench {
      * threads run their own blocks (so under load they include the wait for a core).
      */
     final double[][] layerPhaseSeconds = new double[13][3];
+    /** Seconds per max pool (one after each block), summed over passes. */
+    final double[] poolSeconds = new double[BLOCKS.length];
     private double convFlops;
 
     Vgg16Bench(int batch, int size, long seed) {
@@ -72,15 +74,23 @@ final class Vgg16Bench {
     /** Runs the network; returns [batch, 4096] fc2 activations (a view into the ping buffer). */
     NDArray forward(NDArray input) {
         NDArray x = input;
-        int h = size, layer = 0;
+        int h = size, layer = 0, pool = 0;
         FloatBuffer next = ping;
         for (int[] block : BLOCKS) {
-            for (int cout : block) {
+            boolean pooledByConv = false;
+            for (int j = 0; j < block.length; j++) {
+                int cout = block[j];
                 ConvLayer l = convs.get(layer++);
-                NDArray y = BenchArrays.view(next, batch, cout, h, h);
+                // The block's last convolution writes the pooled output itself where it can (WinogradConfig.fusePool).
+                pooledByConv = j == block.length - 1 && Convolution2D.poolFuses(x, l.w(), CONV, 1, POOL, conv);
+                NDArray y = pooledByConv ? BenchArrays.view(next, batch, cout, h / 2, h / 2) : BenchArrays.view(next, batch, cout, h, h);
                 double[] ph0 = Convolution2D.phaseSeconds(false);
                 long t0 = System.nanoTime();
-                Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y, conv);
+                if (pooledByConv) {
+                    Convolution2D.forwardMaxPooled(x, l.w(), l.b(), CONV, FusedActivation.RELU, POOL, y, conv);
+                } else {
+                    Convolution2D.forward(x, l.w(), l.b(), CONV, 1, FusedActivation.RELU, y, conv);
+                }
                 long dt = System.nanoTime() - t0;
                 double[] ph1 = Convolution2D.phaseSeconds(false);
                 for (int i = 0; i < 3; i++) layerPhaseSeconds[layer - 1][i] += ph1[i] - ph0[i];
@@ -91,8 +101,14 @@ final class Vgg16Bench {
                 next = next == ping ? pong : ping;
             }
             h /= 2;
+            if (pooledByConv) {
+                pool++;
+                continue;
+            }
             NDArray pooled = BenchArrays.view(next, batch, x.size(1), h, h);
+            long t0 = System.nanoTime();
             Pooling2D.forward(x, POOL, PoolingType.MAX, false, pooled);
+            poolSeconds[pool++] += (System.nanoTime() - t0) / 1e9;
             x = pooled;
             next = next == ping ? pong : ping;
         }
@@ -117,6 +133,7 @@ final class Vgg16Bench {
         convFlops = 0;
         java.util.Arrays.fill(layerSeconds, 0);
         for (double[] p : layerPhaseSeconds) java.util.Arrays.fill(p, 0);
+        java.util.Arrays.fill(poolSeconds, 0);
     }
     double convSeconds() { return convNanos / 1e9; }
     double convFlops() { return convFlops; }

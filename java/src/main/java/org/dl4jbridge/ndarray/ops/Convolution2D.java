@@ -18,11 +18,12 @@ import org.dl4jbridge.ndarray.Parallel;
  * <p>Forward strategy, first match wins:
  * <ul>
  *   <li>a 3x3 stride-1 undilated convolution with at least 16 input channels runs as Winograd
- *       F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 3.24x or 2.25x fewer GEMM flops, within the
- *       same accuracy bound);</li>
+ *       F(4x4, 3x3), F(3x3, 3x3) or F(2x2, 3x3) ({@link Winograd}: 4x, 3.24x or 2.25x fewer GEMM
+ *       flops, within the same accuracy bound);</li>
  *   <li>an ungrouped 1x1 stride-1 convolution runs as per-image tiles of single-threaded GEMMs
- *       ({@link PointwiseConvolution}), and an ungrouped strided one as per-thread bands of output
- *       rows ({@link StridedConvolution}), when there are enough tiles to keep every thread busy;</li>
+ *       ({@link PointwiseConvolution}), and an ungrouped strided one, or a stride-1 one with a short K
+ *       (VGG16's first layer), as per-thread bands of output rows ({@link StridedConvolution}), when
+ *       there are enough tiles to keep every thread busy;</li>
  *   <li>otherwise a column matrix is built per tile ({@link Im2col}): with stride 1 along the
  *       height only the kernel columns are unfolded and each kernel row is one GEMM on a shifted
  *       view; small images are batched into one tile so each GEMM is large enough for BLAS to
@@ -82,6 +83,41 @@ public final class Convolution2D {
             return;
         }
         new ForwardPlan(x, w, b, g, groups, act, out, conf).run();
+    }
+
+    /**
+     * Whether {@link #forwardMaxPooled} runs a convolution followed by a max pool of config {@code pool}
+     * on an input of this shape: ungrouped, a Winograd layer whose tile has an even side
+     * ({@link Winograd#poolFuses}), a 2x2 stride-2 undilated pool with no padding, and
+     * {@link WinogradConfig#fusePool} on. Otherwise run {@link #forward} and {@link Pooling2D}.
+     */
+    public static boolean poolFuses(NDArray x, NDArray w, Conv2DConfig cfg, int groups, Conv2DConfig pool, ConvConfig conf) {
+        if (!conf.winograd().fusePool() || x.rank() != 4 || w.rank() != 4 || groups != 1) return false;
+        if (pool.kH() != 2 || pool.kW() != 2 || pool.sH() != 2 || pool.sW() != 2 || pool.dH() != 1 || pool.dW() != 1) return false;
+        ConvGeometry g = cfg.geometry(x.size(2), x.size(3));
+        ConvGeometry pg = pool.geometry(g.outH(), g.outW());
+        if (pg.padTop() != 0 || pg.padLeft() != 0 || pg.padBottom() != 0 || pg.padRight() != 0) return false;
+        return x.size(1) == w.size(1) && Winograd.applies(conf.winograd(), g, x.size(1), w.size(0), 1)
+                && Winograd.poolFuses(conf.winograd(), g, x.size(1), x.size(0));
+    }
+
+    /**
+     * Writes {@code maxpool(act(conv(x, w) + b))} into {@code pooled} ([N, nOut, outH/2, outW/2], contiguous),
+     * the pool 2x2 with stride 2, without storing the convolution's output: the same floats as {@link #forward}
+     * followed by {@link Pooling2D#forward} with MAX. Only where {@link #poolFuses} holds (else it throws).
+     */
+    public static void forwardMaxPooled(NDArray x, NDArray w, NDArray b, Conv2DConfig cfg, FusedActivation act,
+                                        Conv2DConfig pool, NDArray pooled, ConvConfig conf) {
+        ConvGeometry g = validate(x, w, b, cfg, 1);
+        if (!poolFuses(x, w, cfg, 1, pool, conf)) {
+            throw new IllegalArgumentException("Convolution2D.forwardMaxPooled: this convolution and pool do not fuse "
+                    + "(check poolFuses first; otherwise run forward and Pooling2D.forward)");
+        }
+        requireShape(pooled, "pooled output", x.size(0), w.size(0), g.outH() / 2, g.outW() / 2);
+        Buffers.requireContiguous(pooled, "pooled output");
+        if (act == null) act = FusedActivation.IDENTITY;
+        Winograd.forwardMaxPooled(conf.winograd(), Buffers.contiguous(x), Buffers.contiguous(w),
+                b == null ? null : Buffers.contiguous(b), g, act, pooled);
     }
 
     static boolean isDepthwise(int cin, int groups, NDArray w) {

@@ -7,12 +7,14 @@ import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Parallel;
 
 /**
- * An ungrouped convolution with a stride above 1 (EfficientNet's stem) as {@link PointwiseConvolution}
+ * An ungrouped convolution with a stride above 1 (EfficientNet's stem), or a stride-1 one with a short K
+ * (VGG16's 3-channel first layer; {@link ConvConfig#bandedShortK}), as {@link PointwiseConvolution}
  * runs 1x1 ones: independent single-threaded GEMMs on the engine's threads, one per (image, band of
  * output rows), each on a cache-sized column matrix its thread builds ({@link Im2col}), writing
  * straight into the output, which the same thread then finishes with bias and activation. The
  * batched path instead unfolds many images into one large column matrix and output buffer (tens of
- * MB for the stem at batch 16) and scatters the result.
+ * MB for the stem at batch 16, 26 MB per two images for VGG16's first layer) and scatters the result
+ * in a separate pass over memory.
  */
 final class StridedConvolution {
     // Tile size and minimum tiles per thread: ConvConfig.tileFloats and .minTilesPerThread.
@@ -21,7 +23,10 @@ final class StridedConvolution {
 
     static boolean applies(ConvConfig conf, ConvGeometry g, int groups, int n, int cin, int cout) {
         Conv2DConfig c = g.cfg();
-        if (groups != 1 || (c.sH() == 1 && c.sW() == 1)) return false;
+        boolean strided = c.sH() != 1 || c.sW() != 1;
+        // The batched path would unfold every kernel row for these too (see Convolution2D's ForwardPlan).
+        boolean shortK = conf.bandedShortK() && c.kH() > 1 && (long) cin * c.kW() < conf.shortK();
+        if (groups != 1 || !(strided || shortK)) return false;
         int rows = rowsPerTile(conf, g, cin, cout);
         long tiles = (long) n * ((g.outH() + rows - 1) / rows);
         return tiles >= (long) conf.minTilesPerThread() * Parallel.threads();

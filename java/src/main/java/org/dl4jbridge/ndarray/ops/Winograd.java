@@ -9,7 +9,7 @@ import org.dl4jbridge.ndarray.Parallel;
 /**
  * 3x3 stride-1 convolution by Winograd's minimal filtering algorithm F(m x m, 3x3): an m x m
  * block of outputs costs (m+2)² multiplications per channel pair instead of 9m², so VGG16's
- * convolutions do 2.25x (m = 2) or 3.24x (m = 3) fewer GEMM flops than im2col+GEMM.
+ * convolutions do 2.25x (m = 2), 3.24x (m = 3) or 4x (m = 4) fewer GEMM flops than im2col+GEMM.
  *
  * <p>With the transforms {@code V = Bᵀ d B} ((m+2)² input tile), {@code U = G g Gᵀ} (3x3 filter)
  * and {@code Y = Aᵀ M A}, the sum over input channels of {@code U ⊙ V} is, for each of the (m+2)²
@@ -17,14 +17,15 @@ import org.dl4jbridge.ndarray.Parallel;
  *
  * <p>Accuracy decides the tile sizes offered (tests/reference/winograd_accuracy.py simulates
  * them): with interpolation points 0, ±1 (m = 2) and 0, ±1, 2 (m = 3), float32 results stay
- * within 8.6e-7 and 6.2e-6 of float64 at 512 input channels (relative to the largest output),
- * inside the engine's 1e-5 bound; F(4x4, 3x3) with points ±2 or ±1/2 reaches 1.4e-5 to 1.6e-5,
- * so it is not used. Each layer picks its tile size in {@link #tileFor}.
+ * within 7.3e-7 and 5.4e-6 of float64 at 512 input channels (relative to the largest output),
+ * inside the engine's 1e-5 bound; F(4x4, 3x3) with points 0, ±1, ±2 stays within 3.8e-6 at 64
+ * and 7.5e-6 at 128 input channels but reaches 1.2e-5 at 512, so it is used up to 128 input
+ * channels only. Each layer picks its tile size in {@link #tileFor}.
  */
 final class Winograd {
     /** A tile size: m outputs per side from alpha = m + 2 inputs; its transforms are written out below. */
     enum Tile {
-        F2(2), F3(3);
+        F2(2), F3(3), F4(4);
 
         final int m, alpha, positions;
         /** G (alpha x 3): the filter transform, exact rationals applied in double. */
@@ -34,10 +35,13 @@ final class Winograd {
             this.m = m;
             this.alpha = m + 2;
             this.positions = alpha * alpha;
-            this.g = m == 2
-                    ? new double[][] {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}}
-                    : new double[][] {{.5, 0, 0}, {-.5, -.5, -.5}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
-                                      {1 / 6.0, 2 / 6.0, 4 / 6.0}, {0, 0, 1}};
+            this.g = switch (m) {
+                case 2 -> new double[][] {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+                case 3 -> new double[][] {{.5, 0, 0}, {-.5, -.5, -.5}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+                                          {1 / 6.0, 2 / 6.0, 4 / 6.0}, {0, 0, 1}};
+                default -> new double[][] {{.25, 0, 0}, {-1 / 6.0, -1 / 6.0, -1 / 6.0}, {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+                                           {1 / 24.0, 1 / 12.0, 1 / 6.0}, {1 / 24.0, -1 / 12.0, 1 / 6.0}, {0, 0, 1}};
+            };
         }
 
         /** Tiles needed to cover {@code size} outputs. */
@@ -62,6 +66,11 @@ final class Winograd {
     //    per-thread blocks, of perThreadBudget 512 K floats (2 MB; a core has 2.5 MB of L2).
     /** F(3x3)'s rounding grows with the channels summed: measured within bound up to 512. */
     static final int F3_MAX_INPUT_CHANNELS = 512;
+    /**
+     * F(4x4)'s: within bound up to 128 (4e-6 to 6e-6 at 64, 5e-6 to 8e-6 at 128 over four seeds of
+     * tests/reference/winograd_accuracy.py's simulation), at it from 256 (9e-6 to 1e-5).
+     */
+    static final int F4_MAX_INPUT_CHANNELS = 128;
 
     private Winograd() {}
 
@@ -80,28 +89,60 @@ final class Winograd {
     }
 
     /**
-     * The tile size for a layer. F(3x3) needs fewer GEMM flops wherever its edge tiles waste
-     * little, but its transforms cost more per value and its GEMMs get fewer columns, so it is taken
-     * only where the GEMMs dominate: at least 128 input channels, at least 1000 tiles per batch
-     * and no more than 80 % of F(2x2)'s GEMM flops. Measured with {@code NetworkAB vgg16} (F3, F2
-     * forced per run): F(2x2) was faster for VGG16's 64-channel layer at 224 and its 14x14 layers
-     * at batch 16 (400 tiles), F(3x3) for the 56x56 and 28x28 layers.
+     * The tile size for a layer. The larger tiles need fewer GEMM flops wherever their edge tiles
+     * waste little, but their transforms cost more per value and their GEMMs get fewer columns, so
+     * a larger tile is taken only with at least 1000 tiles per batch and no more than 80 % of
+     * F(2x2)'s GEMM flops; F(4x4) up to 128 input channels (its accuracy range), F(3x3) from 128 to
+     * 512. Measured with {@code NetworkAB vgg16} (tiles forced per variant, interleaved in one JVM,
+     * under load): F(4x4) cut VGG16's layers 2 to 4 (64 and 128 channels at 224 and 112) by 28 to 35 % against
+     * F(2x2) and F(3x3), and F(3x3) beat F(2x2) on the 56x56 and 28x28 layers; F(2x2) stays faster
+     * on the 14x14 layers at batch 16 (400 tiles).
      */
     static Tile tileFor(WinogradConfig s, ConvGeometry g, int cin, int batch) {
         if (s.tile() != null) return s.tile();
+        if (cin <= s.f4MaxInputChannels() && worthIt(Tile.F4, g, batch)) return Tile.F4;
         if (cin > F3_MAX_INPUT_CHANNELS || cin < 128) return Tile.F2;
-        long f3Tiles = (long) batch * Tile.F3.count(g.outH()) * Tile.F3.count(g.outW());
-        boolean cheaper = Tile.F3.cost(g.outH(), g.outW()) <= 0.8 * Tile.F2.cost(g.outH(), g.outW());
-        return cheaper && f3Tiles >= 1000 ? Tile.F3 : Tile.F2;
+        return worthIt(Tile.F3, g, batch) ? Tile.F3 : Tile.F2;
+    }
+
+    /** At least 1000 tiles per batch and at most 80 % of F(2x2)'s GEMM flops. */
+    private static boolean worthIt(Tile tile, ConvGeometry g, int batch) {
+        long tiles = (long) batch * tile.count(g.outH()) * tile.count(g.outW());
+        return tiles >= 1000 && tile.cost(g.outH(), g.outW()) <= 0.8 * Tile.F2.cost(g.outH(), g.outW());
     }
 
     /** {@code out = act(conv(x, w) + b)}; all arrays contiguous, shapes validated by the caller. */
     static void forward(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act, NDArray out) {
-        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, out).run();
+        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, out, null).run();
+    }
+
+    /**
+     * Whether {@link #forwardMaxPooled} can run this layer: its tile has an even side (F(2x2) or
+     * F(4x4)), so every tile row holds whole 2x2 pooling windows, and the multi-row output transform
+     * (which has the output rows of a segment in cache) is on.
+     */
+    static boolean poolFuses(WinogradConfig s, ConvGeometry g, int cin, int batch) {
+        return s.multiRowTransforms() && tileFor(s, g, cin, batch).m % 2 == 0;
+    }
+
+    /**
+     * {@code pooled = maxpool2x2(act(conv(x, w) + b))}, stride 2, the last row and column dropped for
+     * odd sizes (Truncate), without storing the convolution's output: each segment's output rows are
+     * pooled while in cache. The same floats as the convolution followed by {@link Pooling2D}.
+     */
+    static void forwardMaxPooled(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, FusedActivation act,
+                                 NDArray pooled) {
+        if (!poolFuses(s, g, x.size(1), x.size(0))) {
+            throw new IllegalStateException("Winograd.forwardMaxPooled: the layer's tile has an odd side or the multi-row "
+                    + "transforms are off; check poolFuses first and run the convolution and the pooling separately");
+        }
+        new Plan(s, x, w, b, g, tileFor(s, g, x.size(1), x.size(0)), act, null, pooled).run();
     }
 
     private static final class Plan {
         final NDArray x, out;
+        /** Non-null: the 2x2 max-pooled output, written instead of {@code out} (which is then null). */
+        final NDArray pooled;
         final ConvGeometry g;
         final Tile tile;
         final int m, alpha, xi;
@@ -113,7 +154,9 @@ final class Winograd {
         final ConvWorkspace ws = ConvWorkspace.get();
         final FloatBuffer u;
 
-        Plan(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out) {
+        Plan(WinogradConfig s, NDArray x, NDArray w, NDArray b, ConvGeometry g, Tile tile, FusedActivation act, NDArray out,
+             NDArray pooled) {
+            this.pooled = pooled;
             this.s = s;
             this.x = x; this.out = out; this.g = g; this.act = act;
             this.tile = tile; this.m = tile.m; this.alpha = tile.alpha; this.xi = tile.positions;
@@ -141,7 +184,9 @@ final class Winograd {
          */
         void runPerThreadBlocks() {
             int tileRows = n * tilesH;
-            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, s.perThreadBudget() / ((long) xi * (cin + cout) * tilesW)));
+            long budgetRows = s.perThreadBudget() / ((long) xi * (cin + cout) * tilesW);
+            long minRows = (s.perThreadMinTiles() + tilesW - 1) / tilesW; // GEMMs of at least that many columns
+            int rowsPerBlock = (int) Math.max(1, Math.min(tileRows, Math.max(budgetRows, minRows)));
             int blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock;
             blas.singleThreaded(() -> Parallel.dynamic(blocks, blk -> {
                 ConvWorkspace local = ConvWorkspace.get();
@@ -288,11 +333,33 @@ final class Winograd {
                         }
                         int len = (yEnd - y0) * wo;
                         act.applyInPlace(sc.outSeg, 0, len, bk);
-                        Buffers.store(sc.outSeg, 0, out.buffer(), out.offset() + (img * cout + k) * ho * wo + y0 * wo, len);
+                        if (pooled != null) {
+                            storePooled(sc, img, k, y0, yEnd);
+                        } else {
+                            Buffers.store(sc.outSeg, 0, out.buffer(), out.offset() + (img * cout + k) * ho * wo + y0 * wo, len);
+                        }
                         r += rows;
                     }
                 }
             }
+        }
+
+        /**
+         * Pools the segment's output rows [y0, yEnd) of channel k (in {@code sc.outSeg}, y0 even) into
+         * pooled rows y0/2 on, as {@link Pooling2D}'s 2x2 max does (same order of maxima), and stores them.
+         */
+        private void storePooled(Scratch sc, int img, int k, int y0, int yEnd) {
+            int hp = ho / 2, wp = wo / 2, p0 = y0 / 2, p1 = Math.min(hp, yEnd / 2);
+            if (p1 <= p0) return;
+            float[] src = sc.outSeg, dst = sc.poolSeg;
+            for (int py = p0; py < p1; py++) {
+                int r0 = (2 * py - y0) * wo, r1 = r0 + wo, o = (py - p0) * wp;
+                for (int px = 0; px < wp; px++) {
+                    int i = 2 * px;
+                    dst[o + px] = Math.max(Math.max(src[r0 + i], src[r0 + i + 1]), Math.max(src[r1 + i], src[r1 + i + 1]));
+                }
+            }
+            Buffers.store(dst, 0, pooled.buffer(), pooled.offset() + (img * cout + k) * hp * wp + p0 * wp, (p1 - p0) * wp);
         }
 
         /**
@@ -408,7 +475,7 @@ final class Winograd {
 
     // The transforms below are small methods over distinct arrays, all indexed from 0: the shape
     // the JIT vectorises (it will not when two float[] accesses may alias at unknown offsets).
-    // Bᵀ for points 0, ±1 (m = 2) and 0, ±1, 2 (m = 3); Aᵀ likewise.
+    // Bᵀ for points 0, ±1 (m = 2), 0, ±1, 2 (m = 3) and 0, ±1, ±2 (m = 4); Aᵀ likewise.
 
     /**
      * B along a row for every tile (tile t covers padded columns m*t .. m*t+alpha-1): out[j][at + t].
@@ -424,7 +491,7 @@ final class Winograd {
                 v2[at + t] = c - b;
                 v3[at + t] = b - d;
             }
-        } else {
+        } else if (tile == Tile.F3) {
             float[] v0 = out[0], v1 = out[1], v2 = out[2], v3 = out[3], v4 = out[4];
             for (int t = 0; t < tiles; t++) {
                 float a = q[3 * t], b = q[3 * t + 1], c = q[3 * t + 2], d = q[3 * t + 3], e = q[3 * t + 4];
@@ -434,6 +501,19 @@ final class Winograd {
                 v3[at + t] = d - b;
                 v4[at + t] = e + 2 * (b - d) - c;
             }
+        } else {
+            float[] v0 = out[0], v1 = out[1], v2 = out[2], v3 = out[3], v4 = out[4], v5 = out[5];
+            for (int t = 0; t < tiles; t++) {
+                float a = q[4 * t], b = q[4 * t + 1], c = q[4 * t + 2], d = q[4 * t + 3], e = q[4 * t + 4],
+                        f = q[4 * t + 5];
+                float s = d + e, dd = e - d, bc = b + c, cb = b - c, ec = e - c, db = d - b;
+                v0[at + t] = 4 * a - 5 * c + e;
+                v1[at + t] = s - 4 * bc;
+                v2[at + t] = dd + 4 * cb;
+                v3[at + t] = ec + 2 * db;
+                v4[at + t] = ec - 2 * db;
+                v5[at + t] = 4 * b - 5 * d + f;
+            }
         }
     }
 
@@ -441,9 +521,12 @@ final class Winograd {
     private static void rowMix(Tile tile, float[][][] cm, int j, float[][] tmp, int n) {
         if (tile == Tile.F2) {
             rowMix2(cm[0][j], cm[1][j], cm[2][j], cm[3][j], tmp[j], tmp[4 + j], tmp[8 + j], tmp[12 + j], n);
-        } else {
+        } else if (tile == Tile.F3) {
             rowMix3(cm[0][j], cm[1][j], cm[2][j], cm[3][j], cm[4][j], tmp[j], tmp[5 + j], tmp[10 + j], tmp[15 + j],
                     tmp[20 + j], n);
+        } else {
+            rowMix4(cm[0][j], cm[1][j], cm[2][j], cm[3][j], cm[4][j], cm[5][j], tmp[j], tmp[6 + j], tmp[12 + j],
+                    tmp[18 + j], tmp[24 + j], tmp[30 + j], n);
         }
     }
 
@@ -470,6 +553,20 @@ final class Winograd {
         }
     }
 
+    private static void rowMix4(float[] d0, float[] d1, float[] d2, float[] d3, float[] d4, float[] d5,
+                                float[] q0, float[] q1, float[] q2, float[] q3, float[] q4, float[] q5, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = d0[i], b = d1[i], c = d2[i], d = d3[i], e = d4[i], f = d5[i];
+            float ec = e - c, db = d - b;
+            q0[i] = 4 * a - 5 * c + e;
+            q1[i] = (d + e) - 4 * (b + c);
+            q2[i] = (e - d) + 4 * (b - c);
+            q3[i] = ec + 2 * db;
+            q4[i] = ec - 2 * db;
+            q5[i] = 4 * b - 5 * d + f;
+        }
+    }
+
     /**
      * Aᵀ over alpha values src[first + k*stride] (k = 0..alpha) giving m outputs in
      * dst[dstFirst + i*dstStride]; the arrays are distinct, so the loops vectorise.
@@ -479,9 +576,13 @@ final class Winograd {
         if (tile == Tile.F2) {
             outputMix2(src[first], src[first + stride], src[first + 2 * stride], src[first + 3 * stride],
                     dst[dstFirst], dst[dstFirst + dstStride], n);
-        } else {
+        } else if (tile == Tile.F3) {
             outputMix3(src[first], src[first + stride], src[first + 2 * stride], src[first + 3 * stride],
                     src[first + 4 * stride], dst[dstFirst], dst[dstFirst + dstStride], dst[dstFirst + 2 * dstStride], n);
+        } else {
+            outputMix4(src[first], src[first + stride], src[first + 2 * stride], src[first + 3 * stride],
+                    src[first + 4 * stride], src[first + 5 * stride], dst[dstFirst], dst[dstFirst + dstStride],
+                    dst[dstFirst + 2 * dstStride], dst[dstFirst + 3 * dstStride], n);
         }
     }
 
@@ -503,6 +604,17 @@ final class Winograd {
         }
     }
 
+    private static void outputMix4(float[] m0, float[] m1, float[] m2, float[] m3, float[] m4, float[] m5,
+                                   float[] y0, float[] y1, float[] y2, float[] y3, int n) {
+        for (int i = 0; i < n; i++) {
+            float s12 = m1[i] + m2[i], d12 = m1[i] - m2[i], s34 = m3[i] + m4[i], d34 = m3[i] - m4[i];
+            y0[i] = m0[i] + s12 + s34;
+            y1[i] = d12 + 2 * d34;
+            y2[i] = s12 + 4 * s34;
+            y3[i] = d12 + 8 * d34 + m5[i];
+        }
+    }
+
     /** One output row from the m per-tile columns: dst[m*t + i] = cols[i][from + t] (scalar: strided stores). */
     private static void interleave(float[][] cols, int m, int from, float[] dst, int n) {
         if (m == 2) {
@@ -511,12 +623,20 @@ final class Winograd {
                 dst[2 * t] = a[from + t];
                 dst[2 * t + 1] = b[from + t];
             }
-        } else {
+        } else if (m == 3) {
             float[] a = cols[0], b = cols[1], c = cols[2];
             for (int t = 0; t < n; t++) {
                 dst[3 * t] = a[from + t];
                 dst[3 * t + 1] = b[from + t];
                 dst[3 * t + 2] = c[from + t];
+            }
+        } else {
+            float[] a = cols[0], b = cols[1], c = cols[2], d = cols[3];
+            for (int t = 0; t < n; t++) {
+                dst[4 * t] = a[from + t];
+                dst[4 * t + 1] = b[from + t];
+                dst[4 * t + 2] = c[from + t];
+                dst[4 * t + 3] = d[from + t];
             }
         }
     }
@@ -537,6 +657,8 @@ final class Winograd {
         /** Multi-row versions of tmp, half, outTiles (segLen each); outSeg: the segment's output rows. */
         final float[][] tmpSeg, halfSeg, outTilesSeg;
         final float[] outSeg;
+        /** A segment's output rows max-pooled 2x2 ({@link Plan#storePooled}). */
+        final float[] poolSeg;
         final float[] row, outRow;
         /** columnMixed[input row of the tile][tile column j][tile]. */
         final float[][][] columnMixed;
@@ -562,6 +684,7 @@ final class Winograd {
             halfSeg = rows(a * tile.m, segLen);
             outTilesSeg = rows(tile.m, segLen);
             outSeg = new float[tile.m * tile.m * segLen];
+            poolSeg = new float[outSeg.length / 4];
         }
 
         static Scratch get(Tile tile, int tilesW, int tiles) {

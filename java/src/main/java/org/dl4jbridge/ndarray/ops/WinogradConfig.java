@@ -18,32 +18,49 @@ package org.dl4jbridge.ndarray.ops;
  * @param multiRowTransforms   the input and output transforms take several tile rows of an image at once
  *                             (true, the default) or one tile row at a time (the earlier code, kept for
  *                             same-JVM A/B timing; both give the same floats)
+ * @param fusePool             a convolution whose only reader is a 2x2 stride-2 max pool (VGG16's block ends) and
+ *                             whose tile has an even side writes the pooled output directly
+ *                             ({@link Convolution2D#forwardMaxPooled}), never storing the full-size output
+ * @param f4MaxInputChannels   layers choosing their tile ({@code tile} null) take F(4x4) up to this many input
+ *                             channels, where the other conditions hold ({@link Winograd#tileFor}); 0 never, at most
+ *                             {@link Winograd#F4_MAX_INPUT_CHANNELS} (its accuracy range)
+ * @param perThreadMinTiles    per-thread blocks take at least this many tiles (whole tile rows), whatever
+ *                             perThreadBudget allows, so that their GEMMs are not too narrow for BLAS: with
+ *                             F(4x4) at 240x240 and 120x120 the budget allowed one tile row, 60 and 30 tiles
  */
 public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                              boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget,
-                             long weightCacheFloats, boolean multiRowTransforms) {
+                             long weightCacheFloats, boolean multiRowTransforms, boolean fusePool,
+                             int f4MaxInputChannels, int perThreadMinTiles) {
 
-    /** Multi-row transforms on (the default). */
+    /** Multi-row transforms, pool fusion and F(4x4) on (the defaults). */
     public WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                           boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget, long weightCacheFloats) {
         this(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels, perThreadBudget,
-                weightCacheFloats, true);
+                weightCacheFloats, true, true, Winograd.F4_MAX_INPUT_CHANNELS, DEFAULT_PER_THREAD_MIN_TILES);
     }
 
     /**
      * The measured defaults (see {@link Winograd}'s field comments), adjusted once, when the class
      * loads, by the JVM options {@code -Ddl4jbridge.conv.noWinograd=true},
-     * {@code .winogradTile=F2|F3}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
-     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}, {@code .winogradWeightCache=N}.
+     * {@code .winogradTile=F2|F3|F4}, {@code .winogradBlasThreads=true}, {@code .winogradBudget=N},
+     * {@code .winogradPerThreadMax=N}, {@code .winogradPerThreadBudget=N}, {@code .winogradWeightCache=N},
+     * {@code .fusePool=false}, {@code .winogradF4MaxInputChannels=N}, {@code .winogradPerThreadMinTiles=N}.
      */
     public static final WinogradConfig DEFAULT = fromSystemProperties();
 
     public WinogradConfig {
         if (minInputChannels < 1 || blockBudget < 1 || perThreadMaxChannels < 0 || perThreadBudget < 1
-                || weightCacheFloats < 0) {
+                || weightCacheFloats < 0 || perThreadMinTiles < 0) {
             throw new IllegalArgumentException("WinogradConfig: minInputChannels, blockBudget and perThreadBudget must be "
-                    + "at least 1, perThreadMaxChannels and weightCacheFloats at least 0, got " + minInputChannels + ", "
-                    + blockBudget + ", " + perThreadBudget + ", " + perThreadMaxChannels + ", " + weightCacheFloats);
+                    + "at least 1, perThreadMaxChannels, weightCacheFloats and perThreadMinTiles at least 0, got "
+                    + minInputChannels + ", " + blockBudget + ", " + perThreadBudget + ", " + perThreadMaxChannels + ", "
+                    + weightCacheFloats + ", " + perThreadMinTiles);
+        }
+        if (f4MaxInputChannels < 0 || f4MaxInputChannels > Winograd.F4_MAX_INPUT_CHANNELS) {
+            throw new IllegalArgumentException("WinogradConfig: f4MaxInputChannels must be 0 to " + Winograd.F4_MAX_INPUT_CHANNELS
+                    + " (beyond, F(4x4)'s float32 error exceeds the 1e-5 bound; force tile:F4 to time it anyway), got "
+                    + f4MaxInputChannels);
         }
     }
 
@@ -54,8 +71,18 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 !Boolean.getBoolean("dl4jbridge.conv.winogradBlasThreads"),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadMax", 128),
                 Integer.getInteger("dl4jbridge.conv.winogradPerThreadBudget", 512 << 10),
-                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS), true);
+                Long.getLong("dl4jbridge.conv.winogradWeightCache", DEFAULT_WEIGHT_CACHE_FLOATS), true,
+                !"false".equals(System.getProperty("dl4jbridge.conv.fusePool")),
+                Integer.getInteger("dl4jbridge.conv.winogradF4MaxInputChannels", Winograd.F4_MAX_INPUT_CHANNELS),
+                Integer.getInteger("dl4jbridge.conv.winogradPerThreadMinTiles", DEFAULT_PER_THREAD_MIN_TILES));
     }
+
+    /**
+     * Single-layer process CPU seconds, 6 interleaved passes at batch 16, under load (0 against 256):
+     * 128 to 128 channels at 120x120 2.72 against 2.12, at 112x112 2.23 against 1.83; 64 to 64 at
+     * 240x240 3.56 against 3.31; at 224x224 2.78 against 2.92, the one loss.
+     */
+    static final int DEFAULT_PER_THREAD_MIN_TILES = 256;
 
     /** 64 M floats: VGG16's transformed weights and their copies take 48 M. */
     static final long DEFAULT_WEIGHT_CACHE_FLOATS = 64L << 20;
@@ -63,21 +90,22 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
     private WinogradConfig copy(boolean enabled, Winograd.Tile tile, int minInputChannels, int blockBudget,
                                 boolean gemmPerThread, int perThreadMaxChannels, int perThreadBudget) {
         return new WinogradConfig(enabled, tile, minInputChannels, blockBudget, gemmPerThread, perThreadMaxChannels,
-                perThreadBudget, weightCacheFloats, multiRowTransforms);
+                perThreadBudget, weightCacheFloats, multiRowTransforms, fusePool, f4MaxInputChannels, perThreadMinTiles);
     }
 
     private static Winograd.Tile parseTile(String name) {
         try {
             return Winograd.Tile.valueOf(name);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Winograd tile '" + name + "': use F2 or F3, or leave it unset to let each "
+            throw new IllegalArgumentException("Winograd tile '" + name + "': use F2, F3 or F4, or leave it unset to let each "
                     + "layer choose");
         }
     }
 
     /** The setting names {@link #with} knows, in the order its error message lists them. */
     static final java.util.List<String> NAMES = java.util.List.of("enabled", "tile", "minInputChannels", "blockBudget",
-            "gemmPerThread", "perThreadMaxChannels", "perThreadBudget", "weightCacheFloats", "multiRowTransforms");
+            "gemmPerThread", "perThreadMaxChannels", "perThreadBudget", "weightCacheFloats", "multiRowTransforms", "fusePool",
+            "f4MaxInputChannels", "perThreadMinTiles");
 
     /** {@code name:value} pairs separated by commas, each trimmed; {@code what} names them in the error. */
     static java.util.List<String[]> settings(String changes, String what) {
@@ -95,7 +123,7 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas
      * ({@code enabled:false}, {@code tile:F3}, {@code gemmPerThread:false}, {@code blockBudget:5000},
      * {@code perThreadMaxChannels:0}, {@code perThreadBudget:N}, {@code minInputChannels:N},
-     * {@code weightCacheFloats:N}, {@code multiRowTransforms:false}); how the benchmarks name their variants.
+     * {@code weightCacheFloats:N}, {@code multiRowTransforms:false}, {@code fusePool:false}, {@code f4MaxInputChannels:0}, {@code perThreadMinTiles:N}); how the benchmarks name their variants.
      */
     public WinogradConfig with(String changes) {
         WinogradConfig c = this;
@@ -117,10 +145,20 @@ public record WinogradConfig(boolean enabled, Winograd.Tile tile, int minInputCh
                 case "perThreadBudget" -> c.copy(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, Integer.parseInt(v));
                 case "weightCacheFloats" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
-                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v), c.multiRowTransforms);
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, Long.parseLong(v), c.multiRowTransforms,
+                        c.fusePool, c.f4MaxInputChannels, c.perThreadMinTiles);
                 case "multiRowTransforms" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
                         c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
-                        Boolean.parseBoolean(v));
+                        Boolean.parseBoolean(v), c.fusePool, c.f4MaxInputChannels, c.perThreadMinTiles);
+                case "fusePool" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
+                        c.multiRowTransforms, Boolean.parseBoolean(v), c.f4MaxInputChannels, c.perThreadMinTiles);
+                case "f4MaxInputChannels" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
+                        c.multiRowTransforms, c.fusePool, Integer.parseInt(v), c.perThreadMinTiles);
+                case "perThreadMinTiles" -> new WinogradConfig(c.enabled, c.tile, c.minInputChannels, c.blockBudget,
+                        c.gemmPerThread, c.perThreadMaxChannels, c.perThreadBudget, c.weightCacheFloats,
+                        c.multiRowTransforms, c.fusePool, c.f4MaxInputChannels, Integer.parseInt(v));
                 default -> throw new IllegalArgumentException("unknown Winograd setting '" + kv[0] + "'; known: "
                         + String.join(", ", NAMES));
             };

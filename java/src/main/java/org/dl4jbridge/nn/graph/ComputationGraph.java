@@ -361,6 +361,12 @@ public class ComputationGraph {
         return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedBlocks();
     }
 
+    /** Convolutions whose max pool the inference plan to these vertices fuses (tests check where it does). */
+    int fusedPools(List<String> vertexNames) {
+        requireInit();
+        return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedPools();
+    }
+
     /** The inference pool (tests check that repeated batches reuse it). */
     org.dl4jbridge.ndarray.Workspace workspace() { return workspace; }
 

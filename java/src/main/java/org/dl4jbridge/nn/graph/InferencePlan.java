@@ -132,7 +132,7 @@ final class InferencePlan {
                 && b.numChannels() == conv.outputChannels()) {
             bn = b;
         }
-        if (bn == null) return new ConvStep(v, inputIdx[v], conv, null, own);
+        if (bn == null) return withPool(new ConvStep(v, inputIdx[v], conv, null, own), consumers, requested, absorbed);
         absorbed[v] = true;
         int target = bnV;
         FusedActivation epilogue = FusedActivation.IDENTITY;
@@ -142,7 +142,23 @@ final class InferencePlan {
             target = actV;
             epilogue = a.activationFn().fused();
         }
-        return new ConvStep(target, inputIdx[v], conv, bn, epilogue);
+        return withPool(new ConvStep(target, inputIdx[v], conv, bn, epilogue), consumers, requested, absorbed);
+    }
+
+    /**
+     * The convolution step and the max pool that is its output's only reader as one {@link ConvPoolStep},
+     * when the pool is 2x2 with stride 2 (VGG16's block ends; whether the shapes fuse is decided per pass).
+     */
+    private Step withPool(ConvStep conv, List<List<Integer>> consumers, boolean[] requested, boolean[] absorbed) {
+        int poolV = onlyReader(conv.target, consumers, requested);
+        if (poolV < 0 || conv.conv instanceof DepthwiseConvolution2DImpl || !(plainLayer(poolV) instanceof SubsamplingLayerImpl pool)
+                || pool.type() != org.dl4jbridge.ndarray.ops.PoolingType.MAX) {
+            return conv;
+        }
+        Conv2DConfig c = pool.poolConfig();
+        if (c.kH() != 2 || c.kW() != 2 || c.sH() != 2 || c.sW() != 2) return conv;
+        absorbed[conv.target] = true;
+        return new ConvPoolStep(poolV, conv, pool);
     }
 
     /**
@@ -254,6 +270,46 @@ final class InferencePlan {
             FloatBuffer fb = foldedB.buffer();
             for (int c = 0; c < scale.length; c++) fb.put(c, (b == null ? 0f : b.get(c) * scale[c]) + shift[c]);
         }
+    }
+
+    /**
+     * A convolution step and the 2x2 max pool after it: the pooled output written by the convolution
+     * ({@link ConvolutionLayerImpl#inferPooledInto}) where its shapes fuse, otherwise the two one after
+     * the other with the convolution's output from and back to the pool.
+     */
+    private static final class ConvPoolStep extends Step {
+        private final ConvStep conv;
+        private final SubsamplingLayerImpl pool;
+
+        ConvPoolStep(int target, ConvStep conv, SubsamplingLayerImpl pool) {
+            super(target, conv.inputs);
+            this.conv = conv;
+            this.pool = pool;
+        }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray x = in[0];
+            if (!conv.conv.poolFuses(x, conv.conv.paramTable().get("W"), pool.poolConfig())) {
+                NDArray y = conv.run(in, pass);
+                NDArray out = pass.ws.take(pool.outputShape(y));
+                pool.inferInto(y, out);
+                pass.ws.give(y);
+                return out;
+            }
+            int[] shape = conv.conv.outputShape(x); // the pool has no padding here: it halves both sides, rounding down
+            NDArray out = pass.ws.take(shape[0], shape[1], shape[2] / 2, shape[3] / 2);
+            NDArray w = conv.weights();
+            conv.conv.inferPooledInto(x, w, conv.bias(), conv.epilogue, pool.poolConfig(), out);
+            return out;
+        }
+    }
+
+    /** Convolutions this plan runs with their max pool fused (tests check that fusion happens where it should). */
+    int fusedPools() {
+        int count = 0;
+        for (Step s : steps) if (s instanceof ConvPoolStep) count++;
+        return count;
     }
 
     /** An inverted-residual block, its three convolutions (with folded batch norms) and optional residual in one pass. */

@@ -91,6 +91,24 @@ public class ConvolutionLayerImpl extends AbstractLayer {
     }
 
     /**
+     * Whether {@link #inferPooledInto} can run this layer with weights {@code w} on {@code x}, followed by
+     * a max pool of config {@code pool} ({@link Convolution2D#poolFuses}; never for depthwise layers).
+     */
+    public boolean poolFuses(NDArray x, NDArray w, Conv2DConfig pool) {
+        return !(this instanceof DepthwiseConvolution2DImpl)
+                && Convolution2D.poolFuses(x, w, cfg, 1, pool, org.dl4jbridge.ndarray.ops.ConvConfig.DEFAULT);
+    }
+
+    /**
+     * As {@link #inferInto}, followed by a 2x2 stride-2 max pool, written straight into {@code pooled}
+     * without storing the convolution's output; only where {@link #poolFuses} holds.
+     */
+    public void inferPooledInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, Conv2DConfig pool, NDArray pooled) {
+        Convolution2D.forwardMaxPooled(contiguous(x), w, b, cfg, epilogue, pool, pooled,
+                org.dl4jbridge.ndarray.ops.ConvConfig.DEFAULT);
+    }
+
+    /**
      * Writes the weights scaled per output channel ({@code W[o, ...] * scale[o]}) into {@code dst}
      * (contiguous, the shape of W): folding an inference batch norm that follows this layer.
      */

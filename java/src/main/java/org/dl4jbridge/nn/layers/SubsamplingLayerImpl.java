@@ -35,6 +35,12 @@ public class SubsamplingLayerImpl extends AbstractLayer {
         return Pooling2D.forward(contiguous(x), cfg, type, includePad);
     }
 
+    /** Window, stride, padding, dilation and mode (the graph's inference plan fuses some pools into convolutions). */
+    public Conv2DConfig poolConfig() { return cfg; }
+
+    /** MAX or AVG. */
+    public PoolingType type() { return type; }
+
     /** The output shape for input {@code x} (the graph's pooled inference path allocates it). */
     public int[] outputShape(NDArray x) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);

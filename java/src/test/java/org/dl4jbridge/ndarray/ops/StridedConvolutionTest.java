@@ -40,4 +40,31 @@ class StridedConvolutionTest {
         }
         if (checked < 3) throw new AssertionError("expected at least 3 strided cases, found " + checked);
     }
+
+    /**
+     * Stride-1 ungrouped convolutions with a short K (their kernel rows all unfolded, as VGG16's first
+     * layer) take the same banded path when {@code bandedShortK} is on, and give the same results.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1 << 17, 100, 1})
+    void shortKStrideOneMatchesTorch(int tileFloats) throws Exception {
+        ConvConfig tuned = ConvConfig.DEFAULT.with("tileFloats:" + tileFloats + ",minTilesPerThread:0,bandedShortK:true,"
+                + "enabled:false");
+        int checked = 0;
+        for (Map<String, Npz.Array> c : ConvReference.cases("conv_forward_backward.npz")) {
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            NDArray x = array(c.get("x")), w = array(c.get("w"));
+            if (cfg[9] != 1 || cfg[2] != 1 || cfg[3] != 1 || cfg[0] == 1 || x.size(1) * cfg[1] >= tuned.shortK()) continue;
+            NDArray b = cfg[11] == 1 ? array(c.get("b")) : null;
+            Conv2DConfig conf = ConvReference.config(cfg);
+            ConvGeometry g = conf.geometry(x.size(2), x.size(3));
+            assertTrue(StridedConvolution.applies(tuned, g, 1, x.size(0), x.size(1), w.size(0)));
+            assertTrue(!StridedConvolution.applies(tuned.with("bandedShortK:false"), g, 1, x.size(0), x.size(1), w.size(0)));
+            NDArray y = NDArray.zeros(x.size(0), w.size(0), g.outH(), g.outW());
+            Convolution2D.forward(x, w, b, conf, 1, ACTS[cfg[10]], y, tuned);
+            assertClose("stride-1 short-K case " + checked + " (tile " + tileFloats + " floats)", c.get("y"), y, 1e-5);
+            checked++;
+        }
+        if (checked < 3) throw new AssertionError("expected at least 3 stride-1 short-K cases, found " + checked);
+    }
 }

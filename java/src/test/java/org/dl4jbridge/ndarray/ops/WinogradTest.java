@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The Winograd paths, F(2x2, 3x3) and F(3x3, 3x3), against float64 PyTorch (conv_winograd.npz
+ * The Winograd paths, F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3), against float64 PyTorch (conv_winograd.npz
  * from tests/reference/make_conv_reference.py): odd sizes with partial tiles, explicit and Same
  * padding, batch 1 and 3, with every block size from one tile row to the whole batch, in both
  * the per-thread and the shared block schemes.
@@ -34,10 +34,14 @@ class WinogradTest {
      */
     @ParameterizedTest
     @CsvSource({"F2,8388608,0,true", "F2,8388608,0,false", "F2,5000,100000,true", "F2,1,0,true", "F2,1,100000,true",
-                "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true"})
+                "F3,8388608,0,true", "F3,8388608,0,false", "F3,5000,100000,true", "F3,1,0,true", "F3,1,100000,true",
+                "F4,8388608,0,true", "F4,8388608,0,false", "F4,5000,100000,true", "F4,1,0,true", "F4,1,100000,true"})
     void forwardMatchesTorch(Winograd.Tile tile, int budget, int perThreadMax, boolean gemmPerThread) throws Exception {
         // The cache is off: these cases check the transforms themselves (WinogradWeightCacheTest checks the cache).
-        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget, 0);
+        // Small budgets come with no minimum block width, so that per-thread blocks split as the budget says
+        // (budget 100000: the minimum widens the blocks).
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, gemmPerThread, perThreadMax, budget, 0)
+                .with(budget <= 50000 ? "perThreadMinTiles:0" : "");
         List<Map<String, Npz.Array>> cases = ConvReference.cases("conv_winograd.npz");
         for (int i = 0; i < cases.size(); i++) {
             Map<String, Npz.Array> c = cases.get(i);
@@ -62,7 +66,8 @@ class WinogradTest {
      * one-row transforms (the same operations in the same order), and within 1e-5 of im2col.
      */
     @ParameterizedTest
-    @CsvSource({"F2,8388608,0", "F2,50000,0", "F2,50000,100000", "F3,8388608,0", "F3,50000,0", "F3,50000,100000"})
+    @CsvSource({"F2,8388608,0", "F2,50000,0", "F2,50000,100000", "F3,8388608,0", "F3,50000,0", "F3,50000,100000",
+                "F4,8388608,0", "F4,50000,0", "F4,50000,100000", "F4,100000,100000"})
     void multiRowTransformsSplitLargeMapsExactly(Winograd.Tile tile, int budget, int perThreadMax) {
         java.util.Random rnd = new java.util.Random(11);
         NDArray x = NDArray.zeros(2, 16, 91, 88), w = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
@@ -70,7 +75,8 @@ class WinogradTest {
             for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
         }
         Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
-        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0);
+        WinogradConfig s = new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0)
+                .with(budget <= 50000 ? "perThreadMinTiles:0" : "");
         NDArray multi = NDArray.zeros(2, 20, 91, 88), single = NDArray.zeros(2, 20, 91, 88), ref = NDArray.zeros(2, 20, 91, 88);
         Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, multi, ConvConfig.DEFAULT.withWinograd(s));
         Convolution2D.forward(x, w, b, conf, 1, FusedActivation.RELU, single,
@@ -84,6 +90,50 @@ class WinogradTest {
             maxErr = Math.max(maxErr, Math.abs(ref.get(i) - multi.get(i)));
         }
         assertTrue(maxErr <= 1e-5 * maxRef, "winograd " + tile + " vs im2col: max error " + maxErr + " of " + maxRef);
+    }
+
+    /**
+     * A convolution with its 2x2 stride-2 max pool fused (the pooled rows written from the output
+     * transform) gives the same floats as the convolution followed by Pooling2D: even and odd sizes
+     * (Truncate drops the last row and column), segments split inside images, both block schemes.
+     */
+    @ParameterizedTest
+    @CsvSource({"F2,8388608,0,30,28", "F4,8388608,0,30,28", "F2,50000,100000,91,88", "F4,50000,100000,91,88",
+                "F4,8388608,0,15,15", "F2,1,100000,15,17", "F4,50000,0,120,120", "F4,100000,100000,91,88"})
+    void maxPoolFusedIntoTheOutputTransformGivesTheSameFloats(Winograd.Tile tile, int budget, int perThreadMax, int h, int w) {
+        java.util.Random rnd = new java.util.Random(13);
+        NDArray x = NDArray.zeros(2, 16, h, w), wt = NDArray.zeros(20, 16, 3, 3), b = NDArray.zeros(20);
+        for (NDArray a : new NDArray[] {x, wt, b}) {
+            for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
+        }
+        Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same), pool = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
+        ConvConfig s = ConvConfig.DEFAULT.withWinograd(new WinogradConfig(true, tile, 16, budget, true, perThreadMax, budget, 0)
+                .with(budget <= 50000 ? "perThreadMinTiles:0" : ""));
+        assertTrue(Convolution2D.poolFuses(x, wt, conf, 1, pool, s));
+        NDArray full = NDArray.zeros(2, 20, h, w), ref = NDArray.zeros(2, 20, h / 2, w / 2), fused = NDArray.zeros(2, 20, h / 2, w / 2);
+        Convolution2D.forward(x, wt, b, conf, 1, FusedActivation.RELU, full, s);
+        Pooling2D.forward(full, pool, PoolingType.MAX, false, ref);
+        Convolution2D.forwardMaxPooled(x, wt, b, conf, FusedActivation.RELU, pool, fused, s);
+        for (int i = 0; i < ref.length(); i++) assertEquals(ref.get(i), fused.get(i), "element " + i);
+    }
+
+    /** Only tiles with an even side, only 2x2 stride-2 unpadded pools, only when switched on. */
+    @Test
+    void poolFusionOnlyWhereItsRowsAreWhole() {
+        NDArray x = NDArray.zeros(1, 16, 30, 30), w = NDArray.zeros(8, 16, 3, 3);
+        Conv2DConfig conf = Conv2DConfig.of(3, 1, ConvolutionMode.Same), pool = Conv2DConfig.of(2, 2, ConvolutionMode.Truncate);
+        ConvConfig f4 = ConvConfig.DEFAULT.with("tile:F4");
+        assertTrue(Convolution2D.poolFuses(x, w, conf, 1, pool, f4));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("tile:F3")), "3-row tiles split pool windows");
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("fusePool:false")));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("multiRowTransforms:false")));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, Conv2DConfig.of(3, 2, ConvolutionMode.Truncate), f4));
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, Conv2DConfig.of(2, 1, ConvolutionMode.Truncate), f4));
+        assertFalse(Convolution2D.poolFuses(NDArray.zeros(1, 16, 31, 31), w, conf, 1, Conv2DConfig.of(2, 2, ConvolutionMode.Same), f4),
+                "Same padding on an odd size pads the pool");
+        assertFalse(Convolution2D.poolFuses(x, w, conf, 1, pool, f4.with("enabled:false")));
+        assertThrows(IllegalArgumentException.class, () -> Convolution2D.forwardMaxPooled(x, w, null, conf,
+                FusedActivation.RELU, pool, NDArray.zeros(1, 8, 15, 15), f4.with("tile:F3")));
     }
 
     /** Training runs these layers backward through im2col: the gradients of the same cases. */
@@ -125,11 +175,22 @@ class WinogradTest {
         assertFalse(Winograd.applies(DEFAULTS.with("enabled:false"), plain, 64, 64, 1));
     }
 
-    /** F(3x3) only where GEMMs dominate (channels, tiles, flop saving); F(2x2) past F(3x3)'s accuracy range. */
+    /**
+     * F(4x4) up to 128 input channels and F(3x3) from 128 only where the GEMMs are large enough (tiles,
+     * flop saving); F(2x2) past F(3x3)'s accuracy range.
+     */
     @Test
     void choosesTheTileSizeByChannelsTilesAndFlops() {
         Conv2DConfig same = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
-        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 16));  // few channels
+        assertEquals(Winograd.Tile.F4, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 16));  // VGG16 layer 2
+        assertEquals(Winograd.Tile.F4, Winograd.tileFor(DEFAULTS, same.geometry(112, 112), 128, 16)); // VGG16 layer 4
+        assertEquals(Winograd.Tile.F4, Winograd.tileFor(DEFAULTS, same.geometry(224, 224), 64, 1));   // 3136 tiles
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 129, 16));   // F4's accuracy range
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 64, 16));    // 256 F4 tiles
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(5, 5), 64, 100));     // 36*2² > 0.8*16*3²
+        assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS.with("f4MaxInputChannels:0"), same.geometry(224, 224), 64, 16));
+        assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS.with("f4MaxInputChannels:64"), same.geometry(112, 112), 128, 16));
+        assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("f4MaxInputChannels:256"));
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(56, 56), 256, 16));   // 25*19² <= 0.8*16*28²
         assertEquals(Winograd.Tile.F3, Winograd.tileFor(DEFAULTS, same.geometry(28, 28), 512, 16));   // 1600 tiles
         assertEquals(Winograd.Tile.F2, Winograd.tileFor(DEFAULTS, same.geometry(14, 14), 512, 16));   // 400 tiles
@@ -149,8 +210,8 @@ class WinogradTest {
         assertFalse(c.with("multiRowTransforms:false").multiRowTransforms());
         assertEquals(c.weightCacheFloats(), c.with("multiRowTransforms:false").weightCacheFloats());
         assertEquals(DEFAULTS, c.with("tile:auto,gemmPerThread:true,blockBudget:8388608,perThreadMaxChannels:128"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F4"));
-        assertTrue(e.getMessage().contains("F2 or F3"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("tile:F5"));
+        assertTrue(e.getMessage().contains("F2, F3 or F4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DEFAULTS.with("speed:fast"));
     }
 }

@@ -20,6 +20,7 @@ import org.dl4jbridge.nn.conf.layers.DepthwiseConvolution2D;
 import org.dl4jbridge.nn.conf.layers.GlobalPoolingLayer;
 import org.dl4jbridge.nn.conf.layers.OutputLayer;
 import org.dl4jbridge.nn.conf.layers.PoolingType;
+import org.dl4jbridge.nn.conf.layers.SubsamplingLayer;
 import org.dl4jbridge.nn.conf.losses.LossFunctions.LossFunction;
 import org.dl4jbridge.nn.transferlearning.TransferLearningHelper;
 import org.dl4jbridge.nn.updater.Nesterovs;
@@ -121,6 +122,57 @@ class PerfPathTest {
         assertSameAsPlain(g, random(6, 3, 3, 9, 9), names);
         NDArray out = g.outputSingle(random(7, 3, 3, 9, 9));
         assertClose(g.feedForward(random(7, 3, 3, 9, 9), false).get("out"), out, "outputSingle");
+    }
+
+    /**
+     * VGG-style block ends: 3x3 convolutions (one with a folded batch norm and a ReLU layer) whose only
+     * reader is a 2x2 max pool. Where the shapes fuse (F(4x4) at 126x126, F(2x2) at 63x63 with the
+     * last row and column dropped) the convolution writes the pooled output; a Same-mode pool on an odd
+     * size (padded) runs after its convolution instead. All as the plain forward.
+     */
+    @Test
+    void convolutionsWithTheirMaxPoolMatchPlainForward() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(126, 126, 3))
+                .addLayer("c1", new ConvolutionLayer.Builder(3, 3).nOut(16).convolutionMode(ConvolutionMode.Same)
+                        .activation(Activation.RELU).build(), "in")
+                .addLayer("c2", new ConvolutionLayer.Builder(3, 3).nOut(16).convolutionMode(ConvolutionMode.Same)
+                        .activation(Activation.RELU).build(), "c1")
+                .addLayer("p1", new SubsamplingLayer.Builder(PoolingType.MAX, new int[] {2, 2}, new int[] {2, 2})
+                        .build(), "c2")
+                .addLayer("c3", new ConvolutionLayer.Builder(3, 3).nOut(16).convolutionMode(ConvolutionMode.Same)
+                        .activation(Activation.IDENTITY).build(), "p1")
+                .addLayer("c3_bn", new BatchNormalization.Builder().build(), "c3")
+                .addLayer("c3_act", new ActivationLayer.Builder(Activation.RELU).build(), "c3_bn")
+                .addLayer("p2", new SubsamplingLayer.Builder(PoolingType.MAX, new int[] {2, 2}, new int[] {2, 2})
+                        .build(), "c3_act")
+                .addLayer("c4", new ConvolutionLayer.Builder(3, 3).nOut(16).convolutionMode(ConvolutionMode.Same)
+                        .activation(Activation.RELU).build(), "p2")
+                .addLayer("p3", new SubsamplingLayer.Builder(PoolingType.MAX, new int[] {2, 2}, new int[] {2, 2})
+                        .convolutionMode(ConvolutionMode.Same).build(), "c4")
+                .setOutputs("p3")
+                .build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        randomize(g, 21);
+        assertEquals(3, g.fusedPools(List.of("p3")));
+        // At run time c2 (F(4x4)) and c3 (F(2x2)) write pooled outputs; p3, padded, runs after c4.
+        org.dl4jbridge.ndarray.ops.Conv2DConfig same3 = org.dl4jbridge.ndarray.ops.Conv2DConfig.of(3, 1,
+                org.dl4jbridge.ndarray.ops.ConvolutionMode.Same);
+        org.dl4jbridge.ndarray.ops.ConvConfig defaults = org.dl4jbridge.ndarray.ops.ConvConfig.DEFAULT;
+        for (int size : new int[] {126, 63}) {
+            assertTrue(org.dl4jbridge.ndarray.ops.Convolution2D.poolFuses(NDArray.zeros(2, 16, size, size),
+                    NDArray.zeros(16, 16, 3, 3), same3, 1, org.dl4jbridge.ndarray.ops.Conv2DConfig.of(2, 2,
+                    org.dl4jbridge.ndarray.ops.ConvolutionMode.Truncate), defaults), "size " + size);
+        }
+        assertTrue(!org.dl4jbridge.ndarray.ops.Convolution2D.poolFuses(NDArray.zeros(2, 16, 31, 31), NDArray.zeros(16, 16, 3, 3),
+                same3, 1, org.dl4jbridge.ndarray.ops.Conv2DConfig.of(2, 2, org.dl4jbridge.ndarray.ops.ConvolutionMode.Same), defaults));
+        assertEquals(2, g.fusedPools(List.of("p3", "c3_act")), "a requested convolution output keeps its pool apart");
+        NDArray x = random(22, 2, 3, 126, 126);
+        assertArrayEquals(new int[] {2, 16, 16, 16}, g.output(List.of("p3"), false, x)[0].shape());
+        assertSameAsPlain(g, x, List.of("p3"));
+        assertSameAsPlain(g, random(23, 2, 3, 126, 126), List.of("p3", "p1"));
     }
 
     @Test
