@@ -205,6 +205,8 @@ public final class DepthwiseConvolution2D {
         Padded pd = Padded.of(g);
         int ho = g.outH(), wo = g.outW(), p = ho * wo;
         int h = g.inH(), wi = g.inW();
+        boolean unit = c.sH() == 1 && c.sW() == 1;
+        int span = ho * pd.wp();
         // Parallel over input channels: a channel's filters, bias and input planes belong to one thread.
         Parallel.range(cin, (lo, hi) -> {
             ConvWorkspace ws = ConvWorkspace.get();
@@ -212,12 +214,34 @@ public final class DepthwiseConvolution2D {
             float[] row = ws.heap(1, Math.max(pd.wp(), wi));
             float[] gp = ws.heap(2, p);
             float[] dPad = ws.heap(3, pd.size());
+            float[] gw = unit ? ws.heap(5, span) : null;
             for (int ch = lo; ch < hi; ch++) {
                 for (int img = 0; img < n; img++) {
                     loadPadded(x.buffer(), x.offset() + (img * cin + ch) * g.inPlane(), g, pd, pad, row);
                     if (gradIn != null) Arrays.fill(dPad, 0, pd.size(), 0f);
                     for (int j = 0; j < m; j++) {
                         int o = ch * m + j;
+                        if (unit) {
+                            // Stride 1: output (oy, ox) reads padded element oy*wp + ox + tapBase, so with the
+                            // gradient spread to the padded row width (zeros past wo) every tap is one dot
+                            // and one axpy over the whole plane: short maps (7x7) otherwise make 7-long loops.
+                            Arrays.fill(gw, 0, span, 0f);
+                            double bsum = 0;
+                            int src = gradOut.offset() + (img * cout + o) * p;
+                            for (int oy = 0; oy < ho; oy++) {
+                                Buffers.load(gradOut.buffer(), src + oy * wo, gw, oy * pd.wp(), wo);
+                                for (int ox = 0; ox < wo; ox++) bsum += gw[oy * pd.wp() + ox];
+                            }
+                            for (int ky = 0; ky < c.kH(); ky++) {
+                                for (int kx = 0; kx < c.kW(); kx++) {
+                                    int t = ky * c.kW() + kx, base = pd.tapBase(ky * c.dH(), kx * c.dW());
+                                    dTaps[o * kk + t] += dot(gw, 0, pad, base, span);
+                                    if (gradIn != null) axpy(dPad, base, gw, 0, span, taps[o * kk + t]);
+                                }
+                            }
+                            dBias[o] += (float) bsum;
+                            continue;
+                        }
                         Buffers.load(gradOut.buffer(), gradOut.offset() + (img * cout + o) * p, gp, 0, p);
                         double bsum = 0;
                         for (int oy = 0; oy < ho; oy++) {
