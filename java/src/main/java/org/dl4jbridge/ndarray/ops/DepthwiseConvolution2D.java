@@ -261,8 +261,20 @@ public final class DepthwiseConvolution2D {
                     if (gradIn != null) {
                         int planeOff = gradIn.offset() + (img * cin + ch) * g.inPlane();
                         for (int iy = 0; iy < h; iy++) {
-                            Arrays.fill(row, 0, wi, 0f);
                             int py = iy + g.padTop();
+                            if (unit) {
+                                // The padded row holds the input row's gradient contiguously from padLeft on;
+                                // input columns past the padded width (never read by the forward) get zero.
+                                int inside = Math.max(0, Math.min(wi, pd.wp() - g.padLeft()));
+                                if (py >= pd.hp()) inside = 0;
+                                if (inside > 0) Buffers.store(dPad, py * pd.wp() + g.padLeft(), gradIn.buffer(), planeOff + iy * wi, inside);
+                                if (inside < wi) {
+                                    Arrays.fill(row, 0, wi - inside, 0f);
+                                    Buffers.store(row, 0, gradIn.buffer(), planeOff + iy * wi + inside, wi - inside);
+                                }
+                                continue;
+                            }
+                            Arrays.fill(row, 0, wi, 0f);
                             if (py < pd.hp()) {
                                 for (int ix = 0; ix < wi; ix++) {
                                     int px = ix + g.padLeft();
