@@ -31,8 +31,14 @@ final class ConvBackward {
         int p = g.outH() * g.outW();
         int kR = cinG * c.kH() * c.kW();
         long perImage = (long) Math.max(kR, coutG) * p;
+        NDArray viaWinograd = null;
+        if (gradIn != null && winogradDataGradient(g, groups, cin, cout, conf)) {
+            viaWinograd = gradIn;
+            gradIn = null;   // the GEMMs below do the weight gradient only
+        }
         Buffers.zero(gradW.buffer(), gradW.offset(), gradW.length());
         if (gradIn != null) Buffers.zero(gradIn.buffer(), gradIn.offset(), gradIn.length());
+        if (viaWinograd != null) dataGradientByForward(w, gradOut, g, viaWinograd, conf);
         if (perImage > conf.columnBudget()) {
             rowTiles(x, w, gradOut, g, groups, gradIn, gradW, conf);
             return;
@@ -64,6 +70,48 @@ final class ConvBackward {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the input gradient goes as a forward convolution through Winograd: for stride 1,
+     * no dilation and an untruncated output, {@code dx = conv(dy, W')} with W' the kernel flipped and
+     * its channel axes swapped, padding {@code k - 1 - p}: a 3x3 layer then takes Winograd's 2.25x to
+     * 3.24x fewer multiplications (VGG16's block5) instead of a GEMM plus a column-to-image pass.
+     */
+    static boolean winogradDataGradient(ConvGeometry g, int groups, int cin, int cout, ConvConfig conf) {
+        Conv2DConfig c = g.cfg();
+        if (groups != 1 || c.sH() != 1 || c.sW() != 1 || c.dH() != 1 || c.dW() != 1) return false;
+        int pT = g.padTop(), pL = g.padLeft();
+        if (pT > c.kH() - 1 || pL > c.kW() - 1) return false;
+        // Symmetric, untruncated padding: every input position is read, and the flipped convolution's output is the input's size.
+        if (g.outH() != g.inH() + 2 * pT - c.kH() + 1 || g.outW() != g.inW() + 2 * pL - c.kW() + 1) return false;
+        Conv2DConfig back = flippedConfig(g);
+        return Winograd.applies(conf.winograd(), back.geometry(g.outH(), g.outW()), cout, cin, 1);
+    }
+
+    private static Conv2DConfig flippedConfig(ConvGeometry g) {
+        Conv2DConfig c = g.cfg();
+        return new Conv2DConfig(c.kH(), c.kW(), 1, 1, c.kH() - 1 - g.padTop(), c.kW() - 1 - g.padLeft(), 1, 1,
+                ConvolutionMode.Truncate);
+    }
+
+    /** {@code gradIn = conv(gradOut, flip(W)^T)} (see {@link #winogradDataGradient}); overwrites gradIn. */
+    private static void dataGradientByForward(NDArray w, NDArray gradOut, ConvGeometry g, NDArray gradIn, ConvConfig conf) {
+        int cout = w.size(0), cin = w.size(1), kH = w.size(2), kW = w.size(3), kk = kH * kW;
+        float[] src = w.toFloatArray();
+        float[] flipped = new float[src.length];
+        for (int o = 0; o < cout; o++) {
+            for (int i = 0; i < cin; i++) {
+                int s0 = (o * cin + i) * kk, d0 = (i * cout + o) * kk;
+                for (int t = 0; t < kk; t++) flipped[d0 + kk - 1 - t] = src[s0 + t];
+            }
+        }
+        // Per-thread scratch (a slot Winograd's forward does not use), and no cached transform: training
+        // changes the weights every step, so either would only leave garbage behind.
+        FloatBuffer wf = ConvWorkspace.get().direct(ConvWorkspace.GRAD_COLUMNS, flipped.length);
+        Buffers.store(flipped, 0, wf, 0, flipped.length);
+        Convolution2D.forward(gradOut, NDArray.wrap(wf, 0, cin, cout, kH, kW), null, flippedConfig(g), 1,
+                FusedActivation.IDENTITY, gradIn, conf.withWinograd(conf.winograd().with("weightCacheFloats:0")));
     }
 
     /**

@@ -21,6 +21,31 @@ class ConvBackwardTest {
         return new NDArray[] {gx, gw, gb};
     }
 
+    /**
+     * 3x3 stride-1 input gradients through Winograd (flipped kernels) equal the GEMM path's (which
+     * the test below checks by finite differences: with 16 channels float32 differences are too noisy).
+     */
+    @Test
+    void winogradInputGradientMatchesGemmPath() {
+        for (Conv2DConfig cfg : new Conv2DConfig[] {Conv2DConfig.of(3, 1, ConvolutionMode.Same),
+                new Conv2DConfig(3, 3, 1, 1, 0, 0, 1, 1, ConvolutionMode.Truncate),
+                new Conv2DConfig(3, 3, 1, 1, 2, 1, 1, 1, ConvolutionMode.Truncate)}) {
+            Random rnd = new Random(11);
+            int n = 3, cin = 16, cout = 24;
+            NDArray x = random(rnd, n, cin, 6, 7), w = random(rnd, cout, cin, 3, 3);
+            ConvGeometry g = cfg.geometry(6, 7);
+            assertEquals(cfg.pH() <= 2, ConvBackward.winogradDataGradient(g, 1, cin, cout, ConvConfig.DEFAULT), cfg.toString());
+            NDArray gy = random(rnd, n, cout, g.outH(), g.outW());
+            NDArray gxW = NDArray.zeros(x.shape()), gwW = NDArray.zeros(w.shape());
+            Convolution2D.backward(x, w, gy, cfg, 1, gxW, gwW, null, ConvConfig.DEFAULT);
+            NDArray gxG = NDArray.zeros(x.shape()), gwG = NDArray.zeros(w.shape());
+            Convolution2D.backward(x, w, gy, cfg, 1, gxG, gwG, null, ConvConfig.DEFAULT.with("enabled:false"));
+            float[] a = gxG.toFloatArray(), b = gxW.toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])), "input gradient at " + i + ", " + cfg);
+            assertEquals(java.util.Arrays.toString(gwG.toFloatArray()), java.util.Arrays.toString(gwW.toFloatArray()));
+        }
+    }
+
     @Test
     void imageTilesRowTilesAndOneTileAgree() {
         for (int groups : new int[] {1, 2}) {
