@@ -118,6 +118,17 @@ public final class DepthwiseConvolution2D {
         return taps;
     }
 
+    /** {@code acc[accOff + i] += a[i] * b[bOff + i]}. */
+    private static void mulAdd(float[] acc, int accOff, float[] a, float[] b, int bOff, int n) {
+        for (int i = 0; i < n; i++) acc[accOff + i] += a[i] * b[bOff + i];
+    }
+
+    private static float sum(float[] a, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += a[off + i];
+        return (float) s;
+    }
+
     private static void axpy(float[] acc, int accOff, float[] src, int srcOff, int n, float a) {
         for (int i = 0; i < n; i++) acc[accOff + i] += a * src[srcOff + i];
     }
@@ -215,7 +226,9 @@ public final class DepthwiseConvolution2D {
             float[] gp = ws.heap(2, p);
             float[] dPad = ws.heap(3, pd.size());
             float[] gw = unit ? ws.heap(5, span) : null;
+            float[] acc = unit ? ws.heap(4, m * kk * span) : null;
             for (int ch = lo; ch < hi; ch++) {
+                if (unit) Arrays.fill(acc, 0, m * kk * span, 0f);
                 for (int img = 0; img < n; img++) {
                     loadPadded(x.buffer(), x.offset() + (img * cin + ch) * g.inPlane(), g, pd, pad, row);
                     if (gradIn != null) Arrays.fill(dPad, 0, pd.size(), 0f);
@@ -235,7 +248,9 @@ public final class DepthwiseConvolution2D {
                             for (int ky = 0; ky < c.kH(); ky++) {
                                 for (int kx = 0; kx < c.kW(); kx++) {
                                     int t = ky * c.kW() + kx, base = pd.tapBase(ky * c.dH(), kx * c.dW());
-                                    dTaps[o * kk + t] += dot(gw, 0, pad, base, span);
+                                    // Products summed element-wise over the images, reduced once per channel:
+                                    // a dot product's serial sum does not vectorise, this loop does.
+                                    mulAdd(acc, (j * kk + t) * span, gw, pad, base, span);
                                     if (gradIn != null) axpy(dPad, base, gw, 0, span, taps[o * kk + t]);
                                 }
                             }
@@ -283,6 +298,11 @@ public final class DepthwiseConvolution2D {
                             }
                             Buffers.store(row, 0, gradIn.buffer(), planeOff + iy * wi, wi);
                         }
+                    }
+                }
+                if (unit) {
+                    for (int j = 0; j < m; j++) {
+                        for (int t = 0; t < kk; t++) dTaps[(ch * m + j) * kk + t] = sum(acc, (j * kk + t) * span, span);
                     }
                 }
             }
