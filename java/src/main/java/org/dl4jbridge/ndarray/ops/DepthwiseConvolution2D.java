@@ -205,12 +205,22 @@ public final class DepthwiseConvolution2D {
                 gradIn, gradW, gradB);
     }
 
+    /**
+     * Many channels of small maps (EfficientNet-Lite0's 7x7 and 14x14 blocks) go channels-last
+     * ({@link DepthwiseBackwardNhwc}): loops along the channels instead of along a few-element plane.
+     */
+    static final int NHWC_MIN_CHANNELS = 64, NHWC_MAX_PLANE = 400;
+
     static void backwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray gradOut, ConvGeometry g,
                                NDArray gradIn, NDArray gradW, NDArray gradB) {
         int n = x.size(0), cin = x.size(1), cout = cin * m;
         Conv2DConfig c = g.cfg();
         int kk = c.kH() * c.kW();
         float[] taps = canonicalTaps(w, layout, cout, kk);
+        if (m == 1 && cin >= NHWC_MIN_CHANNELS && g.outH() * g.outW() <= NHWC_MAX_PLANE) {
+            DepthwiseBackwardNhwc.run(x, taps, layout, gradOut, g, gradIn, gradW, gradB);
+            return;
+        }
         float[] dTaps = new float[cout * kk];
         float[] dBias = new float[cout];
         Padded pd = Padded.of(g);
