@@ -63,6 +63,21 @@ final class ConvBackward {
                 if (gradIn != null) {
                     blas.sgemm(true, false, kR, cols, coutG, 1f, w.buffer(), w.offset() + wGrp, kR, d, 0, cols,
                             0f, dR, 0, cols);
+                    if (g.isPointwise()) {
+                        // 1x1, stride 1, no padding: each input value was read once, so its gradient is
+                        // its column entry, copied back plane by plane.
+                        int base = img0, grpOff = grp * cinG;
+                        NDArray gi = gradIn;
+                        Parallel.range(cinG, (lo, hi) -> {
+                            for (int ci = lo; ci < hi; ci++) {
+                                for (int i = 0; i < t; i++) {
+                                    Buffers.copy(dR, ci * cols + i * p, gi.buffer(),
+                                            gi.offset() + ((base + i) * cin + grpOff + ci) * p, p);
+                                }
+                            }
+                        });
+                        continue;
+                    }
                     for (int i = 0; i < t; i++) {
                         Im2col.accumulate(dR, i * p, cols, cinG, g, 0, g.outH(), gradIn.buffer(),
                                 gradIn.offset() + ((img0 + i) * cin + grp * cinG) * g.inPlane());
