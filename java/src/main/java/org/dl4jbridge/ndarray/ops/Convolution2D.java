@@ -328,35 +328,7 @@ public final class Convolution2D {
             return;
         }
         if (gradB != null) biasGradient(gradOut, gradB);
-        int cinG = cin / groups, coutG = cout / groups;
-        int ho = g.outH(), wo = g.outW(), p = ho * wo;
-        int kR = cinG * cfg.kH() * cfg.kW();
-        int tileRows = (int) Math.max(1, Math.min(ho, conf.columnBudget() / ((long) kR * wo)));
-        Backend blas = Backends.get();
-        ConvWorkspace ws = ConvWorkspace.get();
-        Buffers.zero(gradW.buffer(), gradW.offset(), gradW.length());
-        if (gradIn != null) Buffers.zero(gradIn.buffer(), gradIn.offset(), gradIn.length());
-        for (int img = 0; img < n; img++) {
-            for (int oy0 = 0; oy0 < ho; oy0 += tileRows) {
-                int rows = Math.min(tileRows, ho - oy0), cols = rows * wo;
-                FloatBuffer r = ws.direct(ConvWorkspace.COLUMNS, kR * cols);
-                FloatBuffer dR = gradIn == null ? null : ws.direct(ConvWorkspace.GRAD_COLUMNS, kR * cols);
-                for (int grp = 0; grp < groups; grp++) {
-                    int gOff = gradOut.offset() + (img * cout + grp * coutG) * p + oy0 * wo;
-                    int wGrp = grp * coutG * kR;
-                    Im2col.fill(x.buffer(), x.offset() + (img * cin + grp * cinG) * g.inPlane(), 0, 1, cinG, g,
-                            true, oy0, rows, r, 0);
-                    blas.sgemm(false, true, coutG, kR, cols, 1f, gradOut.buffer(), gOff, p, r, 0, cols,
-                            1f, gradW.buffer(), gradW.offset() + wGrp, kR);
-                    if (gradIn != null) {
-                        blas.sgemm(true, false, kR, cols, coutG, 1f, w.buffer(), w.offset() + wGrp, kR,
-                                gradOut.buffer(), gOff, p, 0f, dR, 0, cols);
-                        Im2col.accumulate(dR, 0, cinG, g, oy0, rows, gradIn.buffer(),
-                                gradIn.offset() + (img * cin + grp * cinG) * g.inPlane());
-                    }
-                }
-            }
-        }
+        ConvBackward.run(x, w, gradOut, g, groups, gradIn, gradW, conf);
     }
 
     /** dL/db[c] = sum over images and positions of dL/dz[n, c, :, :]. */

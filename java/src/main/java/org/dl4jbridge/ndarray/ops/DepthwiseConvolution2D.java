@@ -118,6 +118,17 @@ public final class DepthwiseConvolution2D {
         return taps;
     }
 
+    /** {@code acc[accOff + i] += a[i] * b[bOff + i]}. */
+    private static void mulAdd(float[] acc, int accOff, float[] a, float[] b, int bOff, int n) {
+        for (int i = 0; i < n; i++) acc[accOff + i] += a[i] * b[bOff + i];
+    }
+
+    private static float sum(float[] a, int off, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += a[off + i];
+        return (float) s;
+    }
+
     private static void axpy(float[] acc, int accOff, float[] src, int srcOff, int n, float a) {
         for (int i = 0; i < n; i++) acc[accOff + i] += a * src[srcOff + i];
     }
@@ -194,17 +205,29 @@ public final class DepthwiseConvolution2D {
                 gradIn, gradW, gradB);
     }
 
+    /**
+     * Many channels of small maps (EfficientNet-Lite0's 7x7 and 14x14 blocks) go channels-last
+     * ({@link DepthwiseBackwardNhwc}): loops along the channels instead of along a few-element plane.
+     */
+    static final int NHWC_MIN_CHANNELS = 64, NHWC_MAX_PLANE = 400;
+
     static void backwardKernel(NDArray x, NDArray w, Layout layout, int m, NDArray gradOut, ConvGeometry g,
                                NDArray gradIn, NDArray gradW, NDArray gradB) {
         int n = x.size(0), cin = x.size(1), cout = cin * m;
         Conv2DConfig c = g.cfg();
         int kk = c.kH() * c.kW();
         float[] taps = canonicalTaps(w, layout, cout, kk);
+        if (m == 1 && cin >= NHWC_MIN_CHANNELS && g.outH() * g.outW() <= NHWC_MAX_PLANE) {
+            DepthwiseBackwardNhwc.run(x, taps, layout, gradOut, g, gradIn, gradW, gradB);
+            return;
+        }
         float[] dTaps = new float[cout * kk];
         float[] dBias = new float[cout];
         Padded pd = Padded.of(g);
         int ho = g.outH(), wo = g.outW(), p = ho * wo;
         int h = g.inH(), wi = g.inW();
+        boolean unit = c.sH() == 1 && c.sW() == 1;
+        int span = ho * pd.wp();
         // Parallel over input channels: a channel's filters, bias and input planes belong to one thread.
         Parallel.range(cin, (lo, hi) -> {
             ConvWorkspace ws = ConvWorkspace.get();
@@ -212,12 +235,38 @@ public final class DepthwiseConvolution2D {
             float[] row = ws.heap(1, Math.max(pd.wp(), wi));
             float[] gp = ws.heap(2, p);
             float[] dPad = ws.heap(3, pd.size());
+            float[] gw = unit ? ws.heap(5, span) : null;
+            float[] acc = unit ? ws.heap(4, m * kk * span) : null;
             for (int ch = lo; ch < hi; ch++) {
+                if (unit) Arrays.fill(acc, 0, m * kk * span, 0f);
                 for (int img = 0; img < n; img++) {
                     loadPadded(x.buffer(), x.offset() + (img * cin + ch) * g.inPlane(), g, pd, pad, row);
                     if (gradIn != null) Arrays.fill(dPad, 0, pd.size(), 0f);
                     for (int j = 0; j < m; j++) {
                         int o = ch * m + j;
+                        if (unit) {
+                            // Stride 1: output (oy, ox) reads padded element oy*wp + ox + tapBase, so with the
+                            // gradient spread to the padded row width (zeros past wo) every tap is one dot
+                            // and one axpy over the whole plane: short maps (7x7) otherwise make 7-long loops.
+                            Arrays.fill(gw, 0, span, 0f);
+                            double bsum = 0;
+                            int src = gradOut.offset() + (img * cout + o) * p;
+                            for (int oy = 0; oy < ho; oy++) {
+                                Buffers.load(gradOut.buffer(), src + oy * wo, gw, oy * pd.wp(), wo);
+                                for (int ox = 0; ox < wo; ox++) bsum += gw[oy * pd.wp() + ox];
+                            }
+                            for (int ky = 0; ky < c.kH(); ky++) {
+                                for (int kx = 0; kx < c.kW(); kx++) {
+                                    int t = ky * c.kW() + kx, base = pd.tapBase(ky * c.dH(), kx * c.dW());
+                                    // Products summed element-wise over the images, reduced once per channel:
+                                    // a dot product's serial sum does not vectorise, this loop does.
+                                    mulAdd(acc, (j * kk + t) * span, gw, pad, base, span);
+                                    if (gradIn != null) axpy(dPad, base, gw, 0, span, taps[o * kk + t]);
+                                }
+                            }
+                            dBias[o] += (float) bsum;
+                            continue;
+                        }
                         Buffers.load(gradOut.buffer(), gradOut.offset() + (img * cout + o) * p, gp, 0, p);
                         double bsum = 0;
                         for (int oy = 0; oy < ho; oy++) {
@@ -237,8 +286,20 @@ public final class DepthwiseConvolution2D {
                     if (gradIn != null) {
                         int planeOff = gradIn.offset() + (img * cin + ch) * g.inPlane();
                         for (int iy = 0; iy < h; iy++) {
-                            Arrays.fill(row, 0, wi, 0f);
                             int py = iy + g.padTop();
+                            if (unit) {
+                                // The padded row holds the input row's gradient contiguously from padLeft on;
+                                // input columns past the padded width (never read by the forward) get zero.
+                                int inside = Math.max(0, Math.min(wi, pd.wp() - g.padLeft()));
+                                if (py >= pd.hp()) inside = 0;
+                                if (inside > 0) Buffers.store(dPad, py * pd.wp() + g.padLeft(), gradIn.buffer(), planeOff + iy * wi, inside);
+                                if (inside < wi) {
+                                    Arrays.fill(row, 0, wi - inside, 0f);
+                                    Buffers.store(row, 0, gradIn.buffer(), planeOff + iy * wi + inside, wi - inside);
+                                }
+                                continue;
+                            }
+                            Arrays.fill(row, 0, wi, 0f);
                             if (py < pd.hp()) {
                                 for (int ix = 0; ix < wi; ix++) {
                                     int px = ix + g.padLeft();
@@ -247,6 +308,11 @@ public final class DepthwiseConvolution2D {
                             }
                             Buffers.store(row, 0, gradIn.buffer(), planeOff + iy * wi, wi);
                         }
+                    }
+                }
+                if (unit) {
+                    for (int j = 0; j < m; j++) {
+                        for (int t = 0; t < kk; t++) dTaps[(ch * m + j) * kk + t] = sum(acc, (j * kk + t) * span, span);
                     }
                 }
             }

@@ -100,10 +100,15 @@ final class Im2col {
      */
     static void accumulate(FloatBuffer dR, int rOff, int cinG, ConvGeometry g, int oy0, int rows,
                            FloatBuffer dx, int dxOff) {
+        accumulate(dR, rOff, rows * g.outW(), cinG, g, oy0, rows, dx, dxOff);
+    }
+
+    /** As above, for one image's columns in a matrix of several ({@code ld} floats per row, the image's at {@code rOff}). */
+    static void accumulate(FloatBuffer dR, int rOff, int ld, int cinG, ConvGeometry g, int oy0, int rows,
+                           FloatBuffer dx, int dxOff) {
         Conv2DConfig c = g.cfg();
         int kH = c.kH(), kW = c.kW();
         int h = g.inH(), w = g.inW(), wo = g.outW();
-        int ld = rows * wo;
         Parallel.range(cinG, (lo, hi) -> {
             ConvWorkspace ws = ConvWorkspace.get();
             float[] plane = ws.heap(0, h * w);

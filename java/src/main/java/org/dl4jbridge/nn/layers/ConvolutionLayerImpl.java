@@ -3,6 +3,7 @@ package org.dl4jbridge.nn.layers;
 import org.dl4jbridge.nn.conf.layers.ConvolutionLayer;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
+import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
@@ -13,6 +14,13 @@ public class ConvolutionLayerImpl extends AbstractLayer {
     protected final Conv2DConfig cfg;
     protected final int nIn;
     protected NDArray output;
+    /**
+     * The convolution settings of a training-mode forward: no Winograd weight cache. Training changes
+     * the weights every step, so a cached transform never hits again; each step would add an entry (VGG16's
+     * block5: 45 MB a layer, garbage off-heap until a collection) and evict the frozen layers' entries,
+     * which then are transformed again every step. The transform goes to per-thread scratch instead.
+     */
+    static final ConvConfig TRAINING = ConvConfig.DEFAULT.with("weightCacheFloats:0");
 
     public ConvolutionLayerImpl(ConvolutionLayer conf) {
         super(conf);
@@ -45,7 +53,9 @@ public class ConvolutionLayerImpl extends AbstractLayer {
         checkInput(x);
         x = contiguous(x);
         FusedActivation fused = act.fused();
-        NDArray out = Convolution2D.forward(x, params.get("W"), bias(), cfg, 1, fused == null ? FusedActivation.IDENTITY : fused);
+        NDArray out = NDArray.zeros(outputShape(x));
+        Convolution2D.forward(x, params.get("W"), bias(), cfg, 1, fused == null ? FusedActivation.IDENTITY : fused, out,
+                training ? TRAINING : ConvConfig.DEFAULT);
         if (fused == null) act.apply(out);
         output = keepForBackprop() ? out : null;
         return out;

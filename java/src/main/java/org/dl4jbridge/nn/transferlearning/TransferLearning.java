@@ -25,7 +25,8 @@ public final class TransferLearning {
 
     /** Edits a ComputationGraph (DL4J: TransferLearning.GraphBuilder). */
     public static class GraphBuilder {
-        private final GraphRuntime.Source source;
+        /** The original network, until build() hands it over (see {@link #build()}). */
+        private GraphRuntime.Source source;
         private final GraphEdits edits;
 
         public GraphBuilder(ComputationGraph original) {
@@ -113,14 +114,25 @@ public final class TransferLearning {
          * The new network: initialised from the fine-tune seed (or the original's), then every layer
          * that was not added or resized gets a copy of the original's parameters.
          */
-        public ComputationGraph build() { return GraphRuntime.build(source, edits.apply()); }
+        /**
+         * The edited network. The builder then lets go of the original: a builder can outlive its use
+         * (Python's binding keeps the object a method was last called on), and the original's
+         * parameters, as large as the new network's, would stay resident with it. Build once per builder.
+         */
+        public ComputationGraph build() {
+            if (source == null) throw spent();
+            ComputationGraph g = GraphRuntime.build(source, edits.apply());
+            source = null;
+            return g;
+        }
 
         private static IWeightInit fn(WeightInit w) { return w == null ? null : w.getWeightInitFunction(); }
     }
 
     /** Edits a MultiLayerNetwork (DL4J: TransferLearning.Builder); layers are addressed by index. */
     public static class Builder {
-        private final GraphRuntime.MultiLayerSource source;
+        /** The original network, until build() hands it over (as GraphBuilder's). */
+        private GraphRuntime.MultiLayerSource source;
         private final MultiLayerEdits edits;
 
         public Builder(MultiLayerNetwork original) {
@@ -164,6 +176,16 @@ public final class TransferLearning {
         public org.dl4jbridge.nn.conf.MultiLayerConfiguration buildConfiguration() { return edits.apply().conf(); }
 
         /** The new network; kept layers carry the original's parameters, added or resized ones are fresh. */
-        public MultiLayerNetwork build() { return GraphRuntime.build(source, edits.apply()); }
+        public MultiLayerNetwork build() {
+            if (source == null) throw spent();
+            MultiLayerNetwork n = GraphRuntime.build(source, edits.apply());
+            source = null;
+            return n;
+        }
+    }
+
+    private static IllegalStateException spent() {
+        return new IllegalStateException("this TransferLearning builder has built its network already and let go of the"
+                + " original; for another network make a new builder from the original");
     }
 }

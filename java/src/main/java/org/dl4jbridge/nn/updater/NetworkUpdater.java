@@ -166,16 +166,23 @@ public final class NetworkUpdater {
         FloatBuffer p = params.buffer(), g = grads.buffer(), st = state.buffer();
         int po = params.offset(), go = grads.offset(), so = state.offset();
         float inv = divideByMiniBatch ? 1f / miniBatchSize : 1f;
+        java.util.Set<Segment> fusedSegments = new java.util.HashSet<>();
+        for (Block b : blocks) {
+            if (!fusable(b)) continue;
+            ((Nesterovs) b.updater()).applyFused(p, po + b.paramOffset(), g, go + b.paramOffset(), st, so + b.stateOffset(),
+                    b.length(), inv, iteration, epoch);
+            fusedSegments.addAll(b.segments());
+        }
         if (inv != 1f) {
             for (Segment s : segments) {
-                if (s.fixed()) continue;
+                if (s.fixed() || fusedSegments.contains(s)) continue;
                 int gOff = go + s.offset();
                 for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) * inv);
             }
         }
         normalize(g, go);
         for (Block b : blocks) {
-            if (b.segments().stream().allMatch(Segment::fixed)) continue;
+            if (b.segments().stream().allMatch(Segment::fixed) || fusable(b)) continue;
             for (Segment s : b.segments()) {
                 if (s.fixed()) continue;
                 for (Regularization r : s.regularization()) {
@@ -193,6 +200,20 @@ public final class NetworkUpdater {
                 for (int i = 0; i < s.length(); i++) p.put(pOff + i, p.get(pOff + i) - g.get(gOff + i));
             }
         }
+    }
+
+    /**
+     * Whether one fused pass can do a block's whole step ({@link Nesterovs#applyFused}): Nesterovs on
+     * trainable segments with no regularization and no gradient normalization (which would have to
+     * see the whole layer's gradient between the division and the rule).
+     */
+    private static boolean fusable(Block b) {
+        if (!(b.updater() instanceof Nesterovs)) return false;
+        for (Segment s : b.segments()) {
+            if (s.fixed() || !s.regularization().isEmpty()
+                    || (s.normalization() != null && s.normalization() != GradientNormalization.None)) return false;
+        }
+        return true;
     }
 
     /** DL4J's per-layer gradient normalization/clipping (GradientNormalization), on the averaged gradient. */

@@ -62,6 +62,13 @@ class ConvGradientCheckTest {
         checkConv(Conv2DConfig.of(5, 2, ConvolutionMode.Same), 2, 3, 6, 6, 6, 3);
     }
 
+    /** Stride-1 depthwise backward runs one plane-long loop per tap (EfficientNet's 7x7 maps); with dilation and multiplier 2. */
+    @Test
+    void depthwiseStride1PlaneLoops() {
+        checkConv(Conv2DConfig.of(5, 1, ConvolutionMode.Same), 3, 4, 4, 7, 7, 4);
+        checkConv(new Conv2DConfig(3, 3, 1, 1, 2, 1, 2, 1, ConvolutionMode.Truncate), 2, 3, 6, 7, 8, 3);
+    }
+
     @Test
     void depthwiseDl4jLayout() {
         Random rnd = new Random(5);

@@ -44,7 +44,7 @@ class ConvReferenceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {8 << 20, 60})
+    @ValueSource(ints = {8 << 20, 1500, 60})   // all images in one tile; one image a tile for most cases; row tiles
     void backwardMatchesTorchAutograd(int budget) throws Exception {
         ConvReference.assertBackwardMatches("conv_forward_backward.npz", ConvConfig.DEFAULT.with("columnBudget:" + budget));
     }

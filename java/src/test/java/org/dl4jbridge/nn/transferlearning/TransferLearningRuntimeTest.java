@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +90,19 @@ class TransferLearningRuntimeTest {
                 .setFeatureExtractor("fc2").fineTuneConfiguration(ftc()).build();
         assertEquals(a.getConfiguration().toJson(), b.getConfiguration().toJson());
         assertArrayEquals(a.params().toFloatArray(), b.params().toFloatArray());
+    }
+
+    /** A builder lets go of the original once built (so a lingering builder cannot keep its parameters alive). */
+    @Test
+    void aBuilderBuildsOnceAndThenHoldsNoOriginal() throws Exception {
+        TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(original()).fineTuneConfiguration(ftc())
+                .setFeatureExtractor("fc2");
+        b.build();
+        java.lang.reflect.Field f = TransferLearning.GraphBuilder.class.getDeclaredField("source");
+        f.setAccessible(true);
+        assertNull(f.get(b));
+        IllegalStateException e = assertThrows(IllegalStateException.class, b::build);
+        assertTrue(e.getMessage().contains("make a new builder"), e.getMessage());
     }
 
     @Test

@@ -99,6 +99,39 @@ class NetworkUpdaterTest {
         assertThrows(IllegalArgumentException.class, () -> n.getUpdater().setStateViewArray(NDArray.zeros(3)));
     }
 
+    /** The fused parallel Nesterovs pass over a block of several chunks gives the serial rule's bits. */
+    @Test
+    void nesterovsFusedPassOverManyChunksMatchesTheRuleExactly() {
+        int n = 3 * 4096 + 77, fixedLen = 5;
+        Nesterovs u = new Nesterovs(0.05, 0.9);
+        NetworkUpdater up = new NetworkUpdater(java.util.List.of(
+                new NetworkUpdater.Segment("frozen", "W", 0, fixedLen, new NoOp(), java.util.List.of(),
+                        org.dl4jbridge.nn.conf.GradientNormalization.None, 1.0, true),
+                new NetworkUpdater.Segment("dense", "W", fixedLen, n - 1000, u, java.util.List.of()),
+                new NetworkUpdater.Segment("dense", "b", fixedLen + n - 1000, 1000, u, java.util.List.of())));
+        NDArray p = NDArray.zeros(fixedLen + n), g = NDArray.zeros(fixedLen + n);
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < p.length(); i++) { p.put(i, (float) r.nextGaussian()); g.put(i, (float) r.nextGaussian()); }
+        float[] theta = p.toFloatArray(), v = new float[n];
+        for (int step = 0; step < 2; step++) {
+            float[] grad = g.toFloatArray();
+            up.update(p, g, 16, true, step, 0);
+            float[] after = p.toFloatArray(), update = g.toFloatArray();
+            for (int i = 0; i < fixedLen; i++) assertEquals(theta[i], after[i], 0f, "fixed segment moved at " + i);
+            for (int k = 0; k < n; k++) {
+                int i = fixedLen + k;
+                float vPrev = v[k];
+                v[k] = 0.9f * vPrev - 0.05f * (grad[i] * (1f / 16));
+                float step1 = 0.9f * vPrev - (1 + 0.9f) * v[k];
+                assertEquals(step1, update[i], 0f, "update left in the gradient at " + i);
+                assertEquals(theta[i] - step1, after[i], 0f, "param " + i);
+            }
+            theta = after;
+            for (int i = 0; i < g.length(); i++) g.put(i, (float) r.nextGaussian());
+        }
+        assertArrayEquals(v, up.getStateViewArray().toFloatArray(), 0f);
+    }
+
     @Test
     void gradientClippingPerElementAndPerLayer() {
         for (var gn : new org.dl4jbridge.nn.conf.GradientNormalization[] {

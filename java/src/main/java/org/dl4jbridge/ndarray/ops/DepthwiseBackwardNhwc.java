@@ -1,0 +1,113 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.nio.FloatBuffer;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
+
+/**
+ * Depthwise convolution backward (depth multiplier 1) on channels-last copies of the input and the
+ * output gradient, for {@link DepthwiseConvolution2D#backwardKernel}.
+ *
+ * <p>Per channel the work is tiny (EfficientNet-Lite0's last blocks: 7x7 planes), so loops over a
+ * plane are a few elements long and the per-plane weight-gradient sums are serial reductions, which
+ * the JIT does not vectorise. Channels-last, every step is a loop over a run of channels: the
+ * weight gradient {@code dW[t][c] += dy[p][c] * x[p + tap t][c]} and the input gradient
+ * {@code dx[p + tap t][c] += w[t][c] * dy[p][c]} accumulate element-wise along the channels, with no
+ * reduction. Threads take disjoint channel ranges, so nothing is shared. The copies cost one pass
+ * each over the input, the output gradient and the input gradient.
+ */
+final class DepthwiseBackwardNhwc {
+    private DepthwiseBackwardNhwc() {}
+
+    /** Most channels per thread task: a run long enough for the vector loops, short enough that the taps' rows stay in L1. */
+    private static final int CHANNEL_BLOCK = 256;
+
+    /**
+     * {@code taps} are [channel][tap]; writes {@code gradW} through {@code layout}, {@code gradB} and
+     * {@code gradIn} when not null (all overwritten).
+     */
+    static void run(NDArray x, float[] taps, DepthwiseConvolution2D.Layout layout, NDArray gradOut, ConvGeometry g,
+                    NDArray gradIn, NDArray gradW, NDArray gradB) {
+        Conv2DConfig c = g.cfg();
+        int n = x.size(0), ch = x.size(1), kH = c.kH(), kW = c.kW(), kk = kH * kW;
+        int h = g.inH(), w = g.inW(), ho = g.outH(), wo = g.outW();
+        int hp = (ho - 1) * c.sH() + (kH - 1) * c.dH() + 1, wp = (wo - 1) * c.sW() + (kW - 1) * c.dW() + 1;
+        // Equal blocks, a multiple of the thread count of them (1152 channels, 2 threads: 6 of 192, not 4 of 256 and one of 128).
+        int threads = Parallel.threads();
+        int blocks = threads * (((ch + CHANNEL_BLOCK - 1) / CHANNEL_BLOCK + threads - 1) / threads);
+        int block = (ch + blocks - 1) / blocks;
+        int blockCount = (ch + block - 1) / block;
+        float[] dTaps = new float[kk * ch], dBias = new float[ch];
+        float[] tapsT = new float[kk * ch];
+        for (int o = 0; o < ch; o++) for (int t = 0; t < kk; t++) tapsT[t * ch + o] = taps[o * kk + t];
+        Parallel.dynamic(blockCount, blk -> {
+            int c0 = blk * block, cb = Math.min(block, ch - c0);
+            float[] xp = new float[hp * wp * cb];          // one image's padded input, channels last
+            float[] dxp = gradIn == null ? null : new float[hp * wp * cb];
+            float[] gy = new float[ho * wo * cb];
+            float[] plane = new float[Math.max(h * w, ho * wo)];
+            float[] dW = new float[kk * cb], tp = new float[kk * cb], db = new float[cb];
+            for (int t = 0; t < kk; t++) System.arraycopy(tapsT, t * ch + c0, tp, t * cb, cb);
+            for (int img = 0; img < n; img++) {
+                java.util.Arrays.fill(xp, 0f);
+                for (int k = 0; k < cb; k++) {
+                    Buffers.load(x.buffer(), x.offset() + (img * ch + c0 + k) * h * w, plane, 0, h * w);
+                    for (int py = 0; py < hp; py++) {
+                        int iy = py - g.padTop();
+                        if (iy < 0 || iy >= h) continue;
+                        for (int px = 0; px < wp; px++) {
+                            int ix = px - g.padLeft();
+                            if (ix >= 0 && ix < w) xp[(py * wp + px) * cb + k] = plane[iy * w + ix];
+                        }
+                    }
+                    Buffers.load(gradOut.buffer(), gradOut.offset() + (img * ch + c0 + k) * ho * wo, plane, 0, ho * wo);
+                    for (int q = 0; q < ho * wo; q++) gy[q * cb + k] = plane[q];
+                }
+                if (dxp != null) java.util.Arrays.fill(dxp, 0f);
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        int gOff = (oy * wo + ox) * cb;
+                        add(db, 0, gy, gOff, cb);
+                        for (int ky = 0; ky < kH; ky++) {
+                            for (int kx = 0; kx < kW; kx++) {
+                                int t = ky * kW + kx;
+                                int pOff = ((oy * c.sH() + ky * c.dH()) * wp + ox * c.sW() + kx * c.dW()) * cb;
+                                mulAdd(dW, t * cb, gy, gOff, xp, pOff, cb);
+                                if (dxp != null) mulAdd(dxp, pOff, gy, gOff, tp, t * cb, cb);
+                            }
+                        }
+                    }
+                }
+                if (gradIn != null) {
+                    for (int k = 0; k < cb; k++) {
+                        for (int iy = 0; iy < h; iy++) {
+                            int py = iy + g.padTop();
+                            for (int ix = 0; ix < w; ix++) {
+                                int px = ix + g.padLeft();
+                                // input positions past the padded extent are never read: zero gradient
+                                plane[iy * w + ix] = py < hp && px < wp ? dxp[(py * wp + px) * cb + k] : 0f;
+                            }
+                        }
+                        Buffers.store(plane, 0, gradIn.buffer(), gradIn.offset() + (img * ch + c0 + k) * h * w, h * w);
+                    }
+                }
+            }
+            for (int t = 0; t < kk; t++) for (int k = 0; k < cb; k++) dTaps[(c0 + k) * kk + t] = dW[t * cb + k];
+            System.arraycopy(db, 0, dBias, c0, cb);
+        });
+        FloatBuffer gwb = gradW.buffer();
+        for (int o = 0; o < ch; o++) {
+            for (int t = 0; t < kk; t++) gwb.put(gradW.offset() + layout.index(o, t, ch, kk), dTaps[o * kk + t]);
+        }
+        if (gradB != null) for (int o = 0; o < ch; o++) gradB.put(o, dBias[o]);
+    }
+
+    /** {@code acc[accOff + i] += a[aOff + i] * b[bOff + i]}: a loop the JIT vectorises. */
+    private static void mulAdd(float[] acc, int accOff, float[] a, int aOff, float[] b, int bOff, int len) {
+        for (int i = 0; i < len; i++) acc[accOff + i] += a[aOff + i] * b[bOff + i];
+    }
+
+    private static void add(float[] acc, int accOff, float[] a, int aOff, int len) {
+        for (int i = 0; i < len; i++) acc[accOff + i] += a[aOff + i];
+    }
+}

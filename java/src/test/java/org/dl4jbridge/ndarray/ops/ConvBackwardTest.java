@@ -1,0 +1,82 @@
+package org.dl4jbridge.ndarray.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.testutil.GradientCheck;
+import org.junit.jupiter.api.Test;
+
+/** ConvBackward's tiles (all images at once, uneven image tiles, row tiles) give the same gradients, and the right ones. */
+class ConvBackwardTest {
+    private static NDArray random(Random rnd, int... shape) {
+        NDArray a = NDArray.zeros(shape);
+        for (int i = 0; i < a.length(); i++) a.put(i, (float) rnd.nextGaussian());
+        return a;
+    }
+
+    private static NDArray[] grads(NDArray x, NDArray w, NDArray gy, Conv2DConfig cfg, int groups, int budget) {
+        NDArray gx = NDArray.zeros(x.shape()), gw = NDArray.zeros(w.shape()), gb = NDArray.zeros(w.size(0));
+        Convolution2D.backward(x, w, gy, cfg, groups, gx, gw, gb, ConvConfig.DEFAULT.with("columnBudget:" + budget));
+        return new NDArray[] {gx, gw, gb};
+    }
+
+    /**
+     * 3x3 stride-1 input gradients through Winograd (flipped kernels) equal the GEMM path's (which
+     * the test below checks by finite differences: with 16 channels float32 differences are too noisy).
+     */
+    @Test
+    void winogradInputGradientMatchesGemmPath() {
+        for (Conv2DConfig cfg : new Conv2DConfig[] {Conv2DConfig.of(3, 1, ConvolutionMode.Same),
+                new Conv2DConfig(3, 3, 1, 1, 0, 0, 1, 1, ConvolutionMode.Truncate),
+                new Conv2DConfig(3, 3, 1, 1, 2, 1, 1, 1, ConvolutionMode.Truncate)}) {
+            Random rnd = new Random(11);
+            int n = 3, cin = 16, cout = 24;
+            NDArray x = random(rnd, n, cin, 6, 7), w = random(rnd, cout, cin, 3, 3);
+            ConvGeometry g = cfg.geometry(6, 7);
+            assertEquals(cfg.pH() <= 2, ConvBackward.winogradDataGradient(g, 1, cin, cout, ConvConfig.DEFAULT), cfg.toString());
+            NDArray gy = random(rnd, n, cout, g.outH(), g.outW());
+            NDArray gxW = NDArray.zeros(x.shape()), gwW = NDArray.zeros(w.shape());
+            Convolution2D.backward(x, w, gy, cfg, 1, gxW, gwW, null, ConvConfig.DEFAULT);
+            NDArray gxG = NDArray.zeros(x.shape()), gwG = NDArray.zeros(w.shape());
+            Convolution2D.backward(x, w, gy, cfg, 1, gxG, gwG, null, ConvConfig.DEFAULT.with("enabled:false"));
+            float[] a = gxG.toFloatArray(), b = gxW.toFloatArray();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])), "input gradient at " + i + ", " + cfg);
+            assertEquals(java.util.Arrays.toString(gwG.toFloatArray()), java.util.Arrays.toString(gwW.toFloatArray()));
+        }
+    }
+
+    @Test
+    void imageTilesRowTilesAndOneTileAgree() {
+        for (int groups : new int[] {1, 2}) {
+            for (Conv2DConfig cfg : new Conv2DConfig[] {Conv2DConfig.of(3, 1, ConvolutionMode.Same),
+                    new Conv2DConfig(1, 1, 1, 1, 0, 0, 1, 1, ConvolutionMode.Truncate),
+                    new Conv2DConfig(3, 3, 2, 2, 1, 1, 1, 1, ConvolutionMode.Truncate)}) {
+                Random rnd = new Random(7 + groups);
+                int n = 5, cin = 4, cout = 6;
+                NDArray x = random(rnd, n, cin, 7, 6), w = random(rnd, cout, cin / groups, cfg.kH(), cfg.kW());
+                ConvGeometry g = cfg.geometry(7, 6);
+                NDArray gy = random(rnd, n, cout, g.outH(), g.outW());
+                int perImage = Math.max(cin / groups * cfg.kH() * cfg.kW(), cout / groups) * g.outH() * g.outW();
+                NDArray[] one = grads(x, w, gy, cfg, groups, 1 << 20);
+                for (int budget : new int[] {2 * perImage, perImage, 2 * g.outW() * cin * 9}) {   // tiles 2,2,1; 1 each; rows
+                    NDArray[] other = grads(x, w, gy, cfg, groups, budget);
+                    for (int k = 0; k < 3; k++) {
+                        float[] a = one[k].toFloatArray(), b = other[k].toFloatArray();
+                        for (int i = 0; i < a.length; i++) {
+                            assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])), "gradient " + k + " at " + i
+                                    + ", groups " + groups + ", budget " + budget + ", " + cfg);
+                        }
+                    }
+                }
+                // and the tiled result is the derivative (finite differences of sum(gy * conv(x, w)))
+                NDArray[] tiled = grads(x, w, gy, cfg, groups, 2 * perImage);
+                float[] r = gy.toFloatArray();
+                GradientCheck.check(x, tiled[0], v -> GradientCheck.weightedSum(
+                        Convolution2D.forward(v, w, null, cfg, groups, FusedActivation.IDENTITY), r), GradientCheck.Tolerance.FLOAT32);
+                GradientCheck.check(w, tiled[1], v -> GradientCheck.weightedSum(
+                        Convolution2D.forward(x, v, null, cfg, groups, FusedActivation.IDENTITY), r), GradientCheck.Tolerance.FLOAT32);
+            }
+        }
+    }
+}
