@@ -112,12 +112,10 @@ public final class TransferLearning {
 
         /**
          * The new network: initialised from the fine-tune seed (or the original's), then every layer
-         * that was not added or resized gets a copy of the original's parameters.
-         */
-        /**
-         * The edited network. The builder then lets go of the original: a builder can outlive its use
-         * (Python's binding keeps the object a method was last called on), and the original's
-         * parameters, as large as the new network's, would stay resident with it. Build once per builder.
+         * that was not added or resized gets a copy of the original's parameters. The builder then lets
+         * go of the original: a builder can outlive its use (Python's binding keeps the object a method
+         * was last called on), and the original's parameters, as large as the new network's, would stay
+         * resident with it. Build once per builder.
          */
         public ComputationGraph build() {
             if (source == null) throw spent();
