@@ -42,14 +42,18 @@ final class DepthwiseBackwardNhwc {
         for (int o = 0; o < ch; o++) for (int t = 0; t < kk; t++) tapsT[t * ch + o] = taps[o * kk + t];
         Parallel.dynamic(blockCount, blk -> {
             int c0 = blk * block, cb = Math.min(block, ch - c0);
-            float[] xp = new float[hp * wp * cb];          // one image's padded input, channels last
-            float[] dxp = gradIn == null ? null : new float[hp * wp * cb];
-            float[] gy = new float[ho * wo * cb];
+            // One array per position (row of cb channels): every loop below runs over zero-offset arrays
+            // indexed alike, which C2 vectorises; with run-time offsets into shared arrays it cannot rule out
+            // overlap and stays scalar (see DepthwiseForward).
+            float[][] xp = new float[hp * wp][cb];          // one image's padded input, channels last
+            float[][] dxp = gradIn == null ? null : new float[hp * wp][cb];
+            float[][] gy = new float[ho * wo][cb];
             float[] plane = new float[Math.max(h * w, ho * wo)];
-            float[] dW = new float[kk * cb], tp = new float[kk * cb], db = new float[cb];
-            for (int t = 0; t < kk; t++) System.arraycopy(tapsT, t * ch + c0, tp, t * cb, cb);
+            float[][] dWt = new float[kk][cb], tp = new float[kk][cb];
+            float[] db = new float[cb];
+            for (int t = 0; t < kk; t++) System.arraycopy(tapsT, t * ch + c0, tp[t], 0, cb);
             for (int img = 0; img < n; img++) {
-                java.util.Arrays.fill(xp, 0f);
+                for (float[] r : xp) java.util.Arrays.fill(r, 0f);
                 for (int k = 0; k < cb; k++) {
                     Buffers.load(x.buffer(), x.offset() + (img * ch + c0 + k) * h * w, plane, 0, h * w);
                     for (int py = 0; py < hp; py++) {
@@ -57,23 +61,23 @@ final class DepthwiseBackwardNhwc {
                         if (iy < 0 || iy >= h) continue;
                         for (int px = 0; px < wp; px++) {
                             int ix = px - g.padLeft();
-                            if (ix >= 0 && ix < w) xp[(py * wp + px) * cb + k] = plane[iy * w + ix];
+                            if (ix >= 0 && ix < w) xp[py * wp + px][k] = plane[iy * w + ix];
                         }
                     }
                     Buffers.load(gradOut.buffer(), gradOut.offset() + (img * ch + c0 + k) * ho * wo, plane, 0, ho * wo);
-                    for (int q = 0; q < ho * wo; q++) gy[q * cb + k] = plane[q];
+                    for (int q = 0; q < ho * wo; q++) gy[q][k] = plane[q];
                 }
-                if (dxp != null) java.util.Arrays.fill(dxp, 0f);
+                if (dxp != null) for (float[] r : dxp) java.util.Arrays.fill(r, 0f);
                 for (int oy = 0; oy < ho; oy++) {
                     for (int ox = 0; ox < wo; ox++) {
-                        int gOff = (oy * wo + ox) * cb;
-                        add(db, 0, gy, gOff, cb);
+                        float[] gq = gy[oy * wo + ox];
+                        add(db, gq, cb);
                         for (int ky = 0; ky < kH; ky++) {
                             for (int kx = 0; kx < kW; kx++) {
                                 int t = ky * kW + kx;
-                                int pOff = ((oy * c.sH() + ky * c.dH()) * wp + ox * c.sW() + kx * c.dW()) * cb;
-                                mulAdd(dW, t * cb, gy, gOff, xp, pOff, cb);
-                                if (dxp != null) mulAdd(dxp, pOff, gy, gOff, tp, t * cb, cb);
+                                int pr = (oy * c.sH() + ky * c.dH()) * wp + ox * c.sW() + kx * c.dW();
+                                mulAdd(dWt[t], gq, xp[pr], cb);
+                                if (dxp != null) mulAdd(dxp[pr], gq, tp[t], cb);
                             }
                         }
                     }
@@ -85,14 +89,14 @@ final class DepthwiseBackwardNhwc {
                             for (int ix = 0; ix < w; ix++) {
                                 int px = ix + g.padLeft();
                                 // input positions past the padded extent are never read: zero gradient
-                                plane[iy * w + ix] = py < hp && px < wp ? dxp[(py * wp + px) * cb + k] : 0f;
+                                plane[iy * w + ix] = py < hp && px < wp ? dxp[py * wp + px][k] : 0f;
                             }
                         }
                         Buffers.store(plane, 0, gradIn.buffer(), gradIn.offset() + (img * ch + c0 + k) * h * w, h * w);
                     }
                 }
             }
-            for (int t = 0; t < kk; t++) for (int k = 0; k < cb; k++) dTaps[(c0 + k) * kk + t] = dW[t * cb + k];
+            for (int t = 0; t < kk; t++) for (int k = 0; k < cb; k++) dTaps[(c0 + k) * kk + t] = dWt[t][k];
             System.arraycopy(db, 0, dBias, c0, cb);
         });
         FloatBuffer gwb = gradW.buffer();
@@ -102,12 +106,12 @@ final class DepthwiseBackwardNhwc {
         if (gradB != null) for (int o = 0; o < ch; o++) gradB.put(o, dBias[o]);
     }
 
-    /** {@code acc[accOff + i] += a[aOff + i] * b[bOff + i]}: a loop the JIT vectorises. */
-    private static void mulAdd(float[] acc, int accOff, float[] a, int aOff, float[] b, int bOff, int len) {
-        for (int i = 0; i < len; i++) acc[accOff + i] += a[aOff + i] * b[bOff + i];
+    /** {@code acc[i] += a[i] * b[i]}: a loop the JIT vectorises. */
+    private static void mulAdd(float[] acc, float[] a, float[] b, int len) {
+        for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
     }
 
-    private static void add(float[] acc, int accOff, float[] a, int aOff, int len) {
-        for (int i = 0; i < len; i++) acc[accOff + i] += a[aOff + i];
+    private static void add(float[] acc, float[] a, int len) {
+        for (int i = 0; i < len; i++) acc[i] += a[i];
     }
 }
