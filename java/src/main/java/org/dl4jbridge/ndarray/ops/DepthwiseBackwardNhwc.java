@@ -48,25 +48,26 @@ final class DepthwiseBackwardNhwc {
             float[][] xp = new float[hp * wp][cb];          // one image's padded input, channels last
             float[][] dxp = gradIn == null ? null : new float[hp * wp][cb];
             float[][] gy = new float[ho * wo][cb];
-            float[] plane = new float[Math.max(h * w, ho * wo)];
+            // The block's planes of one image are contiguous in NCHW: one bulk read each, then transposed
+            // position by position (sequential writes; the staged planes, cb*H*W floats, stay in L1).
+            float[] staged = new float[cb * Math.max(h * w, ho * wo)];
             float[][] dWt = new float[kk][cb], tp = new float[kk][cb];
             float[] db = new float[cb];
             for (int t = 0; t < kk; t++) System.arraycopy(tapsT, t * ch + c0, tp[t], 0, cb);
+            int hw = h * w, hwo = ho * wo;
             for (int img = 0; img < n; img++) {
                 for (float[] r : xp) java.util.Arrays.fill(r, 0f);
-                for (int k = 0; k < cb; k++) {
-                    Buffers.load(x.buffer(), x.offset() + (img * ch + c0 + k) * h * w, plane, 0, h * w);
-                    for (int py = 0; py < hp; py++) {
-                        int iy = py - g.padTop();
-                        if (iy < 0 || iy >= h) continue;
-                        for (int px = 0; px < wp; px++) {
-                            int ix = px - g.padLeft();
-                            if (ix >= 0 && ix < w) xp[py * wp + px][k] = plane[iy * w + ix];
-                        }
+                Buffers.load(x.buffer(), x.offset() + (img * ch + c0) * hw, staged, 0, cb * hw);
+                for (int iy = 0; iy < h; iy++) {
+                    int py = iy + g.padTop();
+                    if (py >= hp) continue;
+                    for (int ix = 0; ix < w; ix++) {
+                        int px = ix + g.padLeft();
+                        if (px < wp) gatherColumn(staged, iy * w + ix, hw, xp[py * wp + px], cb);
                     }
-                    Buffers.load(gradOut.buffer(), gradOut.offset() + (img * ch + c0 + k) * ho * wo, plane, 0, ho * wo);
-                    for (int q = 0; q < ho * wo; q++) gy[q][k] = plane[q];
                 }
+                Buffers.load(gradOut.buffer(), gradOut.offset() + (img * ch + c0) * hwo, staged, 0, cb * hwo);
+                for (int q = 0; q < hwo; q++) gatherColumn(staged, q, hwo, gy[q], cb);
                 if (dxp != null) for (float[] r : dxp) java.util.Arrays.fill(r, 0f);
                 for (int oy = 0; oy < ho; oy++) {
                     for (int ox = 0; ox < wo; ox++) {
@@ -83,17 +84,17 @@ final class DepthwiseBackwardNhwc {
                     }
                 }
                 if (gradIn != null) {
-                    for (int k = 0; k < cb; k++) {
-                        for (int iy = 0; iy < h; iy++) {
-                            int py = iy + g.padTop();
-                            for (int ix = 0; ix < w; ix++) {
-                                int px = ix + g.padLeft();
-                                // input positions past the padded extent are never read: zero gradient
-                                plane[iy * w + ix] = py < hp && px < wp ? dxp[py * wp + px][k] : 0f;
-                            }
+                    // input positions past the padded extent are never read: zero gradient
+                    java.util.Arrays.fill(staged, 0, cb * hw, 0f);
+                    for (int iy = 0; iy < h; iy++) {
+                        int py = iy + g.padTop();
+                        if (py >= hp) continue;
+                        for (int ix = 0; ix < w; ix++) {
+                            int px = ix + g.padLeft();
+                            if (px < wp) scatterColumn(dxp[py * wp + px], staged, iy * w + ix, hw, cb);
                         }
-                        Buffers.store(plane, 0, gradIn.buffer(), gradIn.offset() + (img * ch + c0 + k) * h * w, h * w);
                     }
+                    Buffers.store(staged, 0, gradIn.buffer(), gradIn.offset() + (img * ch + c0) * hw, cb * hw);
                 }
             }
             for (int t = 0; t < kk; t++) for (int k = 0; k < cb; k++) dTaps[(c0 + k) * kk + t] = dWt[t][k];
@@ -104,6 +105,16 @@ final class DepthwiseBackwardNhwc {
             for (int t = 0; t < kk; t++) gwb.put(gradW.offset() + layout.index(o, t, ch, kk), dTaps[o * kk + t]);
         }
         if (gradB != null) for (int o = 0; o < ch; o++) gradB.put(o, dBias[o]);
+    }
+
+    /** {@code row[k] = planes[k * stride + q]}: position q of cb planes, channels last. */
+    private static void gatherColumn(float[] planes, int q, int stride, float[] row, int cb) {
+        for (int k = 0, at = q; k < cb; k++, at += stride) row[k] = planes[at];
+    }
+
+    /** {@code planes[k * stride + q] = row[k]}. */
+    private static void scatterColumn(float[] row, float[] planes, int q, int stride, int cb) {
+        for (int k = 0, at = q; k < cb; k++, at += stride) planes[at] = row[k];
     }
 
     /** {@code acc[i] += a[i] * b[i]}: a loop the JIT vectorises. */
