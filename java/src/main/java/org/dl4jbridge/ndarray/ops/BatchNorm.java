@@ -57,19 +57,18 @@ public final class BatchNorm {
         Geometry g = Geometry.of(x, out);
         if (g.perChannelCount() == 0) throw new IllegalArgumentException("batch norm of an empty batch " + Arrays.toString(x.shape()));
         float[] ga = g.perChannel("gamma", gamma), be = g.perChannel("beta", beta);
-        double[] sum = channelSums(g, x, null, null);
-        float[] mean = new float[g.channels];
-        for (int c = 0; c < g.channels; c++) mean[c] = (float) (sum[c] / g.perChannelCount());
-        double[] sq = channelSums(g, x, x, mean);
-        float[] var = new float[g.channels], invStd = new float[g.channels];
-        float[] scale = new float[g.channels];
-        for (int c = 0; c < g.channels; c++) {
-            double v = sq[c] / g.perChannelCount();
-            double is = 1.0 / Math.sqrt(v + eps);
-            var[c] = (float) v;
-            invStd[c] = (float) is;
-            scale[c] = (float) (ga[c] * is);
+        float[] mean = new float[g.channels], var = new float[g.channels], invStd = new float[g.channels];
+        if (BatchNormBlocks.applies(g.mb, g.plane)) {
+            // Few values per channel (EfficientNet's 7x7 maps): channel blocks, one read and one write.
+            BatchNormBlocks.forward(x.buffer(), x.offset(), out.buffer(), out.offset(), g.mb, g.channels, g.plane,
+                    ga, be, eps, mean, var, invStd);
+            return new Stats(mean, var, invStd, g.perChannelCount());
         }
+        double[] sum = channelSums(g, x, null, null);
+        for (int c = 0; c < g.channels; c++) mean[c] = BatchNormBlocks.mean(sum[c], g.perChannelCount());
+        double[] sq = channelSums(g, x, x, mean);
+        float[] scale = new float[g.channels];
+        for (int c = 0; c < g.channels; c++) BatchNormBlocks.normaliser(c, sq[c], g.perChannelCount(), eps, ga, var, invStd, scale);
         affine(g, x, out, mean, scale, be);
         return new Stats(mean, var, invStd, g.perChannelCount());
     }
@@ -94,23 +93,24 @@ public final class BatchNorm {
         if (s.mean().length != g.channels) {
             throw new IllegalArgumentException("stats are for " + s.mean().length + " channels, x has " + g.channels);
         }
-        double[] sumDy = channelSums(g, dy, null, null);
-        double[] sumDyXc = channelSums(g, dy, x, s.mean()); // Σ dy·(x − μ)
         int n = s.valuesPerChannel();
-        float[] a = new float[g.channels], b = new float[g.channels], c0 = new float[g.channels];
-        for (int c = 0; c < g.channels; c++) {
-            double is = s.invStd()[c];
-            double sumDyXhat = sumDyXc[c] * is;
-            // dx = γ·σ⁻¹·(dy − Σdy/N − x̂·Σ(dy·x̂)/N) = a·dy + b·(x − μ) + c0 per channel
-            double gs = ga[c] * is;
-            double bx = -gs * is * sumDyXhat / n;
-            a[c] = (float) gs;
-            b[c] = (float) bx;
-            c0[c] = (float) (-gs * sumDy[c] / n);
-            if (dGamma != null) dGamma.put(c, (float) sumDyXhat);
-            if (dBeta != null) dBeta.put(c, (float) sumDy[c]);
+        float[] dg = new float[g.channels], db = new float[g.channels];
+        if (BatchNormBlocks.applies(g.mb, g.plane)) {
+            BatchNormBlocks.backward(x.buffer(), x.offset(), dy.buffer(), dy.offset(), dx.buffer(), dx.offset(), g.mb,
+                    g.channels, g.plane, ga, s.mean(), s.invStd(), n, dg, db);
+        } else {
+            double[] sumDy = channelSums(g, dy, null, null);
+            double[] sumDyXc = channelSums(g, dy, x, s.mean()); // Σ dy·(x − μ)
+            float[] a = new float[g.channels], b = new float[g.channels], c0 = new float[g.channels];
+            for (int c = 0; c < g.channels; c++) {
+                BatchNormBlocks.gradientCoefficients(c, sumDy[c], sumDyXc[c], ga[c], s.invStd()[c], n, a, b, c0, dg, db);
+            }
+            affine2(g, dy, x, s.mean(), dx, a, b, c0);
         }
-        affine2(g, dy, x, s.mean(), dx, a, b, c0);
+        for (int c = 0; c < g.channels; c++) {
+            if (dGamma != null) dGamma.put(c, dg[c]);
+            if (dBeta != null) dBeta.put(c, db[c]);
+        }
     }
 
     // ---- geometry --------------------------------------------------------------------------
@@ -162,6 +162,8 @@ public final class BatchNorm {
                 ub.get(uo + i * g.channels, ur, 0, g.channels);
                 if (v == null) {
                     accumulate(out, ur, g.channels);
+                } else if (u == v) {
+                    accumulateSquares(out, ur, center, g.channels);
                 } else {
                     vb.get(vo + i * g.channels, vr, 0, g.channels);
                     accumulateCentered(out, ur, vr, center, g.channels);
@@ -181,6 +183,8 @@ public final class BatchNorm {
                         ub.get(uo + base + p, us, 0, k);
                         if (v == null) {
                             s += Reductions.sum(us, k);
+                        } else if (u == v) {
+                            s += Reductions.squaredDeviations(us, center[c], k);
                         } else {
                             vb.get(vo + base + p, vs, 0, k);
                             s += Reductions.dotCentered(us, vs, center[c], k);
@@ -263,6 +267,17 @@ public final class BatchNorm {
 
     private static void accumulate(double[] acc, float[] r, int n) {
         for (int j = 0; j < n; j++) acc[j] += r[j];
+    }
+
+    /**
+     * Σ (x − c)², not Σ x·(x − c): the two differ by c·Σ(x − c), and with the float mean as c that
+     * term is |mean| times the mean's rounding, which swamps the variance when |mean| ≫ std.
+     */
+    private static void accumulateSquares(double[] acc, float[] x, float[] center, int n) {
+        for (int j = 0; j < n; j++) {
+            double d = (double) x[j] - center[j];
+            acc[j] += d * d;
+        }
     }
 
     private static void accumulateCentered(double[] acc, float[] u, float[] v, float[] center, int n) {

@@ -37,7 +37,9 @@ final class ConvBackward {
             gradIn = null;   // the GEMMs below do the weight gradient only
         }
         Buffers.zero(gradW.buffer(), gradW.offset(), gradW.length());
-        if (gradIn != null) Buffers.zero(gradIn.buffer(), gradIn.offset(), gradIn.length());
+        // A 1x1 stride-1 unpadded layer's image tiles copy every input gradient value back (below): no zeroing.
+        boolean copiedBack = g.isPointwise() && perImage <= conf.columnBudget();
+        if (gradIn != null && !copiedBack) Buffers.zero(gradIn.buffer(), gradIn.offset(), gradIn.length());
         if (viaWinograd != null) dataGradientByForward(w, gradOut, g, viaWinograd, conf);
         if (perImage > conf.columnBudget()) {
             rowTiles(x, w, gradOut, g, groups, gradIn, gradW, conf);

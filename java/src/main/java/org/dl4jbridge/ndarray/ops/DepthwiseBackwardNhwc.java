@@ -42,57 +42,62 @@ final class DepthwiseBackwardNhwc {
         for (int o = 0; o < ch; o++) for (int t = 0; t < kk; t++) tapsT[t * ch + o] = taps[o * kk + t];
         Parallel.dynamic(blockCount, blk -> {
             int c0 = blk * block, cb = Math.min(block, ch - c0);
-            float[] xp = new float[hp * wp * cb];          // one image's padded input, channels last
-            float[] dxp = gradIn == null ? null : new float[hp * wp * cb];
-            float[] gy = new float[ho * wo * cb];
-            float[] plane = new float[Math.max(h * w, ho * wo)];
-            float[] dW = new float[kk * cb], tp = new float[kk * cb], db = new float[cb];
-            for (int t = 0; t < kk; t++) System.arraycopy(tapsT, t * ch + c0, tp, t * cb, cb);
+            // One array per position (row of cb channels): every loop below runs over zero-offset arrays
+            // indexed alike, which C2 vectorises; with run-time offsets into shared arrays it cannot rule out
+            // overlap and stays scalar (see DepthwiseForward).
+            float[][] xp = new float[hp * wp][cb];          // one image's padded input, channels last
+            float[][] dxp = gradIn == null ? null : new float[hp * wp][cb];
+            float[][] gy = new float[ho * wo][cb];
+            // The block's planes of one image are contiguous in NCHW: one bulk read each, then transposed
+            // position by position (sequential writes; the staged planes, cb*H*W floats, stay in L1).
+            float[] staged = new float[cb * Math.max(h * w, ho * wo)];
+            float[][] dWt = new float[kk][cb], tp = new float[kk][cb];
+            float[] db = new float[cb];
+            for (int t = 0; t < kk; t++) System.arraycopy(tapsT, t * ch + c0, tp[t], 0, cb);
+            int hw = h * w, hwo = ho * wo;
             for (int img = 0; img < n; img++) {
-                java.util.Arrays.fill(xp, 0f);
-                for (int k = 0; k < cb; k++) {
-                    Buffers.load(x.buffer(), x.offset() + (img * ch + c0 + k) * h * w, plane, 0, h * w);
-                    for (int py = 0; py < hp; py++) {
-                        int iy = py - g.padTop();
-                        if (iy < 0 || iy >= h) continue;
-                        for (int px = 0; px < wp; px++) {
-                            int ix = px - g.padLeft();
-                            if (ix >= 0 && ix < w) xp[(py * wp + px) * cb + k] = plane[iy * w + ix];
-                        }
+                for (float[] r : xp) java.util.Arrays.fill(r, 0f);
+                Buffers.load(x.buffer(), x.offset() + (img * ch + c0) * hw, staged, 0, cb * hw);
+                for (int iy = 0; iy < h; iy++) {
+                    int py = iy + g.padTop();
+                    if (py >= hp) continue;
+                    for (int ix = 0; ix < w; ix++) {
+                        int px = ix + g.padLeft();
+                        if (px < wp) gatherColumn(staged, iy * w + ix, hw, xp[py * wp + px], cb);
                     }
-                    Buffers.load(gradOut.buffer(), gradOut.offset() + (img * ch + c0 + k) * ho * wo, plane, 0, ho * wo);
-                    for (int q = 0; q < ho * wo; q++) gy[q * cb + k] = plane[q];
                 }
-                if (dxp != null) java.util.Arrays.fill(dxp, 0f);
+                Buffers.load(gradOut.buffer(), gradOut.offset() + (img * ch + c0) * hwo, staged, 0, cb * hwo);
+                for (int q = 0; q < hwo; q++) gatherColumn(staged, q, hwo, gy[q], cb);
+                if (dxp != null) for (float[] r : dxp) java.util.Arrays.fill(r, 0f);
                 for (int oy = 0; oy < ho; oy++) {
                     for (int ox = 0; ox < wo; ox++) {
-                        int gOff = (oy * wo + ox) * cb;
-                        add(db, 0, gy, gOff, cb);
+                        float[] gq = gy[oy * wo + ox];
+                        add(db, gq, cb);
                         for (int ky = 0; ky < kH; ky++) {
                             for (int kx = 0; kx < kW; kx++) {
                                 int t = ky * kW + kx;
-                                int pOff = ((oy * c.sH() + ky * c.dH()) * wp + ox * c.sW() + kx * c.dW()) * cb;
-                                mulAdd(dW, t * cb, gy, gOff, xp, pOff, cb);
-                                if (dxp != null) mulAdd(dxp, pOff, gy, gOff, tp, t * cb, cb);
+                                int pr = (oy * c.sH() + ky * c.dH()) * wp + ox * c.sW() + kx * c.dW();
+                                mulAdd(dWt[t], gq, xp[pr], cb);
+                                if (dxp != null) mulAdd(dxp[pr], gq, tp[t], cb);
                             }
                         }
                     }
                 }
                 if (gradIn != null) {
-                    for (int k = 0; k < cb; k++) {
-                        for (int iy = 0; iy < h; iy++) {
-                            int py = iy + g.padTop();
-                            for (int ix = 0; ix < w; ix++) {
-                                int px = ix + g.padLeft();
-                                // input positions past the padded extent are never read: zero gradient
-                                plane[iy * w + ix] = py < hp && px < wp ? dxp[(py * wp + px) * cb + k] : 0f;
-                            }
+                    // input positions past the padded extent are never read: zero gradient
+                    java.util.Arrays.fill(staged, 0, cb * hw, 0f);
+                    for (int iy = 0; iy < h; iy++) {
+                        int py = iy + g.padTop();
+                        if (py >= hp) continue;
+                        for (int ix = 0; ix < w; ix++) {
+                            int px = ix + g.padLeft();
+                            if (px < wp) scatterColumn(dxp[py * wp + px], staged, iy * w + ix, hw, cb);
                         }
-                        Buffers.store(plane, 0, gradIn.buffer(), gradIn.offset() + (img * ch + c0 + k) * h * w, h * w);
                     }
+                    Buffers.store(staged, 0, gradIn.buffer(), gradIn.offset() + (img * ch + c0) * hw, cb * hw);
                 }
             }
-            for (int t = 0; t < kk; t++) for (int k = 0; k < cb; k++) dTaps[(c0 + k) * kk + t] = dW[t * cb + k];
+            for (int t = 0; t < kk; t++) for (int k = 0; k < cb; k++) dTaps[(c0 + k) * kk + t] = dWt[t][k];
             System.arraycopy(db, 0, dBias, c0, cb);
         });
         FloatBuffer gwb = gradW.buffer();
@@ -102,12 +107,22 @@ final class DepthwiseBackwardNhwc {
         if (gradB != null) for (int o = 0; o < ch; o++) gradB.put(o, dBias[o]);
     }
 
-    /** {@code acc[accOff + i] += a[aOff + i] * b[bOff + i]}: a loop the JIT vectorises. */
-    private static void mulAdd(float[] acc, int accOff, float[] a, int aOff, float[] b, int bOff, int len) {
-        for (int i = 0; i < len; i++) acc[accOff + i] += a[aOff + i] * b[bOff + i];
+    /** {@code row[k] = planes[k * stride + q]}: position q of cb planes, channels last. */
+    private static void gatherColumn(float[] planes, int q, int stride, float[] row, int cb) {
+        for (int k = 0, at = q; k < cb; k++, at += stride) row[k] = planes[at];
     }
 
-    private static void add(float[] acc, int accOff, float[] a, int aOff, int len) {
-        for (int i = 0; i < len; i++) acc[accOff + i] += a[aOff + i];
+    /** {@code planes[k * stride + q] = row[k]}. */
+    private static void scatterColumn(float[] row, float[] planes, int q, int stride, int cb) {
+        for (int k = 0, at = q; k < cb; k++, at += stride) planes[at] = row[k];
+    }
+
+    /** {@code acc[i] += a[i] * b[i]}: a loop the JIT vectorises. */
+    private static void mulAdd(float[] acc, float[] a, float[] b, int len) {
+        for (int i = 0; i < len; i++) acc[i] += a[i] * b[i];
+    }
+
+    private static void add(float[] acc, float[] a, int len) {
+        for (int i = 0; i < len; i++) acc[i] += a[i];
     }
 }

@@ -48,4 +48,22 @@ final class Reductions {
         for (; j < n; j++) s += (double) u[j] * ((double) v[j] - c);
         return s + ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
     }
+
+    /** Σ (x − c)² with the same eight-lane scheme (x − c is exact in float when c is near x). */
+    static double squaredDeviations(float[] x, float c, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int j = 0;
+        for (; j + 7 < n; j += 8) {
+            float d0 = x[j] - c, d1 = x[j + 1] - c, d2 = x[j + 2] - c, d3 = x[j + 3] - c;
+            float d4 = x[j + 4] - c, d5 = x[j + 5] - c, d6 = x[j + 6] - c, d7 = x[j + 7] - c;
+            s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+            s4 += d4 * d4; s5 += d5 * d5; s6 += d6 * d6; s7 += d7 * d7;
+        }
+        double s = 0;
+        for (; j < n; j++) {
+            double d = (double) x[j] - c;
+            s += d * d;
+        }
+        return s + ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
+    }
 }

@@ -62,6 +62,12 @@ public class ComputationGraph {
     private int[] paramStart;
     private NDArray flatParams;
     private NDArray flatGrads;
+    /**
+     * Whether the next gradient computation zeroes the whole gradient vector rather than only the
+     * trainable layers' segments: after the vector is allocated, handed out ({@link #gradient()}: the
+     * caller may write it) or layers are frozen (their segments may hold the last step's gradients).
+     */
+    private boolean zeroWholeGradient = true;
     private NetworkUpdater updater;
     private Random dropoutRng;
     private double score = Double.NaN;
@@ -125,6 +131,7 @@ public class ComputationGraph {
             flatParams = NDArray.zeros(1, numParams);
         }
         flatGrads = null;   // allocated by gradients() at the first gradient computation
+        zeroWholeGradient = true;
         long seed = conf.getDefaultConfiguration().getSeed();
         dropoutRng = new Random(seed);
         Random initRng = new Random(seed);
@@ -216,6 +223,7 @@ public class ComputationGraph {
             }
         }
         plans.clear();
+        zeroWholeGradient = true;
         updater = buildUpdater();
     }
 
@@ -236,7 +244,11 @@ public class ComputationGraph {
     }
 
     /** The flat gradient vector (same layout as params), as left by the last gradient computation (summed over the minibatch). */
-    public NDArray gradient() { requireInit(); return gradients(); }
+    public NDArray gradient() {
+        requireInit();
+        zeroWholeGradient = true;
+        return gradients();
+    }
 
     /**
      * The flat gradient buffer, allocated at its first use and then kept: a network that only infers
@@ -541,8 +553,27 @@ public class ComputationGraph {
         NDArray[] acts = trainingForward(inputs);
         score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
         lastMiniBatch = inputs[0].size(0);
-        gradients().assign(0f);
+        zeroGradients();
         backward(labels);
+    }
+
+    /**
+     * Zeroes the gradients this step may write. A frozen layer writes none and the updater leaves its
+     * (fixed) segments alone, so once zeroed they stay zero: only the trainable layers' segments are
+     * zeroed each step (EfficientNet-Lite0 frozen to block13_add: 1.5 of 3.4 M floats).
+     */
+    private void zeroGradients() {
+        NDArray g = gradients();
+        if (zeroWholeGradient) {
+            g.assign(0f);
+            zeroWholeGradient = false;
+            return;
+        }
+        for (int v : topo) {
+            AbstractLayer l = vertices[v] == null ? null : vertices[v].layer();
+            if (l == null || l.isFrozen() || l.numParams() == 0) continue;
+            g.flatSlice(paramStart[v], (int) l.numParams()).assign(0f);
+        }
     }
 
     private void backward(NDArray[] labels) {

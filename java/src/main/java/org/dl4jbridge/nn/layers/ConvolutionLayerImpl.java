@@ -63,10 +63,20 @@ public class ConvolutionLayerImpl extends AbstractLayer {
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
-        NDArray dz = act.backward(output, contiguous(eps));
+        NDArray dz = outputGradient(eps);
         NDArray dx = needInputGradient ? NDArray.zeros(input.shape()) : null;
         Convolution2D.backward(input, params.get("W"), dz, cfg, 1, dx, grads.get("W"), biasGrad());
         return dx;
+    }
+
+    /**
+     * dL/dz from dL/da through the layer's activation. For IDENTITY (every convolution of the zoo's
+     * EfficientNet, whose batch norms and activations are layers of their own) that is eps itself: the
+     * backward kernels only read it, so it is not copied into a new array.
+     */
+    protected NDArray outputGradient(NDArray eps) {
+        NDArray e = contiguous(eps);
+        return act.op() == org.dl4jbridge.ndarray.ops.Activation.IDENTITY ? e : act.backward(output, e);
     }
 
     @Override public void clearCaches() { super.clearCaches(); output = null; }

@@ -40,7 +40,7 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
-        NDArray dz = act.backward(output, contiguous(eps));
+        NDArray dz = outputGradient(eps);
         NDArray dx = needInputGradient ? NDArray.zeros(input.shape()) : null;
         org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.backward(input, params.get("W"),
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, dz, cfg, dx, grads.get("W"), biasGrad());

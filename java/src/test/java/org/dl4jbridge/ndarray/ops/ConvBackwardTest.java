@@ -17,6 +17,10 @@ class ConvBackwardTest {
 
     private static NDArray[] grads(NDArray x, NDArray w, NDArray gy, Conv2DConfig cfg, int groups, int budget) {
         NDArray gx = NDArray.zeros(x.shape()), gw = NDArray.zeros(w.shape()), gb = NDArray.zeros(w.size(0));
+        // Garbage in every output: the backward must overwrite all of it (the 1x1 path skips zeroing the input gradient).
+        gx.assign(Float.NaN);
+        gw.assign(Float.NaN);
+        gb.assign(Float.NaN);
         Convolution2D.backward(x, w, gy, cfg, groups, gx, gw, gb, ConvConfig.DEFAULT.with("columnBudget:" + budget));
         return new NDArray[] {gx, gw, gb};
     }
