@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -190,8 +191,26 @@ class Dl4jToEngineTest {
             dl4j.fit(batch.dl4j());
             engine.fit(batch.engine());
         }
-        double p = Both.assertParamsClose(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(), dl4j.paramTable(), PARAM_TOL);
+        // NoOp applies the raw gradient at rate 1, so ten steps can carry the two libraries' last-bit differences
+        // past 1e-5 (the small TransferLearning graph's dense_W read 1.4e-5 once the engine's convolution backward
+        // summed its weight gradient over whole images in one GEMM): such an array passes only where the engine's
+        // own run from its parameters moved by one ulp spreads as far (SameTrainingTest's rule).
+        double p = Both.assertParamsCloseOrIllConditioned(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(),
+                dl4j.paramTable(), PARAM_TOL, pattern -> nudgedRun(zip, batch, pattern));
         Both.report(what, out, p);
+    }
+
+    /** The engine's further steps again, from the zip's parameters moved by one ulp each (pattern {@code k}). */
+    private static Map<String, org.dl4jbridge.ndarray.NDArray> nudgedRun(File zip, Both.Batch batch, int k) {
+        try {
+            org.dl4jbridge.nn.graph.ComputationGraph g = org.dl4jbridge.util.ModelSerializer.restoreComputationGraph(zip, true);
+            for (org.dl4jbridge.nn.layers.AbstractLayer l : g.getLayers()) l.conf().setIDropout(null);
+            g.setParams(Both.nudge(g.params(), k));
+            for (int i = 0; i < FURTHER_FITS; i++) g.fit(batch.engine());
+            return g.paramTable();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static String name(IUpdater u) { return u.getClass().getSimpleName(); }

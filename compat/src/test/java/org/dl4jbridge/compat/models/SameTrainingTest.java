@@ -56,7 +56,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * the conditioning estimate, the engine on its pure-Java GEMM or on DL4J's libopenblas had one step outside
  * 4x it (RmsProp/MSE step 5: 1.7e-6 against 2.1e-7; NoOp/MCXENT step 9: 4.5e-6 against 6.0e-7), and so did
  * scipy-openblas32 once the convolution backward changed its summation order; the estimate is now the
- * largest of {@link #NUDGES} patterns. The free-running check is run with the README's test command,
+ * largest of {@link Both#NUDGES} patterns. The free-running check is run with the README's test command,
  * which points the engine at scipy-openblas32.
  */
 class SameTrainingTest {
@@ -66,7 +66,7 @@ class SameTrainingTest {
     static final double L2 = 0.01;
     /**
      * A step's score may exceed {@link #SCORE_TOL} only where the run itself is that ill-conditioned in
-     * float32: the engine, restarted from the same parameters moved by one ulp each ({@link #NUDGES}
+     * float32: the engine, restarted from the same parameters moved by one ulp each ({@link Both#NUDGES}
      * patterns), moves its own score by at least 1/4 of the engine-DL4J difference. Measured (session 5's
      * engine, scipy-openblas32): 8 of 300 step scores beyond 1e-6 — RmsProp with MSE (steps 5 and 8: 2.1e-6 and
      * 1.6e-6 against DL4J; the engine's own largest one-ulp change 2.9e-6 and 2.5e-6) and NoOp, the raw gradient
@@ -74,7 +74,7 @@ class SameTrainingTest {
      * within one times the one-ulp spread. No single float32 summation order can meet 1e-6 there; every other
      * step does.
      */
-    static final double SENSITIVITY_FACTOR = 4;
+    static final double SENSITIVITY_FACTOR = Both.SENSITIVITY_FACTOR;
 
     record Case(IUpdater dl4j, org.dl4jbridge.nn.updater.IUpdater engine) {}
 
@@ -117,28 +117,6 @@ class SameTrainingTest {
         return net;
     }
 
-    /**
-     * How many one-ulp perturbations of the initial parameters estimate the run's float32 conditioning. One
-     * pattern is a single sample of a spread: after the engine's convolution backward changed its summation
-     * order (one GEMM over a tile of whole images instead of one per image), RmsProp/MSE step 8 read 1.6e-6
-     * against DL4J while the one pattern moved the engine's own score by only 3.0e-7; the largest of a few
-     * patterns is the steadier estimate of how far float32 rounding alone moves that step.
-     */
-    static final int NUDGES = 4;
-
-    /**
-     * The parameters moved by one float32 ulp each: pattern 0 alternately up and down, the others up or down
-     * at random (seeded by the pattern).
-     */
-    static org.dl4jbridge.ndarray.NDArray nudge(org.dl4jbridge.ndarray.NDArray p, int pattern) {
-        org.dl4jbridge.ndarray.NDArray q = p.dup();
-        java.util.Random signs = new java.util.Random(pattern);
-        for (int i = 0; i < q.length(); i++) {
-            boolean up = pattern == 0 ? i % 2 == 0 : signs.nextBoolean();
-            q.put(i, up ? Math.nextUp(q.get(i)) : Math.nextDown(q.get(i)));
-        }
-        return q;
-    }
 
     @Test
     void tenStepsAgreeForEveryUpdaterLossAndL2() {
@@ -157,9 +135,9 @@ class SameTrainingTest {
                     assertEquals(d.numParams(), e.numParams(), what + ": numParams");
                     e.setParams(Both.engine(d.params()));
                     List<org.dl4jbridge.nn.multilayer.MultiLayerNetwork> nudged = new ArrayList<>();
-                    for (int k = 0; k < NUDGES; k++) {
+                    for (int k = 0; k < Both.NUDGES; k++) {
                         var n = engine(u.engine(), loss, l2);
-                        n.setParams(nudge(Both.engine(d.params()), k));
+                        n.setParams(Both.nudge(Both.engine(d.params()), k));
                         nudged.add(n);
                     }
                     // The same step from DL4J's own state: this copy restarts every step from DL4J's current
@@ -192,7 +170,7 @@ class SameTrainingTest {
                         for (var n : nudged) sens = Math.max(sens, Math.abs(n.score() - es) / Math.abs(es));
                         worstScore = Math.max(worstScore, rel);
                         String line = what + ": step " + step + " score engine " + es + " DL4J " + ds + " (relative " + rel
-                                + "; the engine's own largest change for " + NUDGES + " 1-ulp changes of the initial parameters: " + sens + ")";
+                                + "; the engine's own largest change for " + Both.NUDGES + " 1-ulp changes of the initial parameters: " + sens + ")";
                         if (rel <= SCORE_TOL) continue;
                         if (rel <= SENSITIVITY_FACTOR * sens) unreachable.add(line);
                         else failures.add(line);
