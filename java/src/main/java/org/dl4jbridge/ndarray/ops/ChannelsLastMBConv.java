@@ -88,38 +88,18 @@ public final class ChannelsLastMBConv {
                     + "convolution, got " + dw + (expW == null ? " without expansion" : "")
                     + "; use FusedMBConv or run the layers one by one instead");
         }
-        Buffers.requireContiguous(x, "input");
-        Buffers.requireContiguous(out, "output");
-        int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
-        int mid = expW.size(0);
-        Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
-        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
-        int kk = dw.kH() * dw.kW();
-        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
-        int cout = projW.size(0);
-        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
-        ConvGeometry g = dw.geometry(h, w);
-        Convolution2D.requireShape(out, "output", n, cout, g.outH(), g.outW());
-        if (residual != null) {
-            Convolution2D.requireShape(residual, "residual", n, cout, g.outH(), g.outW());
-            Buffers.requireContiguous(residual, "residual");
-        }
+        ConvGeometry g = FusedMBConv.checkShapes(x, expW, dwW, dwLayout, dw, projW, residual, out);
+        int mid = expW.size(0), cout = projW.size(0), kk = dw.kH() * dw.kW();
         // Taps as [tap][channel], so one tap's weights for all channels are contiguous.
         float[] canonical = DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, kk);
         float[] taps = new float[kk * mid];
         for (int ch = 0; ch < mid; ch++) {
             for (int k = 0; k < kk; k++) taps[k * mid + ch] = canonical[ch * kk + k];
         }
-        float[] eb = floats(expB, mid, "expansion bias"), db = floats(dwB, mid, "depthwise bias");
+        float[] eb = FusedMBConv.floats(expB, mid, "expansion bias"), db = FusedMBConv.floats(dwB, mid, "depthwise bias");
         new Plan(x, Buffers.contiguous(expW), eb == null ? new float[mid] : eb, expAct, taps,
-                db == null ? new float[mid] : db, g, dwAct, Buffers.contiguous(projW), floats(projB, cout, "projection bias"),
+                db == null ? new float[mid] : db, g, dwAct, Buffers.contiguous(projW), FusedMBConv.floats(projB, cout, "projection bias"),
                 projAct, residual, out, unitFloats).run();
-    }
-
-    private static float[] floats(NDArray b, int len, String what) {
-        if (b == null) return null;
-        if (b.length() != len) throw new IllegalArgumentException(what + " has " + b.length() + " elements, expected " + len);
-        return b.toFloatArray();
     }
 
     private static final class Plan {

@@ -90,22 +90,8 @@ public final class FusedMBConv {
             throw new IllegalArgumentException("FusedMBConv: depthwise stride must be 1 or 2 on both axes without "
                     + "dilation, got " + dw + "; run the layers one by one instead");
         }
-        Buffers.requireContiguous(x, "input");
-        Buffers.requireContiguous(out, "output");
-        int n = x.size(0), cin = x.size(1), h = x.size(2), w = x.size(3);
-        int mid = expW == null ? cin : expW.size(0);
-        if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
-        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
-        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
-        int cout = projW.size(0);
-        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
-        ConvGeometry g = dw.geometry(h, w);
-        int ho = g.outH(), wo = g.outW();
-        Convolution2D.requireShape(out, "output", n, cout, ho, wo);
-        if (residual != null) {
-            Convolution2D.requireShape(residual, "residual", n, cout, ho, wo);
-            Buffers.requireContiguous(residual, "residual");
-        }
+        ConvGeometry g = checkShapes(x, expW, dwW, dwLayout, dw, projW, residual, out);
+        int mid = expW == null ? x.size(1) : expW.size(0), cout = projW.size(0);
         new Plan(x, expW == null ? null : Buffers.contiguous(expW), floats(expB, mid, "expansion bias"), expAct,
                 DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
                 g, dwAct,
@@ -113,7 +99,33 @@ public final class FusedMBConv {
                 unitFloats).run();
     }
 
-    private static float[] floats(NDArray b, int len, String what) {
+    /**
+     * The shape checks of both block kernels (this and {@link ChannelsLastMBConv}): contiguous input and
+     * output; expansion weights (where present), depthwise and projection weights against the input's
+     * channels; output and residual against the depthwise step's geometry, which is returned.
+     */
+    static ConvGeometry checkShapes(NDArray x, NDArray expW, NDArray dwW, DepthwiseConvolution2D.Layout dwLayout,
+                                    Conv2DConfig dw, NDArray projW, NDArray residual, NDArray out) {
+        Buffers.requireContiguous(x, "input");
+        Buffers.requireContiguous(out, "output");
+        int n = x.size(0), cin = x.size(1);
+        int mid = expW == null ? cin : expW.size(0);
+        if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
+        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
+        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
+        int cout = projW.size(0);
+        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
+        ConvGeometry g = dw.geometry(x.size(2), x.size(3));
+        Convolution2D.requireShape(out, "output", n, cout, g.outH(), g.outW());
+        if (residual != null) {
+            Convolution2D.requireShape(residual, "residual", n, cout, g.outH(), g.outW());
+            Buffers.requireContiguous(residual, "residual");
+        }
+        return g;
+    }
+
+    /** A bias as floats after checking its length; null stays null. */
+    static float[] floats(NDArray b, int len, String what) {
         if (b == null) return null;
         if (b.length() != len) throw new IllegalArgumentException(what + " has " + b.length() + " elements, expected " + len);
         return b.toFloatArray();
