@@ -116,7 +116,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      */
     public boolean poolFuses(NDArray x, NDArray w, Conv2DConfig pool) {
         return !(this instanceof DepthwiseConvolution2DImpl)
-                && Convolution2D.poolFuses(x, w, cfg, 1, pool, org.dl4jbridge.ndarray.ops.ConvConfig.DEFAULT);
+                && Convolution2D.poolFuses(x, w, cfg, 1, pool, ConvConfig.DEFAULT);
     }
 
     /**
@@ -125,7 +125,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      */
     public void inferPooledInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, Conv2DConfig pool, NDArray pooled) {
         Convolution2D.forwardMaxPooled(contiguous(x), w, b, cfg, epilogue, pool, pooled,
-                org.dl4jbridge.ndarray.ops.ConvConfig.DEFAULT);
+                ConvConfig.DEFAULT);
     }
 
     /**
