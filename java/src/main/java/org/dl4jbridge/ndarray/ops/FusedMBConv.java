@@ -19,18 +19,19 @@ import org.dl4jbridge.ndarray.Parallel;
  * {@link PointwiseConvolution}). A strip expands the input
  * rows its depthwise rows read (the kernel's overlap rows are expanded again by the next strip: a
  * few percent more expansion work, chosen over carrying state between strips so strips stay
- * independent) in one GEMM, then per channel: its expanded rows copied out of the GEMM's output, bias and
- * activation, the zero-padded plane of the strip ({@link DepthwiseStack} with one image), the taps
- * ({@link DepthwiseForward#rowOfTaps}) in blocks of grid rows that stay in the first-level cache, the activation,
- * and the channel's rows into the projection's input; then one GEMM projects all channels of the strip straight
- * into the output, its bias a column of the weights meeting a row of ones and the residual (when there is no
- * activation after the projection, as in EfficientNet) put into the output first and added by the GEMM (beta 1),
- * so the output gets no pass of its own.
+ * independent) in one GEMM whose input is the strip's input placed into the zero-padded, stacked layout the
+ * depthwise step reads ({@link DepthwiseStack} with one image), with a row for the bias that is zero at the padding,
+ * so the GEMM writes each expanded channel's padded plane itself; then per channel: that plane copied out of the
+ * GEMM's output, the activation, the taps ({@link DepthwiseForward#rowOfTaps}) in blocks of grid rows that stay in
+ * the first-level cache, the activation, and the channel's rows into the projection's input; then one GEMM
+ * projects all channels of the strip straight into the output, its bias a column of the weights meeting a row of
+ * ones and the residual (when there is no activation after the projection, as in EfficientNet) put into the
+ * output first and added by the GEMM (beta 1), so the output gets no pass of its own.
  *
  * <p>Measured against the previous form (the strip's whole expanded map copied out of the GEMM's output, then
  * passed over per channel; the depthwise output likewise; the grid in one block; bias and residual added to the
  * output in a pass of their own), same-JVM A/B of EfficientNet-Lite0's blocks 0-3 at batch 16 (10 batches,
- * interleaved, under load), process CPU seconds: 1.48 against 1.96 and 1.18 against 1.55, each block no slower.
+ * interleaved, under load, 8 runs alternating the order): faster in 7 of 8 runs, median 16 % less wall time.
  *
  * <p>Batch norms are folded into the three convolutions' weights and biases by the caller.
  */
@@ -157,6 +158,8 @@ public final class FusedMBConv {
         final Backend blas = Backends.get();
         /** [cout, mid + 1]: the projection's weights with its bias as a last column (null without bias). */
         final FloatBuffer projWB;
+        /** [mid, cin + 1]: the expansion's weights with its bias as a last column (null without expansion or bias). */
+        final FloatBuffer expWB;
 
         Plan(NDArray x, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
              FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
@@ -167,16 +170,8 @@ public final class FusedMBConv {
             this.n = x.size(0); this.cin = x.size(1); this.h = x.size(2); this.w = x.size(3);
             this.mid = mid; this.cout = projW.size(0); this.blockFloats = blockFloats;
             this.ho = g.outH(); this.wo = g.outW(); this.s = c.sH(); this.kk = c.kH() * c.kW();
-            if (projB != null) {
-                projWB = NDArray.allocate(cout * (mid + 1));
-                FloatBuffer pw = projW.buffer();
-                for (int co = 0; co < cout; co++) {
-                    for (int m = 0; m < mid; m++) projWB.put(co * (mid + 1) + m, pw.get(projW.offset() + co * mid + m));
-                    projWB.put(co * (mid + 1) + mid, projB[co]);
-                }
-            } else {
-                projWB = null;
-            }
+            this.projWB = projB == null ? null : withBiasColumn(projW, projB, cout, mid);
+            this.expWB = expW == null || expB == null ? null : withBiasColumn(expW, expB, mid, cin);
             // Per output row: the expanded input rows it reads (s, more at the strip's edges), its depthwise
             // row and its output row.
             long perRow = (long) mid * (s * w + wo) + (long) cout * wo;
@@ -203,28 +198,14 @@ public final class FusedMBConv {
             }
         }
 
-        /**
-         * Rows [iyA, iyA + rows) of images' channels, each row as its even columns then its odd ones
-         * ({@link DepthwiseStack#placeSplit}), into the GEMM_OUT buffer ([image][channel][rows x w]); {@code tmp}
-         * (at least two rows of channels long) is free scratch.
-         */
-        FloatBuffer splitColumns(FloatBuffer xb, int xOff, int plane, int iyA, int rows, int nb, float[] tmp,
-                                 ConvWorkspace ws) {
-            int len = rows * w, evens = (w + 1) / 2;
-            FloatBuffer xs = ws.direct(ConvWorkspace.GEMM_OUT, nb * cin * len);
-            for (int bc = 0; bc < nb * cin; bc++) {
-                Buffers.load(xb, xOff + bc * plane + iyA * w, tmp, 0, len);
-                for (int r = 0; r < rows; r++) {
-                    int src = r * w, dst = len + r * w;
-                    for (int q = 0; q < w / 2; q++) {
-                        tmp[dst + q] = tmp[src + 2 * q];
-                        tmp[dst + evens + q] = tmp[src + 2 * q + 1];
-                    }
-                    if ((w & 1) == 1) tmp[dst + evens - 1] = tmp[src + w - 1];
-                }
-                Buffers.store(tmp, len, xs, bc * len, len);
+        /** [rows, cols + 1]: {@code w}'s [rows, cols] (contiguous) with {@code bias} as a last column. */
+        static FloatBuffer withBiasColumn(NDArray w, float[] bias, int rows, int cols) {
+            FloatBuffer wb = NDArray.allocate(rows * (cols + 1)), src = w.buffer();
+            for (int r = 0; r < rows; r++) {
+                for (int q = 0; q < cols; q++) wb.put(r * (cols + 1) + q, src.get(w.offset() + r * cols + q));
+                wb.put(r * (cols + 1) + cols, bias[r]);
             }
-            return xs;
+            return wb;
         }
 
         void run() {
@@ -248,10 +229,10 @@ public final class FusedMBConv {
                     Math.max(0, padBottom), g.padLeft(), g.padRight());
             DepthwiseStack st = DepthwiseStack.of(sg, nb, Integer.MAX_VALUE); // nb images fit: checked above
             ConvWorkspace ws = ConvWorkspace.get();
-            // One channel's expanded rows (also the column split's scratch, two channel strips long) and one
-            // channel's depthwise rows of the unit's images: the expanded map is read from the GEMM's output a
-            // channel at a time, so only the GEMM's output and the stack, not a second copy, share the cache.
-            float[] chan = ws.heap(0, Math.max(1, 2 * lenIn));
+            // One input channel's rows and one channel's depthwise rows of the unit's images: the expanded map is
+            // read from the GEMM's output a channel at a time, so only the GEMM's output and the stack, not a second
+            // copy, share the cache.
+            float[] chan = ws.heap(0, Math.max(1, lenIn));
             float[] dwc = ws.heap(1, nb * lenOut);
             float[] stack = ws.heap(2, st.size());
             int wq = st.wq(), gp = st.gridPeriod(), gridRows = st.gridRows(nb);
@@ -262,25 +243,37 @@ public final class FusedMBConv {
             FloatBuffer xb = x.buffer();
             int plane = h * w, xOff = x.offset() + img0 * cin * plane;
 
-            // At stride 2 the stack holds each row's even and odd columns apart. The expansion's input columns are
-            // split so (cin channels), rather than its output's (mid = 6 cin): the strided loop runs on a sixth of
-            // the data, and each expanded row goes into the stack as two plain copies. Measured with a same-JVM A/B
-            // of EfficientNetLite0Bench (process CPU s over 10 batches, batches interleaved, under load): block 1
-            // (16 -> 96 channels, 112x112) 0.36 and 0.36 against 0.43 and 0.41 with the expanded rows split.
-            // The split uses the channel rows' array as scratch before the channel loop fills it (two strips long).
-            boolean split = expW != null && rowsIn > 0 && c.sW() == 2;
+            // The expansion's input, each channel placed into the strip's zero-padded stack as the depthwise step
+            // reads it, and with a bias a last row that is 1 at the data and 0 at the padding: the GEMM then writes
+            // every expanded channel's stack itself, padding zero, and a channel needs one copy out of it (and its
+            // activation: act(0) = 0 for every FusedActivation, so the padding stays zero). At stride 2 the stack
+            // holds each row's even and odd columns apart: the strided loop runs on the input's cin channels rather
+            // than the expansion's mid = 6 cin (measured before with a same-JVM A/B of EfficientNetLite0Bench,
+            // process CPU s over 10 batches, under load: block 1 0.36 and 0.36 against 0.43 and 0.41 with the
+            // expanded rows split). Against copying each expanded channel's rows into the stack (same-JVM A/B of
+            // blocks 0-3, batch 16, 10 batches, 6 runs alternating, under load): 5 of 6 runs faster, by -13 % to
+            // 11 % of wall time, process CPU 4 % less on average; the GEMM's columns include the padding (about 10 %
+            // more than the data).
             FloatBuffer e = null;
-            if (expW != null && rowsIn > 0) {
-                e = ws.direct(ConvWorkspace.COLUMNS, nb * mid * lenIn);
-                FloatBuffer xs = split ? splitColumns(xb, xOff, plane, iyA, rowsIn, nb, chan, ws) : null;
-                for (int b = 0; b < nb; b++) {
-                    if (split) {
-                        blas.sgemm(false, false, mid, lenIn, cin, 1f, expW.buffer(), expW.offset(), cin,
-                                xs, b * cin * lenIn, lenIn, 0f, e, b * mid * lenIn, lenIn);
-                    } else {
-                        blas.sgemm(false, false, mid, lenIn, cin, 1f, expW.buffer(), expW.offset(), cin,
-                                xb, xOff + b * cin * plane + iyA * w, plane, 0f, e, b * mid * lenIn, lenIn);
+            int S = st.size();
+            boolean stacked = expW != null && rowsIn > 0;
+            if (stacked) {
+                int kx = expWB == null ? cin : cin + 1;
+                FloatBuffer xs = ws.direct(ConvWorkspace.GEMM_OUT, kx * S);
+                st.clear(stack);
+                for (int ci = 0; ci < kx; ci++) {
+                    for (int b = 0; b < nb; b++) {
+                        if (ci < cin) Buffers.load(xb, xOff + (b * cin + ci) * plane + iyA * w, chan, 0, lenIn);
+                        else Arrays.fill(chan, 0, lenIn, 1f);
+                        st.place(chan, 0, b, stack);
                     }
+                    Buffers.store(stack, 0, xs, ci * S, S);
+                }
+                e = ws.direct(ConvWorkspace.COLUMNS, mid * S);
+                if (expWB != null) {
+                    blas.sgemm(false, false, mid, S, kx, 1f, expWB, 0, kx, xs, 0, S, 0f, e, 0, S);
+                } else {
+                    blas.sgemm(false, false, mid, S, cin, 1f, expW.buffer(), expW.offset(), cin, xs, 0, S, 0f, e, 0, S);
                 }
             }
             // The projection's input: per image mid rows of depthwise output, then (with a bias) a row of ones
@@ -305,15 +298,15 @@ public final class FusedMBConv {
             // The padding stays zero: every channel places its rows at the same positions.
             st.clear(stack);
             for (int ch = 0; ch < mid; ch++) {
-                for (int b = 0; b < nb && rowsIn > 0; b++) {
-                    if (e != null) {
-                        Buffers.load(e, (b * mid + ch) * lenIn, chan, 0, lenIn);
-                        expAct.applyInPlace(chan, 0, lenIn, expB == null ? 0f : expB[ch]);
-                    } else {
+                if (stacked) {
+                    Buffers.load(e, ch * S, stack, 0, S);
+                    expAct.applyInPlace(stack, 0, S, 0f);
+                } else {
+                    // No expansion: the input's own channel goes into the stack (same places every channel).
+                    for (int b = 0; b < nb && rowsIn > 0; b++) {
                         Buffers.load(xb, xOff + (b * cin + ch) * plane + iyA * w, chan, 0, lenIn);
+                        st.place(chan, 0, b, stack);
                     }
-                    if (split) st.placeSplit(chan, 0, b, stack);
-                    else st.place(chan, 0, b, stack);
                 }
                 // Blocks of grid rows, so the accumulator and the copies the taps read stay in the first-level
                 // cache (as DepthwiseForward's): a whole 112-wide strip of 58 rows is 26 KB per array.
