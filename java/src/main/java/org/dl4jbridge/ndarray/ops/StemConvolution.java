@@ -28,7 +28,7 @@ final class StemConvolution {
 
     static boolean applies(ConvConfig conf, ConvGeometry g, int groups, int cin) {
         Conv2DConfig c = g.cfg();
-        return conf.directStem() && groups == 1 && cin <= MAX_INPUT_CHANNELS && c.kH() == 3 && c.kW() == 3
+        return conf.splitStem() && groups == 1 && cin <= MAX_INPUT_CHANNELS && c.kH() == 3 && c.kW() == 3
                 && c.sH() == 2 && c.sW() == 2 && c.dH() == 1 && c.dW() == 1;
     }
 

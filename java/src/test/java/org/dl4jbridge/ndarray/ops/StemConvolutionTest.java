@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The direct-column stem path ({@link StemConvolution}) against float64 PyTorch (the 3x3 stride-2 cases of
+ * The split-row stem path ({@link StemConvolution}) against float64 PyTorch (the 3x3 stride-2 cases of
  * tests/reference/make_conv_reference.py with at most 4 input channels) and against a float64 loop over the
  * definition for the shapes those cases do not cover: odd and even sizes, batch 1, Same padding (extra row and
  * column at the end), Truncate with explicit padding on every side, 1 to 4 input channels, every activation; with
@@ -80,7 +80,7 @@ class StemConvolutionTest {
     void onlyFewInputChannelsAndOnlyWhenOn(int cin) {
         ConvGeometry g = Conv2DConfig.of(3, 2, ConvolutionMode.Same).geometry(224, 224);
         assertTrue(StemConvolution.applies(ConvConfig.DEFAULT, g, 1, cin) == (cin <= StemConvolution.MAX_INPUT_CHANNELS));
-        assertTrue(!StemConvolution.applies(ConvConfig.DEFAULT.with("directStem:false"), g, 1, cin));
+        assertTrue(!StemConvolution.applies(ConvConfig.DEFAULT.with("splitStem:false"), g, 1, cin));
         assertTrue(!StemConvolution.applies(ConvConfig.DEFAULT, Conv2DConfig.of(3, 1, ConvolutionMode.Same).geometry(224, 224), 1, cin));
     }
 
