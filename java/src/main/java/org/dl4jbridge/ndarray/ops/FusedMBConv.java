@@ -156,10 +156,15 @@ public final class FusedMBConv {
         /** Floats of depthwise accumulator per block of grid rows ({@link ConvConfig#depthwiseBlockFloats}). */
         final int blockFloats;
         final Backend blas = Backends.get();
-        /** [cout, mid + 1]: the projection's weights with its bias as a last column (null without bias). */
-        final FloatBuffer projWB;
-        /** [mid, cin + 1]: the expansion's weights with its bias as a last column (null without expansion or bias). */
-        final FloatBuffer expWB;
+        /**
+         * The expansion's weights with its bias as a last column ([mid, cin + 1] at {@code expWBOff}, where there is an
+         * expansion with a bias) and the projection's likewise ([cout, mid + 1] at {@code projWBOff}, where it has a
+         * bias), in the calling thread's PACKED_WEIGHTS scratch (the units use its other slots), so a call allocates
+         * no direct memory.
+         */
+        final FloatBuffer wb;
+        final boolean expWB, projWB;
+        final int expWBOff, projWBOff;
 
         Plan(NDArray x, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
              FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
@@ -170,8 +175,13 @@ public final class FusedMBConv {
             this.n = x.size(0); this.cin = x.size(1); this.h = x.size(2); this.w = x.size(3);
             this.mid = mid; this.cout = projW.size(0); this.blockFloats = blockFloats;
             this.ho = g.outH(); this.wo = g.outW(); this.s = c.sH(); this.kk = c.kH() * c.kW();
-            this.projWB = projB == null ? null : withBiasColumn(projW, projB, cout, mid);
-            this.expWB = expW == null || expB == null ? null : withBiasColumn(expW, expB, mid, cin);
+            this.expWB = expW != null && expB != null;
+            this.projWB = projB != null;
+            this.expWBOff = 0;
+            this.projWBOff = expWB ? mid * (cin + 1) : 0;
+            this.wb = ConvWorkspace.get().direct(ConvWorkspace.PACKED_WEIGHTS, Math.max(1, projWBOff + (projWB ? cout * (mid + 1) : 0)));
+            if (expWB) withBiasColumn(expW, expB, mid, cin, wb, expWBOff);
+            if (projWB) withBiasColumn(projW, projB, cout, mid, wb, projWBOff);
             // Per output row: the expanded input rows it reads (s, more at the strip's edges), its depthwise
             // row and its output row.
             long perRow = (long) mid * (s * w + wo) + (long) cout * wo;
@@ -198,14 +208,13 @@ public final class FusedMBConv {
             }
         }
 
-        /** [rows, cols + 1]: {@code w}'s [rows, cols] (contiguous) with {@code bias} as a last column. */
-        static FloatBuffer withBiasColumn(NDArray w, float[] bias, int rows, int cols) {
-            FloatBuffer wb = NDArray.allocate(rows * (cols + 1)), src = w.buffer();
+        /** Writes [rows, cols + 1] at {@code off}: {@code w}'s [rows, cols] (contiguous) with {@code bias} as a last column. */
+        static void withBiasColumn(NDArray w, float[] bias, int rows, int cols, FloatBuffer wb, int off) {
+            FloatBuffer src = w.buffer();
             for (int r = 0; r < rows; r++) {
-                for (int q = 0; q < cols; q++) wb.put(r * (cols + 1) + q, src.get(w.offset() + r * cols + q));
-                wb.put(r * (cols + 1) + cols, bias[r]);
+                Buffers.copy(src, w.offset() + r * cols, wb, off + r * (cols + 1), cols);
+                wb.put(off + r * (cols + 1) + cols, bias[r]);
             }
-            return wb;
         }
 
         void run() {
@@ -258,7 +267,7 @@ public final class FusedMBConv {
             int S = st.size();
             boolean stacked = expW != null && rowsIn > 0;
             if (stacked) {
-                int kx = expWB == null ? cin : cin + 1;
+                int kx = expWB ? cin + 1 : cin;
                 FloatBuffer xs = ws.direct(ConvWorkspace.GEMM_OUT, kx * S);
                 st.clear(stack);
                 for (int ci = 0; ci < kx; ci++) {
@@ -270,17 +279,17 @@ public final class FusedMBConv {
                     Buffers.store(stack, 0, xs, ci * S, S);
                 }
                 e = ws.direct(ConvWorkspace.COLUMNS, mid * S);
-                if (expWB != null) {
-                    blas.sgemm(false, false, mid, S, kx, 1f, expWB, 0, kx, xs, 0, S, 0f, e, 0, S);
+                if (expWB) {
+                    blas.sgemm(false, false, mid, S, kx, 1f, wb, expWBOff, kx, xs, 0, S, 0f, e, 0, S);
                 } else {
                     blas.sgemm(false, false, mid, S, cin, 1f, expW.buffer(), expW.offset(), cin, xs, 0, S, 0f, e, 0, S);
                 }
             }
             // The projection's input: per image mid rows of depthwise output, then (with a bias) a row of ones
             // that meets the bias column of projWB, so the GEMM adds the bias.
-            int k = projWB == null ? mid : mid + 1;
+            int k = projWB ? mid + 1 : mid;
             FloatBuffer d = ws.direct(ConvWorkspace.GEMM_OUT, nb * k * lenOut);
-            if (projWB != null) {
+            if (projWB) {
                 Arrays.fill(dwc, 0, lenOut, 1f);
                 for (int b = 0; b < nb; b++) Buffers.store(dwc, 0, d, (b * k + mid) * lenOut, lenOut);
             }
@@ -345,8 +354,8 @@ public final class FusedMBConv {
                     int resOff = residual.offset() + (img0 + b) * cout * p + oy0 * wo;
                     for (int co = 0; co < cout; co++) Buffers.copy(residual.buffer(), resOff + co * p, ob, outOff + co * p, lenOut);
                 }
-                if (projWB != null) {
-                    blas.sgemm(false, false, cout, lenOut, k, 1f, projWB, 0, k, d, b * k * lenOut, lenOut,
+                if (projWB) {
+                    blas.sgemm(false, false, cout, lenOut, k, 1f, wb, projWBOff, k, d, b * k * lenOut, lenOut,
                             resFirst ? 1f : 0f, ob, outOff, p);
                 } else {
                     blas.sgemm(false, false, cout, lenOut, mid, 1f, projW.buffer(), projW.offset(), mid, d, b * k * lenOut,
