@@ -172,6 +172,10 @@ public final class Convolution2D {
                 PointwiseConvolution.forward(conf, x, w, b, act, out);
                 return;
             }
+            if (StemConvolution.applies(conf, g, groups, cin)) {
+                StemConvolution.forward(conf, x, w, b, g, act, out);
+                return;
+            }
             if (StridedConvolution.applies(conf, g, groups, n, cin, cout)) {
                 StridedConvolution.forward(conf, x, w, b, g, act, out);
                 return;

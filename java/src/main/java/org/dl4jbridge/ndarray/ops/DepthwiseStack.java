@@ -100,26 +100,6 @@ record DepthwiseStack(ConvGeometry g, int images, int period, int width, int sH,
         }
     }
 
-    /**
-     * As {@link #place} for a stride-2 stack, from a plane whose rows each hold the input row's even columns
-     * and then its odd ones: two plain copies a row.
-     */
-    void placeSplit(float[] in, int planeOff, int b, float[] stack) {
-        if (sW != 2) throw new IllegalStateException("DepthwiseStack.placeSplit needs a column stride of 2, got " + sW);
-        int h = g.inH(), w = g.inW(), padLeft = g.padLeft(), plane = hq * wq, evens = (w + 1) / 2;
-        int y = b * period + g.padTop(), py = y % sH, qy = y / sH;
-        int col0 = (padLeft % sW) * plane + padLeft / sW, col1 = ((padLeft + 1) % sW) * plane + (padLeft + 1) / sW;
-        for (int iy = 0; iy < h; iy++, y++) {
-            int row = py * sW * plane + qy * wq, src = planeOff + iy * w;
-            System.arraycopy(in, src, stack, row + col0, evens);
-            System.arraycopy(in, src + evens, stack, row + col1, w / 2);
-            if (++py == sH) {
-                py = 0;
-                qy++;
-            }
-        }
-    }
-
     private static void deinterleave(float[] src, int srcOff, float[] dst, int dst0, int dst1, int pairs) {
         for (int q = 0; q < pairs; q++) {
             dst[dst0 + q] = src[srcOff + 2 * q];

@@ -19,10 +19,19 @@ import org.dl4jbridge.ndarray.Parallel;
  * {@link PointwiseConvolution}). A strip expands the input
  * rows its depthwise rows read (the kernel's overlap rows are expanded again by the next strip: a
  * few percent more expansion work, chosen over carrying state between strips so strips stay
- * independent), then per channel: bias and activation, the zero-padded plane of the strip
- * ({@link DepthwiseStack} with one image), the taps ({@link DepthwiseForward#rowOfTaps}), bias and
- * activation; then one GEMM projects all channels of the strip straight into the output, whose
- * bias, residual and activation are added while the tile is in cache.
+ * independent) in one GEMM whose input is the strip's input placed into the zero-padded, stacked layout the
+ * depthwise step reads ({@link DepthwiseStack} with one image), with a row for the bias that is zero at the padding,
+ * so the GEMM writes each expanded channel's padded plane itself; then per channel: that plane copied out of the
+ * GEMM's output, the activation, the taps ({@link DepthwiseForward#rowOfTaps}) in blocks of grid rows that stay in
+ * the first-level cache, the activation, and the channel's rows into the projection's input; then one GEMM
+ * projects all channels of the strip straight into the output, its bias a column of the weights meeting a row of
+ * ones and the residual (when there is no activation after the projection, as in EfficientNet) put into the
+ * output first and added by the GEMM (beta 1), so the output gets no pass of its own.
+ *
+ * <p>Measured against the previous form (the strip's whole expanded map copied out of the GEMM's output, then
+ * passed over per channel; the depthwise output likewise; the grid in one block; bias and residual added to the
+ * output in a pass of their own), same-JVM A/B of EfficientNet-Lite0's blocks 0-3 at batch 16 (10 batches,
+ * interleaved, under load, 8 runs alternating the order): faster in 7 of 8 runs, median 16 % less wall time.
  *
  * <p>Batch norms are folded into the three convolutions' weights and biases by the caller.
  */
@@ -77,14 +86,18 @@ public final class FusedMBConv {
                                NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
                                FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
                                NDArray residual, NDArray out) {
-        forward(x, expW, expB, expAct, dwW, dwLayout, dwB, dw, dwAct, projW, projB, projAct, residual, out, STRIP_FLOATS);
+        forward(x, expW, expB, expAct, dwW, dwLayout, dwB, dw, dwAct, projW, projB, projAct, residual, out, STRIP_FLOATS,
+                ConvConfig.DEFAULT.depthwiseBlockFloats());
     }
 
-    /** As above, with the unit's working set given (tests make it small to run strips on small images). */
+    /**
+     * As above, with the unit's working set and the depthwise step's block of accumulator floats given (tests make
+     * them small to run strips and several blocks on small images).
+     */
     static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
                         NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
                         FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
-                        NDArray residual, NDArray out, int unitFloats) {
+                        NDArray residual, NDArray out, int unitFloats, int blockFloats) {
         Convolution2D.checkRank4(x, "input");
         if (!applies(dw)) {
             throw new IllegalArgumentException("FusedMBConv: depthwise stride must be 1 or 2 on both axes without "
@@ -96,7 +109,7 @@ public final class FusedMBConv {
                 DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
                 g, dwAct,
                 Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, residual, out, mid,
-                unitFloats).run();
+                unitFloats, blockFloats).run();
     }
 
     /**
@@ -140,17 +153,35 @@ public final class FusedMBConv {
         final int n, cin, mid, cout, h, w, ho, wo, s, kk;
         /** Output rows per strip (all of them when a unit holds whole images), images per unit. */
         final int stripRows, strips, images, groups;
+        /** Floats of depthwise accumulator per block of grid rows ({@link ConvConfig#depthwiseBlockFloats}). */
+        final int blockFloats;
         final Backend blas = Backends.get();
+        /**
+         * The expansion's weights with its bias as a last column ([mid, cin + 1] at {@code expWBOff}, where there is an
+         * expansion with a bias) and the projection's likewise ([cout, mid + 1] at {@code projWBOff}, where it has a
+         * bias), in the calling thread's PACKED_WEIGHTS scratch (the units use its other slots), so a call allocates
+         * no direct memory.
+         */
+        final FloatBuffer wb;
+        final boolean expWB, projWB;
+        final int expWBOff, projWBOff;
 
         Plan(NDArray x, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
              FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
-             int mid, int unitFloats) {
+             int mid, int unitFloats, int blockFloats) {
             this.x = x; this.expW = expW; this.expB = expB; this.expAct = expAct;
             this.taps = taps; this.dwB = dwB; this.g = g; this.c = g.cfg(); this.dwAct = dwAct;
             this.projW = projW; this.projB = projB; this.projAct = projAct; this.residual = residual; this.out = out;
             this.n = x.size(0); this.cin = x.size(1); this.h = x.size(2); this.w = x.size(3);
-            this.mid = mid; this.cout = projW.size(0);
+            this.mid = mid; this.cout = projW.size(0); this.blockFloats = blockFloats;
             this.ho = g.outH(); this.wo = g.outW(); this.s = c.sH(); this.kk = c.kH() * c.kW();
+            this.expWB = expW != null && expB != null;
+            this.projWB = projB != null;
+            this.expWBOff = 0;
+            this.projWBOff = expWB ? mid * (cin + 1) : 0;
+            this.wb = ConvWorkspace.get().direct(ConvWorkspace.PACKED_WEIGHTS, Math.max(1, projWBOff + (projWB ? cout * (mid + 1) : 0)));
+            if (expWB) withBiasColumn(expW, expB, mid, cin, wb, expWBOff);
+            if (projWB) withBiasColumn(projW, projB, cout, mid, wb, projWBOff);
             // Per output row: the expanded input rows it reads (s, more at the strip's edges), its depthwise
             // row and its output row.
             long perRow = (long) mid * (s * w + wo) + (long) cout * wo;
@@ -177,28 +208,13 @@ public final class FusedMBConv {
             }
         }
 
-        /**
-         * Rows [iyA, iyA + rows) of images' channels, each row as its even columns then its odd ones
-         * ({@link DepthwiseStack#placeSplit}), into the GEMM_OUT buffer ([image][channel][rows x w]); {@code tmp}
-         * (at least two rows of channels long) is free scratch.
-         */
-        FloatBuffer splitColumns(FloatBuffer xb, int xOff, int plane, int iyA, int rows, int nb, float[] tmp,
-                                 ConvWorkspace ws) {
-            int len = rows * w, evens = (w + 1) / 2;
-            FloatBuffer xs = ws.direct(ConvWorkspace.GEMM_OUT, nb * cin * len);
-            for (int bc = 0; bc < nb * cin; bc++) {
-                Buffers.load(xb, xOff + bc * plane + iyA * w, tmp, 0, len);
-                for (int r = 0; r < rows; r++) {
-                    int src = r * w, dst = len + r * w;
-                    for (int q = 0; q < w / 2; q++) {
-                        tmp[dst + q] = tmp[src + 2 * q];
-                        tmp[dst + evens + q] = tmp[src + 2 * q + 1];
-                    }
-                    if ((w & 1) == 1) tmp[dst + evens - 1] = tmp[src + w - 1];
-                }
-                Buffers.store(tmp, len, xs, bc * len, len);
+        /** Writes [rows, cols + 1] at {@code off}: {@code w}'s [rows, cols] (contiguous) with {@code bias} as a last column. */
+        static void withBiasColumn(NDArray w, float[] bias, int rows, int cols, FloatBuffer wb, int off) {
+            FloatBuffer src = w.buffer();
+            for (int r = 0; r < rows; r++) {
+                Buffers.copy(src, w.offset() + r * cols, wb, off + r * (cols + 1), cols);
+                wb.put(off + r * (cols + 1) + cols, bias[r]);
             }
-            return xs;
         }
 
         void run() {
@@ -222,43 +238,60 @@ public final class FusedMBConv {
                     Math.max(0, padBottom), g.padLeft(), g.padRight());
             DepthwiseStack st = DepthwiseStack.of(sg, nb, Integer.MAX_VALUE); // nb images fit: checked above
             ConvWorkspace ws = ConvWorkspace.get();
-            // [image][channel][rows of the strip]
-            float[] expanded = ws.heap(0, Math.max(1, nb * mid * lenIn));
-            float[] dwOut = ws.heap(1, nb * mid * lenOut);
+            // One input channel's rows and one channel's depthwise rows of the unit's images: the expanded map is
+            // read from the GEMM's output a channel at a time, so only the GEMM's output and the stack, not a second
+            // copy, share the cache.
+            float[] chan = ws.heap(0, Math.max(1, lenIn));
+            float[] dwc = ws.heap(1, nb * lenOut);
             float[] stack = ws.heap(2, st.size());
-            int wq = st.wq(), gp = st.gridPeriod(), gridRows = st.gridRows(nb), len = gridRows * wq;
+            int wq = st.wq(), gp = st.gridPeriod(), gridRows = st.gridRows(nb);
+            int blockRows = Math.max(1, blockFloats / wq), len = Math.min(gridRows, blockRows) * wq;
             float[] acc = ws.heap(3, len);
             float[] even = ws.heap(4, len + c.kW());
             float[] odd = ws.heap(5, len + c.kW());
             FloatBuffer xb = x.buffer();
             int plane = h * w, xOff = x.offset() + img0 * cin * plane;
 
-            // At stride 2 the stack holds each row's even and odd columns apart. The expansion's input columns are
-            // split so (cin channels), rather than its output's (mid = 6 cin): the strided loop runs on a sixth of
-            // the data, and each expanded row goes into the stack as two plain copies. Measured with a same-JVM A/B
-            // of EfficientNetLite0Bench (process CPU s over 10 batches, batches interleaved, under load): block 1
-            // (16 -> 96 channels, 112x112) 0.36 and 0.36 against 0.43 and 0.41 with the expanded rows split.
-            // The split uses the expanded rows' array as scratch before the GEMM fills it (two channel strips long).
-            boolean split = expW != null && rowsIn > 0 && c.sW() == 2 && (long) nb * mid * lenIn >= 2L * lenIn;
-            if (expW != null && rowsIn > 0) {
-                FloatBuffer e = ws.direct(ConvWorkspace.COLUMNS, nb * mid * lenIn);
-                FloatBuffer xs = split ? splitColumns(xb, xOff, plane, iyA, rowsIn, nb, expanded, ws) : null;
-                for (int b = 0; b < nb; b++) {
-                    if (split) {
-                        blas.sgemm(false, false, mid, lenIn, cin, 1f, expW.buffer(), expW.offset(), cin,
-                                xs, b * cin * lenIn, lenIn, 0f, e, b * mid * lenIn, lenIn);
-                    } else {
-                        blas.sgemm(false, false, mid, lenIn, cin, 1f, expW.buffer(), expW.offset(), cin,
-                                xb, xOff + b * cin * plane + iyA * w, plane, 0f, e, b * mid * lenIn, lenIn);
+            // The expansion's input, each channel placed into the strip's zero-padded stack as the depthwise step
+            // reads it, and with a bias a last row that is 1 at the data and 0 at the padding: the GEMM then writes
+            // every expanded channel's stack itself, padding zero, and a channel needs one copy out of it (and its
+            // activation: act(0) = 0 for every FusedActivation, so the padding stays zero). At stride 2 the stack
+            // holds each row's even and odd columns apart: the strided loop runs on the input's cin channels rather
+            // than the expansion's mid = 6 cin (measured before with a same-JVM A/B of EfficientNetLite0Bench,
+            // process CPU s over 10 batches, under load: block 1 0.36 and 0.36 against 0.43 and 0.41 with the
+            // expanded rows split). Against copying each expanded channel's rows into the stack (same-JVM A/B of
+            // blocks 0-3, batch 16, 10 batches, 6 runs alternating, under load): 5 of 6 runs faster, by -13 % to
+            // 11 % of wall time, process CPU 4 % less on average; the GEMM's columns include the padding (about 10 %
+            // more than the data).
+            FloatBuffer e = null;
+            int S = st.size();
+            boolean stacked = expW != null && rowsIn > 0;
+            if (stacked) {
+                int kx = expWB ? cin + 1 : cin;
+                FloatBuffer xs = ws.direct(ConvWorkspace.GEMM_OUT, kx * S);
+                st.clear(stack);
+                for (int ci = 0; ci < kx; ci++) {
+                    for (int b = 0; b < nb; b++) {
+                        if (ci < cin) Buffers.load(xb, xOff + (b * cin + ci) * plane + iyA * w, chan, 0, lenIn);
+                        else Arrays.fill(chan, 0, lenIn, 1f);
+                        st.place(chan, 0, b, stack);
                     }
+                    Buffers.store(stack, 0, xs, ci * S, S);
                 }
-                Buffers.load(e, 0, expanded, 0, nb * mid * lenIn);
-            } else if (rowsIn > 0) {
-                for (int b = 0; b < nb; b++) {
-                    for (int ch = 0; ch < mid; ch++) {
-                        Buffers.load(xb, xOff + (b * cin + ch) * plane + iyA * w, expanded, (b * mid + ch) * lenIn, lenIn);
-                    }
+                e = ws.direct(ConvWorkspace.COLUMNS, mid * S);
+                if (expWB) {
+                    blas.sgemm(false, false, mid, S, kx, 1f, wb, expWBOff, kx, xs, 0, S, 0f, e, 0, S);
+                } else {
+                    blas.sgemm(false, false, mid, S, cin, 1f, expW.buffer(), expW.offset(), cin, xs, 0, S, 0f, e, 0, S);
                 }
+            }
+            // The projection's input: per image mid rows of depthwise output, then (with a bias) a row of ones
+            // that meets the bias column of projWB, so the GEMM adds the bias.
+            int k = projWB ? mid + 1 : mid;
+            FloatBuffer d = ws.direct(ConvWorkspace.GEMM_OUT, nb * k * lenOut);
+            if (projWB) {
+                Arrays.fill(dwc, 0, lenOut, 1f);
+                for (int b = 0; b < nb; b++) Buffers.store(dwc, 0, d, (b * k + mid) * lenOut, lenOut);
             }
 
             boolean rowTaps = c.dW() == 1 && (s == 1 || s == 2) && (c.kW() == 3 || c.kW() == 5);
@@ -274,56 +307,78 @@ public final class FusedMBConv {
             // The padding stays zero: every channel places its rows at the same positions.
             st.clear(stack);
             for (int ch = 0; ch < mid; ch++) {
-                for (int b = 0; b < nb; b++) {
-                    int at = (b * mid + ch) * lenIn;
-                    if (expW != null) expAct.applyInPlace(expanded, at, lenIn, expB == null ? 0f : expB[ch]);
-                    if (split) {
-                        st.placeSplit(expanded, at, b, stack);
-                    } else if (rowsIn > 0) {
-                        st.place(expanded, at, b, stack);
-                    }
-                }
-                Arrays.fill(acc, 0, len, dwB == null ? 0f : dwB[ch]);
-                if (rowTaps) {
-                    for (int ky = 0; ky < kH; ky++) {
-                        DepthwiseForward.rowOfTaps(acc, len, stack, base, ky, 0, s, kW, taps, ch * kk + ky * kW, even, odd);
-                    }
+                if (stacked) {
+                    Buffers.load(e, ch * S, stack, 0, S);
+                    expAct.applyInPlace(stack, 0, S, 0f);
                 } else {
-                    for (int k = 0; k < kk; k++) {
-                        System.arraycopy(stack, base[k], even, 0, len);
-                        DepthwiseTaps.axpy(acc, even, len, taps[ch * kk + k]);
+                    // No expansion: the input's own channel goes into the stack (same places every channel).
+                    for (int b = 0; b < nb && rowsIn > 0; b++) {
+                        Buffers.load(xb, xOff + (b * cin + ch) * plane + iyA * w, chan, 0, lenIn);
+                        st.place(chan, 0, b, stack);
                     }
                 }
-                for (int r = 0, b = 0, oy = 0; r < gridRows; r++) {
-                    if (oy < orows) System.arraycopy(acc, r * wq, dwOut, (b * mid + ch) * lenOut + oy * wo, wo);
-                    if (++oy == gp) {
-                        oy = 0;
-                        b++;
+                // Blocks of grid rows, so the accumulator and the copies the taps read stay in the first-level
+                // cache (as DepthwiseForward's): a whole 112-wide strip of 58 rows is 26 KB per array.
+                for (int r0 = 0; r0 < gridRows; r0 += blockRows) {
+                    int rows = Math.min(blockRows, gridRows - r0), blen = rows * wq, shift = r0 * wq;
+                    Arrays.fill(acc, 0, blen, dwB == null ? 0f : dwB[ch]);
+                    if (rowTaps) {
+                        for (int ky = 0; ky < kH; ky++) {
+                            DepthwiseForward.rowOfTaps(acc, blen, stack, base, ky, shift, s, kW, taps, ch * kk + ky * kW, even, odd);
+                        }
+                    } else {
+                        for (int q = 0; q < kk; q++) {
+                            System.arraycopy(stack, base[q] + shift, even, 0, blen);
+                            DepthwiseTaps.axpy(acc, even, blen, taps[ch * kk + q]);
+                        }
+                    }
+                    for (int r = 0, b = r0 / gp, oy = r0 % gp; r < rows; r++) {
+                        if (oy < orows) System.arraycopy(acc, r * wq, dwc, b * lenOut + oy * wo, wo);
+                        if (++oy == gp) {
+                            oy = 0;
+                            b++;
+                        }
                     }
                 }
-                for (int b = 0; b < nb; b++) dwAct.applyInPlace(dwOut, (b * mid + ch) * lenOut, lenOut, 0f);
+                dwAct.applyInPlace(dwc, 0, nb * lenOut, 0f);
+                for (int b = 0; b < nb; b++) Buffers.store(dwc, b * lenOut, d, (b * k + ch) * lenOut, lenOut);
             }
 
-            FloatBuffer d = ws.direct(ConvWorkspace.GEMM_OUT, nb * mid * lenOut);
-            Buffers.store(dwOut, 0, d, 0, nb * mid * lenOut);
             int p = ho * wo;
             FloatBuffer ob = out.buffer();
-            float[] row = ws.heap(0, lenOut), res = ws.heap(2, lenOut);
             for (int b = 0; b < nb; b++) {
                 int outOff = out.offset() + (img0 + b) * cout * p + oy0 * wo;
-                blas.sgemm(false, false, cout, lenOut, mid, 1f, projW.buffer(), projW.offset(), mid, d, b * mid * lenOut,
-                        lenOut, 0f, ob, outOff, p);
-                if (projB == null && projAct == FusedActivation.IDENTITY && residual == null) continue;
-                int resOff = residual == null ? 0 : residual.offset() + (img0 + b) * cout * p + oy0 * wo;
-                for (int co = 0; co < cout; co++) {
-                    Buffers.load(ob, outOff + co * p, row, 0, lenOut);
-                    projAct.applyInPlace(row, 0, lenOut, projB == null ? 0f : projB[co]);
-                    if (residual != null) {
-                        Buffers.load(residual.buffer(), resOff + co * p, res, 0, lenOut);
-                        for (int i = 0; i < lenOut; i++) row[i] += res[i];
-                    }
-                    Buffers.store(row, 0, ob, outOff + co * p, lenOut);
+                // Without an activation the residual goes in first and the GEMM adds onto it (beta 1): no pass of its own.
+                boolean resFirst = residual != null && projAct == FusedActivation.IDENTITY;
+                if (resFirst) {
+                    int resOff = residual.offset() + (img0 + b) * cout * p + oy0 * wo;
+                    for (int co = 0; co < cout; co++) Buffers.copy(residual.buffer(), resOff + co * p, ob, outOff + co * p, lenOut);
                 }
+                if (projWB) {
+                    blas.sgemm(false, false, cout, lenOut, k, 1f, wb, projWBOff, k, d, b * k * lenOut, lenOut,
+                            resFirst ? 1f : 0f, ob, outOff, p);
+                } else {
+                    blas.sgemm(false, false, cout, lenOut, mid, 1f, projW.buffer(), projW.offset(), mid, d, b * k * lenOut,
+                            lenOut, resFirst ? 1f : 0f, ob, outOff, p);
+                }
+                if (projAct != FusedActivation.IDENTITY) {
+                    // (Not in EfficientNet.) The activation comes before the residual: the GEMM ran without it.
+                    PointwiseConvolution.epilogue(ob, outOff, cout, lenOut, p, null, projAct);
+                    if (residual != null) addResidual(ob, outOff, lenOut, p, img0 + b, oy0);
+                }
+            }
+        }
+
+        /** Adds image {@code img}'s residual rows [oy0, oy0 + len / wo) onto the output tile at {@code outOff}. */
+        void addResidual(FloatBuffer ob, int outOff, int len, int p, int img, int oy0) {
+            ConvWorkspace ws = ConvWorkspace.get();
+            float[] row = ws.heap(0, len), res = ws.heap(1, len);
+            int resOff = residual.offset() + img * cout * p + oy0 * wo;
+            for (int co = 0; co < cout; co++) {
+                Buffers.load(ob, outOff + co * p, row, 0, len);
+                Buffers.load(residual.buffer(), resOff + co * p, res, 0, len);
+                for (int i = 0; i < len; i++) row[i] += res[i];
+                Buffers.store(row, 0, ob, outOff + co * p, len);
             }
         }
     }

@@ -33,8 +33,9 @@ class FusedMBConvTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"524288, true", "3000, true", "1, true", "524288, false", "3000, false", "1, false"})
-    void forwardMatchesTorch(int unitFloats, boolean fusedMultiplyAdd) throws Exception {
+    @CsvSource({"524288, 2048, true", "3000, 2048, true", "1, 2048, true", "524288, 2048, false", "3000, 2048, false",
+            "1, 2048, false", "524288, 40, true", "3000, 1, true", "524288, 1, false"})
+    void forwardMatchesTorch(int unitFloats, int blockFloats, boolean fusedMultiplyAdd) throws Exception {
         assertTrue(FusedMBConv.STRIP_FLOATS == 524288, "the first cases run the default unit size");
         DepthwiseTaps.fused = fusedMultiplyAdd;
         List<Map<String, Npz.Array>> cases = ConvReference.cases("mbconv_forward.npz");
@@ -50,9 +51,67 @@ class FusedMBConvTest {
             FusedMBConv.forward(x, expand ? array(c.get("expW")) : null, expand ? array(c.get("expB")) : null, ACTS[cfg[11]],
                     array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, ACTS[cfg[12]],
                     array(c.get("projW")), array(c.get("projB")), ACTS[cfg[13]], residual ? array(c.get("res")) : null, y,
-                    unitFloats);
-            assertClose("mbconv case " + i + " (unit " + unitFloats + " floats, fma " + fusedMultiplyAdd + ")", c.get("y"), y, 1e-5);
+                    unitFloats, blockFloats);
+            assertClose("mbconv case " + i + " (unit " + unitFloats + " floats, block " + blockFloats + ", fma "
+                    + fusedMultiplyAdd + ")", c.get("y"), y, 1e-5);
         }
+    }
+
+    /**
+     * Without a projection bias the projection's GEMM has no bias column (K = mid rather than mid + 1): the same
+     * floats as a zero bias, with and without a residual.
+     */
+    @Test
+    void projectionWithoutBiasIsAZeroBias() throws Exception {
+        for (Map<String, Npz.Array> c : ConvReference.cases("mbconv_forward.npz")) {
+            int[] cfg = ConvReference.ints(c.get("cfg"));
+            boolean expand = cfg[9] == 1, residual = cfg[10] == 1;
+            Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
+                    cfg[8], 1, 0, 1});
+            NDArray x = array(c.get("x")), projW = array(c.get("projW"));
+            NDArray[] y = {NDArray.zeros(c.get("y").shape()), NDArray.zeros(c.get("y").shape())};
+            for (int v = 0; v < 2; v++) {
+                FusedMBConv.forward(x, expand ? array(c.get("expW")) : null, expand ? array(c.get("expB")) : null, ACTS[cfg[11]],
+                        array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, ACTS[cfg[12]],
+                        projW, v == 0 ? null : NDArray.zeros(projW.size(0)), ACTS[cfg[13]],
+                        residual ? array(c.get("res")) : null, y[v]);
+            }
+            for (int i = 0; i < y[0].length(); i++) {
+                if (Math.abs(y[0].get(i) - y[1].get(i)) > 1e-6 * Math.max(1, Math.abs(y[1].get(i)))) {
+                    throw new AssertionError("element " + i + ": " + y[0].get(i) + " without bias, " + y[1].get(i) + " with zeros");
+                }
+            }
+        }
+    }
+
+    /**
+     * With an activation after the projection the residual is added after it (out = act(proj + b) + residual): the
+     * same floats as the block without a residual (checked against PyTorch above, the activations included) plus
+     * the residual.
+     */
+    @Test
+    void residualComesAfterTheProjectionsActivation() throws Exception {
+        Map<String, Npz.Array> c = ConvReference.cases("mbconv_forward.npz").get(0);
+        int[] cfg = ConvReference.ints(c.get("cfg"));
+        assertTrue(cfg[9] == 1 && cfg[10] == 1, "case 0 has an expansion and a residual");
+        Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
+                cfg[8], 1, 0, 1});
+        NDArray res = array(c.get("res"));
+        NDArray[] y = {NDArray.zeros(c.get("y").shape()), NDArray.zeros(c.get("y").shape())};
+        for (int v = 0; v < 2; v++) {
+            FusedMBConv.forward(array(c.get("x")), array(c.get("expW")), array(c.get("expB")), FusedActivation.RELU6,
+                    array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, FusedActivation.RELU6,
+                    array(c.get("projW")), array(c.get("projB")), FusedActivation.RELU6, v == 0 ? res : null, y[v]);
+        }
+        boolean clamped = false;
+        for (int i = 0; i < y[0].length(); i++) {
+            float expected = y[1].get(i) + res.get(i);
+            clamped |= y[1].get(i) == 0f || y[1].get(i) == 6f;
+            if (Math.abs(y[0].get(i) - expected) > 1e-6 * Math.max(1, Math.abs(expected))) {
+                throw new AssertionError("element " + i + " is " + y[0].get(i) + ", expected " + expected);
+            }
+        }
+        assertTrue(clamped, "the activation clamps some outputs, so its order against the residual matters");
     }
 
     @Test
