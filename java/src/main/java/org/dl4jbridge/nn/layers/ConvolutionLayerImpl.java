@@ -53,7 +53,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
         checkInput(x);
         x = contiguous(x);
         FusedActivation fused = act.fused();
-        NDArray out = NDArray.zeros(outputShape(x));
+        NDArray out = newArray(outputShape(x));   // the convolution overwrites it
         Convolution2D.forward(x, params.get("W"), bias(), cfg, 1, fused == null ? FusedActivation.IDENTITY : fused, out,
                 training ? TRAINING : ConvConfig.DEFAULT);
         if (fused == null) act.apply(out);
@@ -64,7 +64,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         NDArray dz = outputGradient(eps);
-        NDArray dx = needInputGradient ? NDArray.zeros(input.shape()) : null;
+        NDArray dx = needInputGradient ? newArray(input.shape()) : null;   // backward zeroes it where it accumulates
         Convolution2D.backward(input, params.get("W"), dz, cfg, 1, dx, grads.get("W"), biasGrad());
         return dx;
     }

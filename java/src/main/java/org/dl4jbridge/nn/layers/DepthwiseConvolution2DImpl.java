@@ -18,9 +18,10 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
         checkInput(x);
         x = contiguous(x);
         FusedActivation fused = act.fused();
-        NDArray out = org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x, params.get("W"),
+        NDArray out = newArray(outputShape(x));   // overwritten
+        org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x, params.get("W"),
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, bias(), cfg,
-                fused == null ? FusedActivation.IDENTITY : fused);
+                fused == null ? FusedActivation.IDENTITY : fused, out);
         if (fused == null) act.apply(out);
         output = keepForBackprop() ? out : null;
         return out;
@@ -41,7 +42,7 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         NDArray dz = outputGradient(eps);
-        NDArray dx = needInputGradient ? NDArray.zeros(input.shape()) : null;
+        NDArray dx = needInputGradient ? newArray(input.shape()) : null;   // overwritten
         org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.backward(input, params.get("W"),
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, dz, cfg, dx, grads.get("W"), biasGrad());
         return dx;
