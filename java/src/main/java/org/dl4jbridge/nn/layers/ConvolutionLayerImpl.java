@@ -134,12 +134,33 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      */
     public void scaledWeights(float[] scale, NDArray dst) {
         NDArray w = contiguous(params.get("W"));
-        int len = w.length(), perChannel = len / scale.length;
+        int len = w.length();
         java.nio.FloatBuffer src = w.buffer(), out = dst.buffer();
         int so = w.offset(), d = dst.offset();
-        for (int i = 0; i < len; i++) out.put(d + i, src.get(so + i) * scale[weightChannel(i, perChannel, scale.length)]);
+        // Chunks through a heap array, bulk copies each way: the inference plan folds every frozen batch
+        // norm on every pass (EfficientNet-Lite0: 3.4 M weights), and element by element through the
+        // buffers, with a channel division per element, that cost about 8 ms a pass.
+        float[] chunk = SCALE_CHUNK.get();
+        for (int i0 = 0; i0 < len; i0 += chunk.length) {
+            int n = Math.min(chunk.length, len - i0);
+            src.get(so + i0, chunk, 0, n);
+            scaleChunk(chunk, i0, n, scale);
+            out.put(d + i0, chunk, 0, n);
+        }
     }
 
-    /** The output channel of flat (c-order) weight element {@code i}: W is [nOut, nIn, kH, kW]. */
-    protected int weightChannel(int i, int perChannel, int channels) { return i / perChannel; }
+    private static final ThreadLocal<float[]> SCALE_CHUNK = ThreadLocal.withInitial(() -> new float[1 << 13]);
+
+    /**
+     * Multiplies {@code a[0, n)}, flat (c-order) weight elements {@code first, ...}, by their output
+     * channel's scale: W is [nOut, nIn, kH, kW], so each channel is one run of nIn*kH*kW elements.
+     */
+    protected void scaleChunk(float[] a, int first, int n, float[] scale) {
+        int perChannel = params.get("W").length() / scale.length;
+        for (int k = 0; k < n; ) {
+            int c = (first + k) / perChannel, end = Math.min(n, (c + 1) * perChannel - first);
+            float s = scale[c];
+            for (; k < end; k++) a[k] *= s;
+        }
+    }
 }

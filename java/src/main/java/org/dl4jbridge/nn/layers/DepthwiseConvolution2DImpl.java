@@ -37,7 +37,14 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
 
     /** DL4J's depthwise W is [kH, kW, nIn, depthMultiplier]: the output channel is the flat index modulo nIn*m. */
     @Override
-    protected int weightChannel(int i, int perChannel, int channels) { return i % channels; }
+    protected void scaleChunk(float[] a, int first, int n, float[] scale) {
+        int channels = scale.length;
+        for (int k = 0; k < n; ) {
+            int c0 = (first + k) % channels, m = Math.min(n - k, channels - c0);
+            for (int j = 0; j < m; j++) a[k + j] *= scale[c0 + j];
+            k += m;
+        }
+    }
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
