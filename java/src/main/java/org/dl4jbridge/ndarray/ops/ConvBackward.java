@@ -31,8 +31,8 @@ final class ConvBackward {
         int p = g.outH() * g.outW();
         int kR = cinG * c.kH() * c.kW();
         long perImage = (long) Math.max(kR, coutG) * p;
-        if (pointwiseByImages(g, groups, n, cin, cout, conf)) {
-            pointwiseByImages(x, w, gradOut, g, gradIn, gradW);
+        if (PointwiseItems.applies(g, groups, n, cin, cout, conf)) {
+            PointwiseItems.backward(x, w, gradOut, g, gradIn, gradW);
             return;
         }
         NDArray viaWinograd = null;
@@ -91,89 +91,6 @@ final class ConvBackward {
                 }
             }
         }
-    }
-
-    /** Images per work item of {@link #pointwiseByImages}: two items a thread, or one where that leaves GEMMs of K below 196. */
-    private static int imagesPerItem(int n, int p) {
-        int threads = Parallel.threads(), per = (n + 2 * threads - 1) / (2 * threads);
-        return (long) per * p >= 196 ? per : (n + threads - 1) / threads;
-    }
-
-    /**
-     * Whether {@link #pointwiseByImages(NDArray, NDArray, NDArray, ConvGeometry, NDArray, NDArray)} takes
-     * the call: an ungrouped 1x1 stride-1 unpadded convolution over at least two images per thread (room
-     * for the split), whose work items' columns fit the column budget.
-     */
-    static boolean pointwiseByImages(ConvGeometry g, int groups, int n, int cin, int cout, ConvConfig conf) {
-        if (!g.isPointwise() || groups != 1 || Parallel.threads() < 2 || n < 2 * Parallel.threads()) return false;
-        return (long) imagesPerItem(n, g.outPlane()) * g.outPlane() * Math.max(cin, cout) <= conf.columnBudget();
-    }
-
-    /**
-     * A 1x1 convolution's gradients with the images split into work items that the engine's threads
-     * claim as they come free, each item on single-threaded GEMMs: its images' inputs and output
-     * gradients side by side ({@code R [cin, t*P]}, {@code D [cout, t*P]}), the weight gradient
-     * {@code D R^T} added into the thread's own partial sum (summed into gradW at the end), and the
-     * input gradient {@code W^T D} copied back to the item's images. EfficientNet-Lite0's trainable 7x7 blocks: one
-     * multi-threaded GEMM per product synchronises OpenBLAS's threads per call and stalls when another
-     * process holds a core; independent items do not wait for each other.
-     */
-    private static void pointwiseByImages(NDArray x, NDArray w, NDArray gradOut, ConvGeometry g, NDArray gradIn,
-                                          NDArray gradW) {
-        int n = x.size(0), cin = x.size(1), cout = w.size(0), p = g.outPlane();
-        int per = imagesPerItem(n, p), items = (n + per - 1) / per, wLen = cout * cin;
-        Backend blas = Backends.get();
-        FloatBuffer xb = x.buffer(), gob = gradOut.buffer(), wb = w.buffer();
-        java.util.concurrent.atomic.AtomicBoolean ownClaimed = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.List<FloatBuffer> partials = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        blas.singleThreaded(() -> Parallel.dynamicWithSetup(items, () -> {
-            ConvWorkspace ws = ConvWorkspace.get();
-            // The first thread sums straight into gradW, the others into their own buffers.
-            boolean own = ownClaimed.compareAndSet(false, true);
-            FloatBuffer sum = own ? gradW.buffer() : ws.direct(ConvWorkspace.GRAD_COLUMNS, wLen);
-            int sumOff = own ? gradW.offset() : 0;
-            Buffers.zero(sum, sumOff, wLen);
-            if (!own) partials.add(sum);
-            return item -> {
-                int img0 = item * per, t = Math.min(per, n - img0), cols = t * p;
-                FloatBuffer r = ws.direct(ConvWorkspace.COLUMNS, cin * cols);
-                FloatBuffer d = ws.direct(ConvWorkspace.GEMM_OUT, cout * cols);
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int i = 0; i < t; i++) Buffers.copy(xb, x.offset() + ((img0 + i) * cin + ci) * p, r, ci * cols + i * p, p);
-                }
-                for (int co = 0; co < cout; co++) {
-                    for (int i = 0; i < t; i++) Buffers.copy(gob, gradOut.offset() + ((img0 + i) * cout + co) * p, d, co * cols + i * p, p);
-                }
-                blas.sgemm(false, true, cout, cin, cols, 1f, d, 0, cols, r, 0, cols, 1f, sum, sumOff, cin);
-                if (gradIn == null) return;
-                // One GEMM for the item's images, then copied back image by image: a GEMM per image would
-                // pack W again for each 49-column product (measured: about 10 % more time for the five layers).
-                FloatBuffer dr = ws.direct(ConvWorkspace.PACKED_WEIGHTS, cin * cols);
-                blas.sgemm(true, false, cin, cols, cout, 1f, wb, w.offset(), cin, d, 0, cols, 0f, dr, 0, cols);
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int i = 0; i < t; i++) {
-                        Buffers.copy(dr, ci * cols + i * p, gradIn.buffer(), gradIn.offset() + ((img0 + i) * cin + ci) * p, p);
-                    }
-                }
-            };
-        }));
-        for (FloatBuffer part : partials) addInto(part, gradW.buffer(), gradW.offset(), wLen);
-    }
-
-    /** {@code dst[off + i] += src[i]} for i in [0, n), in parallel chunks. */
-    private static void addInto(FloatBuffer src, FloatBuffer dst, int off, int n) {
-        int chunk = 4096, chunks = (n + chunk - 1) / chunk;
-        Parallel.range(chunks, (lo, hi) -> {
-            ConvWorkspace ws = ConvWorkspace.get();
-            float[] a = ws.heap(0, chunk), b = ws.heap(1, chunk);
-            for (int c = lo; c < hi; c++) {
-                int s = c * chunk, len = Math.min(chunk, n - s);
-                Buffers.load(src, s, a, 0, len);
-                Buffers.load(dst, off + s, b, 0, len);
-                for (int i = 0; i < len; i++) b[i] += a[i];
-                Buffers.store(b, 0, dst, off + s, len);
-            }
-        });
     }
 
     /**

@@ -7,6 +7,7 @@ import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
 import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.FusedActivation;
+import org.dl4jbridge.ndarray.ops.PointwiseItems;
 
 /** 2-D convolution layer (NCHW) on ops-conv's Convolution2D; the activation runs fused when it can. */
 public class ConvolutionLayerImpl extends AbstractLayer {
@@ -54,8 +55,14 @@ public class ConvolutionLayerImpl extends AbstractLayer {
         x = contiguous(x);
         FusedActivation fused = act.fused();
         NDArray out = newArray(outputShape(x));   // the convolution overwrites it
-        Convolution2D.forward(x, params.get("W"), bias(), cfg, 1, fused == null ? FusedActivation.IDENTITY : fused, out,
-                training ? TRAINING : ConvConfig.DEFAULT);
+        NDArray w = params.get("W");
+        FusedActivation epilogue = fused == null ? FusedActivation.IDENTITY : fused;
+        if (training && PointwiseItems.applies(x, w, cfg)) {
+            // Training's 1x1 layers on multi-image items (see PointwiseItems); inference keeps its per-image tiles.
+            PointwiseItems.forward(x, w, bias(), epilogue, out);
+        } else {
+            Convolution2D.forward(x, w, bias(), cfg, 1, epilogue, out, training ? TRAINING : ConvConfig.DEFAULT);
+        }
         if (fused == null) act.apply(out);
         output = keepForBackprop() ? out : null;
         return out;

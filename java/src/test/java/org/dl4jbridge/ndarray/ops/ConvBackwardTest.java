@@ -98,10 +98,10 @@ class ConvBackwardTest {
             int cin = 12, cout = 20;
             NDArray x = random(rnd, n, cin, 7, 7), w = random(rnd, cout, cin, 1, 1), gy = random(rnd, n, cout, 7, 7);
             ConvGeometry g = cfg.geometry(7, 7);
-            assertEquals(true, ConvBackward.pointwiseByImages(g, 1, n, cin, cout, ConvConfig.DEFAULT), "n " + n);
+            assertEquals(true, PointwiseItems.applies(g, 1, n, cin, cout, ConvConfig.DEFAULT), "n " + n);
             int perImage = Math.max(cin, cout) * 49;
             // A budget of one image's columns sends the call to the one-GEMM-per-tile path.
-            assertEquals(false, ConvBackward.pointwiseByImages(g, 1, n, cin, cout, ConvConfig.DEFAULT.with("columnBudget:" + perImage)));
+            assertEquals(false, PointwiseItems.applies(g, 1, n, cin, cout, ConvConfig.DEFAULT.with("columnBudget:" + perImage)));
             NDArray[] split = grads(x, w, gy, cfg, 1, 1 << 20), tiles = grads(x, w, gy, cfg, 1, perImage);
             for (int k = 0; k < 3; k++) {
                 float[] a = tiles[k].toFloatArray(), b = split[k].toFloatArray();
