@@ -31,6 +31,10 @@ final class ConvBackward {
         int p = g.outH() * g.outW();
         int kR = cinG * c.kH() * c.kW();
         long perImage = (long) Math.max(kR, coutG) * p;
+        if (PointwiseItems.applies(g, groups, n, cin, cout, conf)) {
+            PointwiseItems.backward(x, w, gradOut, g, gradIn, gradW);
+            return;
+        }
         NDArray viaWinograd = null;
         if (gradIn != null && winogradDataGradient(g, groups, cin, cout, conf)) {
             viaWinograd = gradIn;

@@ -30,13 +30,29 @@ public final class GlobalPooling {
                     v = Float.NEGATIVE_INFINITY;
                     for (int i = 0; i < plane; i++) v = Math.max(v, src[i]);
                 } else {
-                    double s = 0;
-                    for (int i = 0; i < plane; i++) s += src[i];
-                    v = (float) (s / plane);
+                    v = (float) (sum(src, plane) / plane);
                 }
                 out.put(t, v);
             }
         });
+    }
+
+    /**
+     * The sum of {@code a[0, n)} in double, over four interleaved partial sums: one running sum is a
+     * chain of dependent additions (each waits for the last, about four cycles), which made this
+     * pooling of EfficientNet-Lite0's head (16 x 1280 planes of 49) cost about 2 ms of CPU a batch.
+     */
+    private static double sum(float[] a, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < n; i++) s0 += a[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Input gradient (overwritten); MAX routes to each plane's first maximal cell. */

@@ -33,6 +33,7 @@ import org.dl4jbridge.nn.layers.AbstractLayer;
 import org.dl4jbridge.nn.layers.FrozenLayerImpl;
 import org.dl4jbridge.nn.layers.LayerFactory;
 import org.dl4jbridge.nn.layers.OutputLayerImpl;
+import org.dl4jbridge.nn.layers.TrainingArrays;
 import org.dl4jbridge.nn.params.ParamInitializer;
 import org.dl4jbridge.nn.params.ParamLayout;
 import org.dl4jbridge.nn.updater.IUpdater;
@@ -75,6 +76,8 @@ public class ComputationGraph {
     private final List<TrainingListener> listeners = new ArrayList<>();
     /** Activation buffers reused by inference passes (within a batch and across batches). */
     private final org.dl4jbridge.ndarray.Workspace workspace = new org.dl4jbridge.ndarray.Workspace();
+    /** Activations and gradients of a training step, reused by the next step of the same shapes. */
+    private final TrainingArrays stepArrays = new TrainingArrays();
     /** Inference plans by requested vertices; they refer to the runtime vertices, so rebuilt when those change. */
     private final Map<List<Integer>, InferencePlan> plans = new HashMap<>();
     /** Parameter count from which allocating the gradient buffer first collects garbage (64 MB of floats). */
@@ -97,6 +100,7 @@ public class ComputationGraph {
         conf.validate();
         plans.clear();
         workspace.clear();
+        stepArrays.clear();
         names = conf.vertexNamesByIndex();
         topo = conf.topologicalOrder();
         int n = names.size();
@@ -389,11 +393,17 @@ public class ComputationGraph {
         return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedPools();
     }
 
+    /** The training step pool (tests check that steps of one shape reuse it). */
+    TrainingArrays stepArrays() { return stepArrays; }
+
     /** The inference pool (tests check that repeated batches reuse it). */
     org.dl4jbridge.ndarray.Workspace workspace() { return workspace; }
 
     /** Lets the garbage collector have the inference pool's buffers (e.g. after featurizing a data set). */
-    public void releaseWorkspace() { workspace.clear(); }
+    public void releaseWorkspace() {
+        workspace.clear();
+        stepArrays.clear();
+    }
 
     /** The single output of a one-output network. */
     public NDArray outputSingle(NDArray... inputs) {
@@ -550,11 +560,22 @@ public class ComputationGraph {
     public void computeGradientAndScore(DataSet ds) { computeGradientAndScore(new NDArray[] {ds.getFeatures()}, new NDArray[] {ds.getLabels()}); }
 
     public void computeGradientAndScore(NDArray[] inputs, NDArray[] labels) {
-        NDArray[] acts = trainingForward(inputs);
-        score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
-        lastMiniBatch = inputs[0].size(0);
-        zeroGradients();
-        backward(labels);
+        requireInit();
+        // The step's activations and gradients come from (and go back to) the step pool: nothing of
+        // them is read after the backward pass, so the layers' caches are dropped with them.
+        stepArrays.begin();
+        for (VertexImpl v : vertices) if (v != null) v.setTrainingArrays(stepArrays);
+        try {
+            NDArray[] acts = trainingForward(inputs);
+            score = lossScore(acts, labels) + updater.regularizationScore(flatParams);
+            lastMiniBatch = inputs[0].size(0);
+            zeroGradients();
+            backward(labels);
+        } finally {
+            for (VertexImpl v : vertices) if (v != null) v.setTrainingArrays(null);
+            clearCaches();
+            stepArrays.end();
+        }
     }
 
     /**

@@ -26,6 +26,8 @@ public abstract class AbstractLayer {
     private boolean cacheInInference;
     private NDArray dropoutMask;
     private RandomGenerator rng;
+    /** The open training step's array pool, or null outside a step (see {@link #setTrainingArrays}). */
+    private TrainingArrays stepArrays;
 
     protected AbstractLayer(Layer conf) { this.conf = conf; }
 
@@ -36,6 +38,18 @@ public abstract class AbstractLayer {
     public long numParams() { return ParamLayout.numParams(conf); }
     public boolean isFrozen() { return false; }
     public void setRandom(RandomGenerator rng) { this.rng = rng; }
+
+    /**
+     * The pool of the training step the network has opened ({@link TrainingArrays#begin}), or null when
+     * the step ends: while set, {@link #newArray} takes the layer's outputs and gradients from it.
+     */
+    public void setTrainingArrays(TrainingArrays arrays) { this.stepArrays = arrays; }
+
+    /**
+     * An array for an output or gradient this layer's kernel overwrites completely: from the open
+     * training step's pool (contents undefined), else a new zeroed array.
+     */
+    protected NDArray newArray(int... shape) { return stepArrays == null ? NDArray.zeros(shape) : stepArrays.take(shape); }
 
     /** Binds parameter and gradient views starting at {@code start} of the flat vectors (gradients may be null). */
     public void setViews(NDArray flatParams, NDArray flatGrads, int start) {

@@ -28,7 +28,10 @@ public record ActivationFn(Activation op, double alpha) {
     public NDArray apply(NDArray z) { return op.forward(z, z, alpha); }
 
     /** dL/dz into a new array from the output a and dL/da. */
-    public NDArray backward(NDArray a, NDArray dLda) { return op.backward(a, dLda, NDArray.zeros(a.shape()), alpha); }
+    public NDArray backward(NDArray a, NDArray dLda) { return backward(a, dLda, NDArray.zeros(a.shape())); }
+
+    /** dL/dz into {@code out} (a's shape, overwritten) from the output a and dL/da; returns out. */
+    public NDArray backward(NDArray a, NDArray dLda, NDArray out) { return op.backward(a, dLda, out, alpha); }
 
     /** The convolution epilogue for this activation, or null when it must run separately. */
     public FusedActivation fused() {

@@ -48,7 +48,7 @@ public class BatchNormalizationImpl extends AbstractLayer {
     protected NDArray forward(NDArray x, boolean training) {
         check(x);
         x = contiguous(x);
-        NDArray out = NDArray.zeros(x.shape());
+        NDArray out = newArray(x.shape());   // both transforms overwrite it
         if (training) {
             stats = BatchNorm.training(x, gamma(), beta(), bn.getEps(), out);
         } else {
@@ -80,7 +80,7 @@ public class BatchNormalizationImpl extends AbstractLayer {
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         NDArray dy = contiguous(eps);
         if (stats == null) return inferenceBackward(dy);
-        NDArray dx = NDArray.zeros(dy.shape());
+        NDArray dx = newArray(dy.shape());   // overwritten
         BatchNorm.backward(input, dy, gamma(), stats, dx, grads.get("gamma"), grads.get("beta"));
         pending = stats;
         return needInputGradient ? dx : null;

@@ -18,9 +18,10 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
         checkInput(x);
         x = contiguous(x);
         FusedActivation fused = act.fused();
-        NDArray out = org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x, params.get("W"),
+        NDArray out = newArray(outputShape(x));   // overwritten
+        org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x, params.get("W"),
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, bias(), cfg,
-                fused == null ? FusedActivation.IDENTITY : fused);
+                fused == null ? FusedActivation.IDENTITY : fused, out);
         if (fused == null) act.apply(out);
         output = keepForBackprop() ? out : null;
         return out;
@@ -36,12 +37,19 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
 
     /** DL4J's depthwise W is [kH, kW, nIn, depthMultiplier]: the output channel is the flat index modulo nIn*m. */
     @Override
-    protected int weightChannel(int i, int perChannel, int channels) { return i % channels; }
+    protected void scaleChunk(float[] a, int first, int n, float[] scale) {
+        int channels = scale.length;
+        for (int k = 0; k < n; ) {
+            int c0 = (first + k) % channels, m = Math.min(n - k, channels - c0);
+            for (int j = 0; j < m; j++) a[k + j] *= scale[c0 + j];
+            k += m;
+        }
+    }
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         NDArray dz = outputGradient(eps);
-        NDArray dx = needInputGradient ? NDArray.zeros(input.shape()) : null;
+        NDArray dx = needInputGradient ? newArray(input.shape()) : null;   // overwritten
         org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.backward(input, params.get("W"),
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, dz, cfg, dx, grads.get("W"), biasGrad());
         return dx;

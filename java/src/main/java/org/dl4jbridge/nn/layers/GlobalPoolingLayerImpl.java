@@ -33,7 +33,7 @@ public class GlobalPoolingLayerImpl extends AbstractLayer {
         if (!needInputGradient) return null;
         NDArray e = contiguous(eps);
         if (e.rank() == 4) e = e.reshape(e.size(0), e.size(1));
-        NDArray dx = NDArray.zeros(input.shape());
+        NDArray dx = newArray(input.shape());   // overwritten
         GlobalPooling.backward(input, e, type, dx);
         return dx;
     }

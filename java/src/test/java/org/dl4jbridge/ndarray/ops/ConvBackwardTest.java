@@ -83,4 +83,51 @@ class ConvBackwardTest {
             }
         }
     }
+
+    /**
+     * The 1x1 path that splits the images into work items (EfficientNet-Lite0's trainable 7x7 blocks)
+     * gives the one-tile path's gradients, and the right ones, for batches that split evenly and not.
+     */
+    @Test
+    void pointwiseImageItemsMatchOneTileAndExactSums() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.dl4jbridge.ndarray.Parallel.threads() >= 2,
+                "the image split needs at least 2 engine threads (-Ddl4jbridge.threads)");
+        Conv2DConfig cfg = new Conv2DConfig(1, 1, 1, 1, 0, 0, 1, 1, ConvolutionMode.Truncate);
+        for (int n : new int[] {16, 9}) {
+            Random rnd = new Random(3 + n);
+            int cin = 12, cout = 20;
+            NDArray x = random(rnd, n, cin, 7, 7), w = random(rnd, cout, cin, 1, 1), gy = random(rnd, n, cout, 7, 7);
+            ConvGeometry g = cfg.geometry(7, 7);
+            assertEquals(true, PointwiseItems.applies(g, 1, n, cin, cout, ConvConfig.DEFAULT), "n " + n);
+            int perImage = Math.max(cin, cout) * 49;
+            // A budget of one image's columns sends the call to the one-GEMM-per-tile path.
+            assertEquals(false, PointwiseItems.applies(g, 1, n, cin, cout, ConvConfig.DEFAULT.with("columnBudget:" + perImage)));
+            NDArray[] split = grads(x, w, gy, cfg, 1, 1 << 20), tiles = grads(x, w, gy, cfg, 1, perImage);
+            for (int k = 0; k < 3; k++) {
+                float[] a = tiles[k].toFloatArray(), b = split[k].toFloatArray();
+                for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])), "gradient " + k + " at " + i + ", n " + n);
+            }
+            // The gradients are sums of many products: float32 finite differences of the summed loss are too
+            // noisy for the small ones, so both are checked against the sums themselves, in double.
+            for (int img = 0; img < n; img++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int q = 0; q < 49; q++) {
+                        double e = 0;
+                        for (int co = 0; co < cout; co++) e += (double) w.get(co * cin + ci) * gy.get((img * cout + co) * 49 + q);
+                        int at = (img * cin + ci) * 49 + q;
+                        assertEquals(e, split[0].get(at), 1e-4 * (1 + Math.abs(e)), "input gradient at " + at + ", n " + n);
+                    }
+                }
+            }
+            for (int co = 0; co < cout; co++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    double e = 0;
+                    for (int img = 0; img < n; img++) {
+                        for (int q = 0; q < 49; q++) e += (double) gy.get((img * cout + co) * 49 + q) * x.get((img * cin + ci) * 49 + q);
+                    }
+                    assertEquals(e, split[1].get(co * cin + ci), 1e-4 * (1 + Math.abs(e)), "weight gradient [" + co + ", " + ci + "], n " + n);
+                }
+            }
+        }
+    }
 }

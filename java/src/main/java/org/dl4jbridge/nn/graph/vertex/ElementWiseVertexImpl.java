@@ -28,14 +28,14 @@ public class ElementWiseVertexImpl extends VertexImpl {
             c[k] = in[k].isContiguous() ? in[k] : in[k].dup();
         }
         inputs = training ? c : null;
-        return ElementWise.forward(op, c, NDArray.zeros(in[0].shape()));
+        return ElementWise.forward(op, c, newArray(in[0].shape()));   // overwritten
     }
 
     @Override
     public NDArray[] backward(NDArray eps, boolean[] need) {
         NDArray e = eps.isContiguous() ? eps : eps.dup();
         NDArray[] d = new NDArray[need.length];
-        for (int k = 0; k < d.length; k++) d[k] = NDArray.zeros(e.shape());
+        for (int k = 0; k < d.length; k++) d[k] = newArray(e.shape());   // every op's backward overwrites them
         ElementWise.backward(op, inputs, e, d);
         for (int k = 0; k < d.length; k++) if (!need[k]) d[k] = null;
         return d;

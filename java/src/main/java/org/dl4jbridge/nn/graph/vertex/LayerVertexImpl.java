@@ -44,4 +44,10 @@ public class LayerVertexImpl extends VertexImpl {
     }
 
     @Override public void clearCaches() { layer.clearCaches(); }
+
+    @Override
+    public void setTrainingArrays(org.dl4jbridge.nn.layers.TrainingArrays arrays) {
+        super.setTrainingArrays(arrays);
+        layer.setTrainingArrays(arrays);
+    }
 }
