@@ -1,0 +1,315 @@
+package org.dl4jbridge.ndarray.ops;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.dl4jbridge.ndarray.Backend;
+import org.dl4jbridge.ndarray.Backends;
+import org.dl4jbridge.ndarray.NDArray;
+import org.dl4jbridge.ndarray.Parallel;
+
+/**
+ * Inference kernels over the batch-innermost layout CHWN ({@link ChwnLayout}) for the small maps of an
+ * EfficientNet (14x14, 7x7), where per-image GEMMs have only 49 or 196 rows and a channels-last depthwise
+ * loop needs a tiled weight row per tap:
+ * <ul>
+ * <li>{@link #forward}: an inverted-residual (MBConv) block. Per block of expanded channels (the engine's
+ * threads take blocks in turn), the 1x1 expansion is one GEMM over the whole batch, {@code E[m x hw*n] =
+ * We[m x cin] * X[cin x hw*n]}, whose rows stay in the second-level cache; each channel's row gets its scalar
+ * bias and activation, goes into a zero-bordered plane and is convolved with the channel's kH*kW weights as
+ * scalars (no weight loads: {@code acc[i] += w * s[i]} over rows of {@code wo * n} floats, each shifted input
+ * row copied once to a zero-offset row, the form Java 25's C2 vectorises), into the depthwise output D. The
+ * 1x1 projection is then one GEMM per column tile of D, {@code Y[cout x cols] = Wp * D[mid x cols]}, with bias,
+ * activation and residual added while the tile is in cache;</li>
+ * <li>{@link #pointwise}: a 1x1 convolution, the projection's tiles alone;</li>
+ * <li>{@link #pointwisePool}: a 1x1 convolution followed by global pooling (EfficientNet's head), per block of
+ * output channels, so the head's activations are never stored.</li>
+ * </ul>
+ * The expanded tensor never exists in full; GEMMs are single-threaded on the engine's threads.
+ */
+public final class ChwnMBConv {
+    /** Floats of a thread's expansion block (its GEMM output, 1 MB): it stays in a core's 2 MB second-level cache. */
+    static final int EXPAND_FLOATS = 256 << 10;
+    /** Floats of a projection tile's output, as {@link ConvConfig#tileFloats}'s default: in cache for its epilogue. */
+    static final int TILE_FLOATS = 128 << 10;
+
+    private ChwnMBConv() {}
+
+    /** Whether {@link #forward} computes a block with this depthwise convolution: undilated. */
+    public static boolean applies(Conv2DConfig dw) {
+        return dw.dH() == 1 && dw.dW() == 1;
+    }
+
+    /**
+     * {@code out = projAct(proj(dwAct(dw(expAct(exp(x))))) + projB) + residual}, all arrays CHWN: {@code x}
+     * {@code [cin, h, w, n]}, {@code out} and {@code residual} {@code [cout, ho, wo, n]}. Weights as NCHW
+     * kernels take them ({@code expW [mid, cin, 1, 1]} or null for a block without expansion, {@code projW
+     * [cout, mid, 1, 1]}), batch norms folded in by the caller; biases may be null.
+     */
+    public static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
+                               NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                               FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                               NDArray residual, NDArray out) {
+        forward(x, expW, expB, expAct, dwW, dwLayout, dwB, dw, dwAct, projW, projB, projAct, residual, out, EXPAND_FLOATS);
+    }
+
+    /** As above with the expansion block's size given (tests make it small to run many blocks). */
+    static void forward(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct,
+                        NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                        FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                        NDArray residual, NDArray out, int expandFloats) {
+        Convolution2D.checkRank4(x, "CHWN input");
+        if (!applies(dw)) {
+            throw new IllegalArgumentException("ChwnMBConv: needs an undilated depthwise convolution, got " + dw
+                    + "; run the layers one by one instead");
+        }
+        Buffers.requireContiguous(x, "CHWN input");
+        Buffers.requireContiguous(out, "CHWN output");
+        int cin = x.size(0), h = x.size(1), w = x.size(2), n = x.size(3);
+        int mid = expW == null ? cin : expW.size(0);
+        if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
+        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
+        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
+        int cout = projW.size(0);
+        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
+        ConvGeometry g = dw.geometry(h, w);
+        Convolution2D.requireShape(out, "CHWN output", cout, g.outH(), g.outW(), n);
+        if (residual != null) {
+            Convolution2D.requireShape(residual, "CHWN residual", cout, g.outH(), g.outW(), n);
+            Buffers.requireContiguous(residual, "CHWN residual");
+        }
+        float[] taps = DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW());
+        float[] eb = FusedMBConv.floats(expB, mid, "expansion bias"), db = FusedMBConv.floats(dwB, mid, "depthwise bias");
+        float[] pb = FusedMBConv.floats(projB, cout, "projection bias");
+        NDArray ew = expW == null ? null : Buffers.contiguous(expW), pw = Buffers.contiguous(projW);
+        int ho = g.outH(), wo = g.outW(), cols = ho * wo * n;
+        Backend blas = Backends.get();
+        // D [mid x ho*wo*n] in the calling thread's scratch (the worker threads use their own slots).
+        FloatBuffer d = ConvWorkspace.get().direct(ConvWorkspace.GEMM_OUT, mid * cols);
+        int perChannel = h * w * n;
+        int threads = Parallel.threads();
+        int cb = Math.max(1, Math.min(mid, expandFloats / perChannel));
+        // At least two blocks per thread, so a thread slowed by other work does not hold up the pass.
+        cb = Math.max(1, Math.min(cb, (mid + 2 * threads - 1) / (2 * threads)));
+        int blockCh = cb, blocks = (mid + cb - 1) / cb;
+        blas.singleThreaded(() -> {
+            Parallel.dynamicWithSetup(blocks, () -> {
+                Depthwise dwk = new Depthwise(g, n, taps, db, dwAct);
+                return blk -> {
+                    int c0 = blk * blockCh, m = Math.min(blockCh, mid - c0);
+                    FloatBuffer src;
+                    int srcOff;
+                    if (ew != null) {
+                        src = ConvWorkspace.get().direct(ConvWorkspace.COLUMNS, m * perChannel);
+                        srcOff = 0;
+                        blas.sgemm(false, false, m, perChannel, cin, 1f, ew.buffer(), ew.offset() + c0 * cin, cin,
+                                x.buffer(), x.offset(), perChannel, 0f, src, 0, perChannel);
+                    } else {
+                        src = x.buffer();
+                        srcOff = x.offset() + c0 * perChannel;
+                    }
+                    for (int ch = 0; ch < m; ch++) {
+                        int c = c0 + ch;
+                        float[] row = dwk.input;
+                        Buffers.load(src, srcOff + ch * perChannel, row, 0, perChannel);
+                        if (ew != null) expAct.applyInPlace(row, 0, perChannel, eb == null ? 0f : eb[c]);
+                        dwk.channel(c, d, c * cols);
+                    }
+                };
+            });
+            tiles(d, 0, mid, cols, pw, pb, projAct, residual, out);
+        });
+    }
+
+    /**
+     * A 1x1 convolution in CHWN: {@code out [cout, h, w, n] = act(W * x + b)}, {@code x [cin, h, w, n]},
+     * {@code W [cout, cin, 1, 1]}, bias may be null.
+     */
+    public static void pointwise(NDArray x, NDArray w, NDArray b, FusedActivation act, NDArray out) {
+        Convolution2D.checkRank4(x, "CHWN input");
+        Buffers.requireContiguous(x, "CHWN input");
+        Buffers.requireContiguous(out, "CHWN output");
+        int cin = x.size(0), cout = w.size(0), cols = x.size(1) * x.size(2) * x.size(3);
+        Convolution2D.requireShape(w, "1x1 weights", cout, cin, 1, 1);
+        Convolution2D.requireShape(out, "CHWN output", cout, x.size(1), x.size(2), x.size(3));
+        float[] bias = FusedMBConv.floats(b, cout, "bias");
+        NDArray wc = Buffers.contiguous(w);
+        Backends.get().singleThreaded(() -> tiles(x.buffer(), x.offset(), cin, cols, wc, bias, act, null, out));
+    }
+
+    /**
+     * {@code Y = act(W * src + b) (+ residual)} into CHWN {@code out}, {@code src [k x cols]}: per column tile one
+     * single-threaded GEMM on an engine thread, then bias, activation and residual over each output row of the
+     * tile while it is in cache. Call inside {@link Backend#singleThreaded}.
+     */
+    private static void tiles(FloatBuffer src, int srcOff, int k, int cols, NDArray w, float[] bias, FusedActivation act,
+                              NDArray residual, NDArray out) {
+        int cout = w.size(0);
+        // Tiles of whole 16-float groups, at least two per thread (balance), at most TILE_FLOATS of output.
+        int tw = Math.max(16, Math.min(TILE_FLOATS / cout, (cols + 2 * Parallel.threads() - 1) / (2 * Parallel.threads())));
+        tw = Math.min(cols, (tw + 15) / 16 * 16);
+        int width = tw, count = (cols + tw - 1) / tw;
+        Backend blas = Backends.get();
+        FloatBuffer ob = out.buffer();
+        int outOff = out.offset();
+        Parallel.dynamic(count, t -> {
+            int j0 = t * width, nj = Math.min(width, cols - j0);
+            blas.sgemm(false, false, cout, nj, k, 1f, w.buffer(), w.offset(), k, src, srcOff + j0, cols, 0f, ob, outOff + j0, cols);
+            if (bias == null && act == FusedActivation.IDENTITY && residual == null) return;
+            ConvWorkspace ws = ConvWorkspace.get();
+            float[] row = ws.heap(2, nj), res = residual == null ? null : ws.heap(3, nj);
+            for (int co = 0; co < cout; co++) {
+                int at = outOff + co * cols + j0;
+                Buffers.load(ob, at, row, 0, nj);
+                act.applyInPlace(row, 0, nj, bias == null ? 0f : bias[co]);
+                if (residual != null) {
+                    Buffers.load(residual.buffer(), residual.offset() + co * cols + j0, res, 0, nj);
+                    for (int i = 0; i < nj; i++) row[i] += res[i];
+                }
+                Buffers.store(row, 0, ob, at, nj);
+            }
+        });
+    }
+
+    /**
+     * A 1x1 convolution and global pooling: {@code pooled [n, cout] = pool(act(W * x + b))} for CHWN {@code x
+     * [cin, h, w, n]}, per block of output channels (GEMM, then bias, activation and the pool per row while the
+     * block is in cache), with {@link ChwnLayout#pool}'s arithmetic.
+     */
+    public static void pointwisePool(NDArray x, NDArray w, NDArray b, FusedActivation act, PoolingType type, NDArray pooled) {
+        Convolution2D.checkRank4(x, "CHWN input");
+        Buffers.requireContiguous(x, "CHWN input");
+        if (type == null) throw new IllegalArgumentException("pooling type is null; use PoolingType.MAX or AVG");
+        int cin = x.size(0), hw = x.size(1) * x.size(2), n = x.size(3), cols = hw * n, cout = w.size(0);
+        Convolution2D.requireShape(w, "1x1 weights", cout, cin, 1, 1);
+        Convolution2D.requireShape(pooled, "pooled output", n, cout);
+        float[] bias = FusedMBConv.floats(b, cout, "bias");
+        NDArray wc = Buffers.contiguous(w);
+        int threads = Parallel.threads();
+        int rb = Math.max(1, Math.min(EXPAND_FLOATS / cols, (cout + 2 * threads - 1) / (2 * threads)));
+        int rows = rb, count = (cout + rb - 1) / rb;
+        Backend blas = Backends.get();
+        blas.singleThreaded(() -> Parallel.dynamic(count, t -> {
+            int c0 = t * rows, m = Math.min(rows, cout - c0);
+            ConvWorkspace ws = ConvWorkspace.get();
+            FloatBuffer y = ws.direct(ConvWorkspace.COLUMNS, m * cols);
+            blas.sgemm(false, false, m, cols, cin, 1f, wc.buffer(), wc.offset() + c0 * cin, cin, x.buffer(), x.offset(), cols,
+                    0f, y, 0, cols);
+            float[] row = ws.heap(2, cols);
+            for (int r = 0; r < m; r++) {
+                Buffers.load(y, r * cols, row, 0, cols);
+                act.applyInPlace(row, 0, cols, bias == null ? 0f : bias[c0 + r]);
+                ChwnLayout.poolRow(row, hw, n, type, pooled, c0 + r, cout);
+            }
+        }));
+    }
+
+    /**
+     * One thread's depthwise state: a channel's zero-bordered input plane, stored as {@code [hp][sW][wpc][n]}
+     * (each padded row split into its sW column phases, so a tap's inputs for a whole output row are one
+     * contiguous run at any stride), and a ring of the last kH padded rows' kW shifted copies.
+     */
+    private static final class Depthwise {
+        final int n, h, w, ho, wo, sH, sW, kH, kW, padTop, padLeft, hp, wpc, rowLen;
+        final float[] taps, bias;
+        final FusedActivation act;
+        /** The channel's input (after expansion and its activation), {@code [h][w][n]}. */
+        final float[] input;
+        final float[] plane, acc;
+        final float[][] ring;
+
+        Depthwise(ConvGeometry g, int n, float[] taps, float[] bias, FusedActivation act) {
+            this.n = n; this.taps = taps; this.bias = bias; this.act = act;
+            this.h = g.inH(); this.w = g.inW(); this.ho = g.outH(); this.wo = g.outW();
+            this.sH = g.cfg().sH(); this.sW = g.cfg().sW(); this.kH = g.cfg().kH(); this.kW = g.cfg().kW();
+            this.padTop = g.padTop(); this.padLeft = g.padLeft();
+            this.hp = (ho - 1) * sH + kH;
+            int wp = (wo - 1) * sW + kW;
+            this.wpc = (wp + sW - 1) / sW;
+            this.rowLen = sW * wpc * n;
+            this.input = new float[h * w * n];
+            // Zeroed once: every channel writes the same interior cells, so the border stays zero.
+            this.plane = new float[hp * rowLen];
+            this.acc = new float[wo * n];
+            this.ring = new float[kH * kW][wo * n];
+        }
+
+        /** The depthwise convolution of channel {@code c}'s {@link #input} into {@code d} from {@code dOff}. */
+        void channel(int c, FloatBuffer d, int dOff) {
+            fillPlane();
+            int len = wo * n, kk = kH * kW;
+            float b = bias == null ? 0f : bias[c];
+            int loaded = -1; // last padded row in the ring
+            for (int oy = 0; oy < ho; oy++) {
+                int top = oy * sH;
+                for (int r = Math.max(loaded + 1, top); r < top + kH; r++) {
+                    int slot = (r % kH) * kW;
+                    for (int kx = 0; kx < kW; kx++) {
+                        System.arraycopy(plane, r * rowLen + ((kx % sW) * wpc + kx / sW) * n, ring[slot + kx], 0, len);
+                    }
+                }
+                loaded = top + kH - 1;
+                Arrays.fill(acc, 0, len, b);
+                for (int ky = 0; ky < kH; ky++) {
+                    int slot = ((top + ky) % kH) * kW, k = c * kk + ky * kW;
+                    if (kW == 3) {
+                        taps3(acc, ring[slot], ring[slot + 1], ring[slot + 2], len, taps[k], taps[k + 1], taps[k + 2]);
+                    } else if (kW == 5) {
+                        taps5(acc, ring[slot], ring[slot + 1], ring[slot + 2], ring[slot + 3], ring[slot + 4], len,
+                                taps[k], taps[k + 1], taps[k + 2], taps[k + 3], taps[k + 4]);
+                    } else {
+                        for (int kx = 0; kx < kW; kx++) tap(acc, ring[slot + kx], len, taps[k + kx]);
+                    }
+                }
+                act.applyInPlace(acc, 0, len, 0f);
+                Buffers.store(acc, 0, d, dOff + oy * len, len);
+            }
+        }
+
+        /** Input rows and columns into the plane's interior (those the taps read: Same padding at stride 2 may skip the last). */
+        private void fillPlane() {
+            int rows = Math.min(h, hp - padTop), cols = Math.min(w, (wpc * sW) - padLeft);
+            for (int iy = 0; iy < rows; iy++) {
+                int at = (iy + padTop) * rowLen;
+                if (sW == 1) {
+                    System.arraycopy(input, iy * w * n, plane, at + padLeft * n, cols * n);
+                } else {
+                    for (int ix = 0; ix < cols; ix++) {
+                        int pc = ix + padLeft;
+                        System.arraycopy(input, (iy * w + ix) * n, plane, at + ((pc % sW) * wpc + pc / sW) * n, n);
+                    }
+                }
+            }
+        }
+    }
+
+    // Math.fma only where the JIT makes it the FMA instruction (DepthwiseTaps.fused), in two independent chains
+    // so one long dependency does not hold up the vector loop; elsewhere the plain forms run.
+
+    private static void taps3(float[] acc, float[] s0, float[] s1, float[] s2, int n, float a, float b, float c) {
+        if (DepthwiseTaps.fused) {
+            for (int i = 0; i < n; i++) acc[i] = Math.fma(a, s0[i], Math.fma(c, s2[i], acc[i])) + b * s1[i];
+        } else {
+            for (int i = 0; i < n; i++) acc[i] += a * s0[i] + b * s1[i] + c * s2[i];
+        }
+    }
+
+    private static void taps5(float[] acc, float[] s0, float[] s1, float[] s2, float[] s3, float[] s4, int n,
+                              float a, float b, float c, float d, float e) {
+        if (DepthwiseTaps.fused) {
+            for (int i = 0; i < n; i++) {
+                float x = Math.fma(a, s0[i], Math.fma(c, s2[i], Math.fma(e, s4[i], acc[i])));
+                acc[i] = x + Math.fma(b, s1[i], d * s3[i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++) acc[i] += a * s0[i] + b * s1[i] + c * s2[i] + d * s3[i] + e * s4[i];
+        }
+    }
+
+    private static void tap(float[] acc, float[] s, int n, float a) {
+        if (DepthwiseTaps.fused) {
+            for (int i = 0; i < n; i++) acc[i] = Math.fma(a, s[i], acc[i]);
+        } else {
+            for (int i = 0; i < n; i++) acc[i] += a * s[i];
+        }
+    }
+}
