@@ -59,12 +59,13 @@ public final class ChannelsLastMBConv {
      */
     public static Path choose(ConvConfig conf, Conv2DConfig dw, boolean hasExpansion, int mid, int h, int w) {
         if (conf.fuseBlocks() && FusedMBConv.applies(dw) && FusedMBConv.pays(mid, h, w)) return Path.FUSED;
+        if (conf.chwnBlocks() && ChwnMBConv.applies(dw)) return Path.CHWN;
         if (conf.channelsLastBlocks() && applies(dw, hasExpansion)) return Path.CHANNELS_LAST;
         return Path.LAYERS;
     }
 
     /** How an inverted-residual block runs ({@link #choose}). */
-    public enum Path { CHANNELS_LAST, FUSED, LAYERS }
+    public enum Path { CHWN, CHANNELS_LAST, FUSED, LAYERS }
 
     /**
      * {@code out = projAct(proj(dwAct(dw(expAct(exp(x))))) + projB) + residual}; arguments as

@@ -215,6 +215,8 @@ public final class ChwnMBConv {
         /** The channel's input (after expansion and its activation), {@code [h][w][n]}. */
         final float[] input;
         final float[] plane, acc;
+        /** The channel's output {@code [ho][wo][n]}. */
+        final float[] out;
         final float[][] ring;
 
         Depthwise(ConvGeometry g, int n, float[] taps, float[] bias, FusedActivation act) {
@@ -230,6 +232,7 @@ public final class ChwnMBConv {
             // Zeroed once: every channel writes the same interior cells, so the border stays zero.
             this.plane = new float[hp * rowLen];
             this.acc = new float[wo * n];
+            this.out = new float[ho * wo * n];
             this.ring = new float[kH * kW][wo * n];
         }
 
@@ -260,9 +263,12 @@ public final class ChwnMBConv {
                         for (int kx = 0; kx < kW; kx++) tap(acc, ring[slot + kx], len, taps[k + kx]);
                     }
                 }
-                act.applyInPlace(acc, 0, len, 0f);
-                Buffers.store(acc, 0, d, dOff + oy * len, len);
+                System.arraycopy(acc, 0, out, oy * len, len);
             }
+            // The activation over the channel's whole output: the clamps cost about as much per float as the
+            // five-tap loops, several times more on short rows (Java's float min/max keep NaN and -0 semantics).
+            act.applyInPlace(out, 0, ho * len, 0f);
+            Buffers.store(out, 0, d, dOff, ho * len);
         }
 
         /** Input rows and columns into the plane's interior (those the taps read: Same padding at stride 2 may skip the last). */

@@ -36,18 +36,21 @@ package org.dl4jbridge.ndarray.ops;
  *                             batched column buffer and a separate epilogue pass over the whole output. Measured
  *                             with {@code NetworkAB vgg16 5 banded= batched=bandedShortK:false} (interleaved, under
  *                             load): the first layer took half the time (0.47 s against 0.94 s over 5 batches)
+ * @param chwnBlocks           inference runs an inverted-residual block that {@link FusedMBConv} does not take as one
+ *                             {@link ChwnMBConv} over the batch-innermost layout ({@link ChwnLayout}); before
+ *                             {@code channelsLastBlocks}
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
                          boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats,
-                         boolean channelsLastBlocks, boolean bandedShortK) {
+                         boolean channelsLastBlocks, boolean bandedShortK, boolean chwnBlocks) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
      * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .channelsLastBlocks=false}, {@code .depthwiseBlockFloats=N},
-     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false}, {@code .chwnBlocks=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
@@ -74,14 +77,15 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 Integer.getInteger("dl4jbridge.conv.depthwiseBlockFloats", 2048),
                 Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384),
                 !"false".equals(System.getProperty("dl4jbridge.conv.channelsLastBlocks")),
-                !"false".equals(System.getProperty("dl4jbridge.conv.bandedShortK")));
+                !"false".equals(System.getProperty("dl4jbridge.conv.bandedShortK")),
+                !"false".equals(System.getProperty("dl4jbridge.conv.chwnBlocks")));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
                 tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, channelsLastBlocks,
-                bandedShortK);
+                bandedShortK, chwnBlocks);
     }
 
     /**
@@ -89,7 +93,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
      * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
      * {@code channelsLastBlocks}, {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, {@code bandedShortK},
-     * and any of
+     * {@code chwnBlocks}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
@@ -97,7 +101,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
         int budget = columnBudget, sk = shortK, directMin = pointwiseDirectMin, tile = tileFloats;
         int minTiles = minTilesPerThread, dwBlock = depthwiseBlockFloats, dwStack = depthwiseStackFloats;
         boolean unfoldAll = unfoldAllKernelRows, batched = batchedPointwise, fuse = fuseBlocks, cl = channelsLastBlocks;
-        boolean banded = bandedShortK;
+        boolean banded = bandedShortK, chwn = chwnBlocks;
         for (String[] kv : WinogradConfig.settings(changes, "convolution")) {
             String v = kv[1];
             switch (kv[0]) {
@@ -113,17 +117,18 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 case "depthwiseBlockFloats" -> dwBlock = Integer.parseInt(v);
                 case "depthwiseStackFloats" -> dwStack = Integer.parseInt(v);
                 case "bandedShortK" -> banded = Boolean.parseBoolean(v);
+                case "chwnBlocks" -> chwn = Boolean.parseBoolean(v);
                 default -> {
                     if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
                                 + "minTilesPerThread, fuseBlocks, channelsLastBlocks, depthwiseBlockFloats, "
-                                + "depthwiseStackFloats, bandedShortK, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
+                                + "depthwiseStackFloats, bandedShortK, chwnBlocks, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
                     }
                     wg = wg.with(kv[0] + ":" + v);
                 }
             }
         }
-        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, cl, banded);
+        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, cl, banded, chwn);
     }
 }

@@ -106,7 +106,12 @@ class ChannelsLastMBConvTest {
     @Test
     void picksOnePathPerBlock() {
         Conv2DConfig dw = Conv2DConfig.of(5, 1, ConvolutionMode.Same);
-        ConvConfig on = ConvConfig.DEFAULT.with("channelsLastBlocks:true,fuseBlocks:true");
+        ConvConfig on = ConvConfig.DEFAULT.with("channelsLastBlocks:true,fuseBlocks:true,chwnBlocks:false");
+        // The batch-innermost kernel, where on, takes every block FusedMBConv does not.
+        ConvConfig chwn = on.with("chwnBlocks:true");
+        assertEquals(ChannelsLastMBConv.Path.CHWN, ChannelsLastMBConv.choose(chwn, dw, true, 240, 28, 28));
+        assertEquals(ChannelsLastMBConv.Path.CHWN, ChannelsLastMBConv.choose(chwn, dw, false, 16, 14, 14));
+        assertEquals(ChannelsLastMBConv.Path.FUSED, ChannelsLastMBConv.choose(chwn, dw, true, 96, 112, 112));
         assertEquals(ChannelsLastMBConv.Path.CHANNELS_LAST, ChannelsLastMBConv.choose(on, dw, true, 240, 28, 28));
         assertEquals(ChannelsLastMBConv.Path.FUSED, ChannelsLastMBConv.choose(on, dw, false, 32, 112, 112));
         // Large maps stay with FusedMBConv (measured faster there); without fusion they run channels-last.
