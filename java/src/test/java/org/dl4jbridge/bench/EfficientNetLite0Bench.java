@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
-import org.dl4jbridge.ndarray.ops.ChannelsLastMBConv;
 import org.dl4jbridge.ndarray.ops.ChwnLayout;
 import org.dl4jbridge.ndarray.ops.ChwnMBConv;
 import org.dl4jbridge.ndarray.ops.ConvConfig;
@@ -22,7 +21,7 @@ import org.dl4jbridge.ndarray.ops.PoolingType;
  * EfficientNet-Lite0 to the 1280-d pooled features (EFFNET_LITE0.md section 1), random weights,
  * with batch norm folded into each convolution's weights and bias (inference form; the PyTorch
  * side of the benchmark folds it the same way). Depthwise weights use DL4J's layout. Each block runs on the path
- * {@link ChannelsLastMBConv#choose} picks, as the ComputationGraph's inference plan does; consecutive blocks on the
+ * {@link ChwnMBConv#choose} picks, as the ComputationGraph's inference plan does; consecutive blocks on the
  * batch-innermost path ({@link ChwnMBConv}) pass their activations on in that layout, and the head's 1x1
  * convolution and the pool then run as one {@link ChwnMBConv#pointwisePool}.
  */
@@ -106,8 +105,8 @@ final class EfficientNetLite0Bench {
             layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);
             Conv2DConfig dwConf = Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same);
-            ChannelsLastMBConv.Path path = ChannelsLastMBConv.choose(conv, dwConf, b.expW() != null, b.mid(), h, h);
-            if ((path == ChannelsLastMBConv.Path.CHWN) != chwn) {
+            ChwnMBConv.Path path = ChwnMBConv.choose(conv, dwConf, b.mid(), h, h);
+            if ((path == ChwnMBConv.Path.CHWN) != chwn) {
                 NDArray converted = BenchArrays.view(buffers[free[0]], chwn ? ChwnLayout.nchwShape(x.shape())
                         : ChwnLayout.chwnShape(x.shape()));
                 if (chwn) ChwnLayout.toNchw(x, converted);
@@ -118,7 +117,7 @@ final class EfficientNetLite0Bench {
                 free = freeBuffers(cur);
                 lap("layout");
             }
-            if (path == ChannelsLastMBConv.Path.CHWN) {
+            if (path == ChwnMBConv.Path.CHWN) {
                 int ho = (h + b.s() - 1) / b.s();
                 NDArray out = BenchArrays.view(buffers[free[2]], b.cout(), ho, ho, batch);
                 NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
@@ -130,20 +129,14 @@ final class EfficientNetLite0Bench {
                 h = ho;
                 continue;
             }
-            if (path != ChannelsLastMBConv.Path.LAYERS) {
+            if (path != ChwnMBConv.Path.LAYERS) {
                 int ho = (h + b.s() - 1) / b.s();
                 NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
                 NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
-                if (path == ChannelsLastMBConv.Path.CHANNELS_LAST) {
-                    ChannelsLastMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
-                            DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
-                            FusedActivation.IDENTITY, res, out);
-                } else {
-                    FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
-                            DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
-                            FusedActivation.IDENTITY, res, out);
-                }
-                lap(path == ChannelsLastMBConv.Path.CHANNELS_LAST ? "clblock" : "fusedblock");
+                FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
+                        DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
+                        FusedActivation.IDENTITY, res, out);
+                lap("fusedblock");
                 x = out;
                 cur = free[2];
                 h = ho;

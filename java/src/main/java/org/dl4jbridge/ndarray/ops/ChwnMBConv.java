@@ -44,6 +44,30 @@ public final class ChwnMBConv {
     }
 
     /**
+     * The one place an inference pass picks how to run an inverted-residual block (with or without expansion)
+     * whose expanded map is {@code mid x h x w} per image: {@link FusedMBConv} where that applies and pays (maps
+     * larger than its strip's working set: EfficientNet-Lite0's 112x112 and 56x56 blocks), else this kernel
+     * where the settings ask for it and it {@link #applies}, else layer by layer.
+     *
+     * <p>It replaced a channels-last kernel (per image: the expansion GEMM reading NCHW transposed, the depthwise
+     * over all channels of a pixel chunk with tiled weight rows, the projection writing NCHW). Measured block by
+     * block on EfficientNet-Lite0's shapes at batch 16, single-threaded CPU time per batch, interleaved (2-core
+     * Xeon, under load): this kernel took 0.80 of its time on block 4 (28x28, 5x5), 1.08 on block 5 (28x28 3x3
+     * stride 2, whose 1x1 GEMMs have K = 40 either way), 0.91 and 0.84 on the 14x14 blocks 6 and 9, 0.92 on block
+     * 11 (stride 2) and 0.74-0.75 on the 7x7 blocks 13 and 15; the head's 1x1 convolution with the pool
+     * ({@link #pointwisePool}) took 0.6-0.7 of the NCHW convolution and pool ({@code NetworkAB effnet 15
+     * old=chwnBlocks:false new=} before the removal). Block 5 alone would have cost two layout conversions.
+     */
+    public static Path choose(ConvConfig conf, Conv2DConfig dw, int mid, int h, int w) {
+        if (conf.fuseBlocks() && FusedMBConv.applies(dw) && FusedMBConv.pays(mid, h, w)) return Path.FUSED;
+        if (conf.chwnBlocks() && applies(dw)) return Path.CHWN;
+        return Path.LAYERS;
+    }
+
+    /** How an inverted-residual block runs ({@link #choose}). */
+    public enum Path { CHWN, FUSED, LAYERS }
+
+    /**
      * {@code out = projAct(proj(dwAct(dw(expAct(exp(x))))) + projB) + residual}, all arrays CHWN: {@code x}
      * {@code [cin, h, w, n]}, {@code out} and {@code residual} {@code [cout, ho, wo, n]}. Weights as NCHW
      * kernels take them ({@code expW [mid, cin, 1, 1]} or null for a block without expansion, {@code projW

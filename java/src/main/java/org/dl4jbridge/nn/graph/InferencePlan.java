@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Workspace;
-import org.dl4jbridge.ndarray.ops.ChannelsLastMBConv;
 import org.dl4jbridge.ndarray.ops.ChwnLayout;
 import org.dl4jbridge.ndarray.ops.ChwnMBConv;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
@@ -45,9 +44,9 @@ import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
  * parameter change through any route (setParams, fit, a view) can never leave them stale.
  *
  * <p>An inverted-residual block (1x1 expansion, depthwise, 1x1 projection, each so fused, and the
- * residual add that is the projection's only reader) runs as one {@link ChannelsLastMBConv} or
- * {@link FusedMBConv} ({@link ChannelsLastMBConv#choose}), so its expanded tensor is never stored
- * ({@link ConvConfig#channelsLastBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
+ * residual add that is the projection's only reader) runs as one {@link ChwnMBConv} or
+ * {@link FusedMBConv} ({@link ChwnMBConv#choose}), so its expanded tensor is never stored
+ * ({@link ConvConfig#chwnBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
  * reads the intermediate activations. A block without expansion (depthwise, projection) fuses the same way.
  *
  * <p>Blocks on the {@link ChwnMBConv} path read and write the batch-innermost layout ({@link ChwnLayout}), and
@@ -117,9 +116,8 @@ final class InferencePlan {
                 steps.add(single(v, inputIdx[v]));
             }
         }
-        if (ConvConfig.DEFAULT.fuseBlocks() || ConvConfig.DEFAULT.channelsLastBlocks() || ConvConfig.DEFAULT.chwnBlocks()) {
-            fuseBlocks(requested);
-        }
+        if (ConvConfig.DEFAULT.fuseBlocks() || ConvConfig.DEFAULT.chwnBlocks()) fuseBlocks(requested);
+        if (ConvConfig.DEFAULT.chwnBlocks()) fuseHeadPools(requested);
         readers = new int[n];
         for (Step s : steps) for (int j : s.inputs) readers[j]++;
         for (int o : outputs) readers[o]++;
@@ -207,8 +205,7 @@ final class InferencePlan {
                 continue;
             }
             Conv2DConfig dwConf = d.conv.convConfig();
-            if (!pointwise(p.conv) || !(FusedMBConv.applies(dwConf) || ChwnMBConv.applies(dwConf)
-                    || (e != null && ChannelsLastMBConv.applies(dwConf, true)))
+            if (!pointwise(p.conv) || !(FusedMBConv.applies(dwConf) || ChwnMBConv.applies(dwConf))
                     || p.inputs.length != 1 || p.inputs[0] != d.target || !internal.test(d.target)) continue;
             int blockIn = e != null ? e.inputs[0] : d.inputs[0], target = p.target, last = i + (e != null ? 2 : 1);
             if (last + 1 < steps.size() && steps.get(last + 1) instanceof ElementWiseStep add && add.op == ElementWise.Op.Add
@@ -222,6 +219,34 @@ final class InferencePlan {
             for (int k = last; k > i; k--) steps.remove(k);
             steps.set(i, block);
         }
+    }
+
+    /**
+     * Replaces each 1x1 convolution step whose only reader is a global pooling step (EfficientNet's head) by one
+     * {@link HeadPoolStep}, where the convolution's output is not requested.
+     */
+    private void fuseHeadPools(boolean[] requested) {
+        Map<Integer, Integer> reads = new java.util.HashMap<>();
+        for (Step s : steps) for (int j : s.inputs) reads.merge(j, 1, Integer::sum);
+        for (int i = 0; i < steps.size(); i++) {
+            if (!(steps.get(i) instanceof ConvStep c) || !pointwise(c.conv) || c.inputs.length != 1 || requested[c.target]
+                    || reads.getOrDefault(c.target, 0) != 1) continue;
+            for (int k = i + 1; k < steps.size(); k++) {
+                if (steps.get(k) instanceof GlobalPoolStep gp && gp.inputs.length == 1 && gp.inputs[0] == c.target) {
+                    steps.set(k, new HeadPoolStep(gp.target, c.inputs, c, gp.pool));
+                    steps.remove(i);
+                    i--;
+                    break;
+                }
+            }
+        }
+    }
+
+    /** 1x1 convolutions this plan runs with their global pool (tests check that fusion happens where it should). */
+    int fusedHeadPools() {
+        int count = 0;
+        for (Step s : steps) if (s instanceof HeadPoolStep) count++;
+        return count;
     }
 
     /** Inverted-residual blocks this plan runs fused (tests check that fusion happens where it should). */
@@ -374,14 +399,14 @@ final class InferencePlan {
             this.residual = residual;
         }
 
-        private ChannelsLastMBConv.Path path(int[] nchw) {
-            return ChannelsLastMBConv.choose(ConvConfig.DEFAULT, depthwise.conv.convConfig(), expand != null,
-                    depthwise.conv.outputChannels(), nchw[2], nchw[3]);
+        private ChwnMBConv.Path path(int[] nchw) {
+            return ChwnMBConv.choose(ConvConfig.DEFAULT, depthwise.conv.convConfig(), depthwise.conv.outputChannels(),
+                    nchw[2], nchw[3]);
         }
 
         @Override
         boolean readsChwn(int k, boolean isChwn, int[] nchwShape) {
-            return nchwShape.length == 4 && path(nchwShape) == ChannelsLastMBConv.Path.CHWN;
+            return nchwShape.length == 4 && path(nchwShape) == ChwnMBConv.Path.CHWN;
         }
 
         @Override
@@ -389,15 +414,15 @@ final class InferencePlan {
             NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
             Conv2DConfig dwConf = depthwise.conv.convConfig();
             int[] shape = pass.inChwn[0] ? ChwnLayout.nchwShape(x.shape()) : x.shape();
-            ChannelsLastMBConv.Path path = path(shape);
-            if (path == ChannelsLastMBConv.Path.LAYERS) return layerByLayer(x, pass);
+            ChwnMBConv.Path path = path(shape);
+            if (path == ChwnMBConv.Path.LAYERS) return layerByLayer(x, pass);
             org.dl4jbridge.ndarray.ops.ConvGeometry g = dwConf.geometry(shape[2], shape[3]);
             int cout = project.conv.outputChannels();
             // weights() before bias(): it refolds the batch norm that bias() then reads.
             NDArray ew = expand == null ? null : expand.weights(), eb = expand == null ? null : expand.bias();
             FusedActivation ea = expand == null ? FusedActivation.IDENTITY : expand.epilogue;
             NDArray dw = depthwise.weights(), db = depthwise.bias(), pw = project.weights(), pb = project.bias();
-            if (path == ChannelsLastMBConv.Path.CHWN) {
+            if (path == ChwnMBConv.Path.CHWN) {
                 NDArray out = pass.ws.take(cout, g.outH(), g.outW(), shape[0]);
                 ChwnMBConv.forward(x, ew, eb, ea, dw, DepthwiseConvolution2D.Layout.DL4J, db, dwConf, depthwise.epilogue,
                         pw, pb, project.epilogue, residual ? x : null, out);
@@ -405,13 +430,8 @@ final class InferencePlan {
                 return out;
             }
             NDArray out = pass.ws.take(shape[0], cout, g.outH(), g.outW());
-            if (path == ChannelsLastMBConv.Path.CHANNELS_LAST) {
-                ChannelsLastMBConv.forward(x, ew, eb, ea, dw, DepthwiseConvolution2D.Layout.DL4J, db, dwConf,
-                        depthwise.epilogue, pw, pb, project.epilogue, residual ? x : null, out);
-            } else {
-                FusedMBConv.forward(x, ew, eb, ea, dw, DepthwiseConvolution2D.Layout.DL4J, db, dwConf,
-                        depthwise.epilogue, pw, pb, project.epilogue, residual ? x : null, out);
-            }
+            FusedMBConv.forward(x, ew, eb, ea, dw, DepthwiseConvolution2D.Layout.DL4J, db, dwConf,
+                    depthwise.epilogue, pw, pb, project.epilogue, residual ? x : null, out);
             return out;
         }
 
@@ -423,6 +443,41 @@ final class InferencePlan {
             NDArray p = project.run(new NDArray[] {d}, pass);
             pass.ws.give(d);
             return residual ? ElementWise.forward(ElementWise.Op.Add, new NDArray[] {p, x}, p) : p;
+        }
+    }
+
+    /**
+     * A 1x1 convolution (folded batch norm, activation) and the global pooling that is its only reader: on a CHWN
+     * input one {@link ChwnMBConv#pointwisePool}, so the convolution's output is never stored; otherwise the two
+     * one after the other.
+     */
+    private static final class HeadPoolStep extends Step {
+        private final ConvStep conv;
+        private final GlobalPoolingLayerImpl pool;
+
+        HeadPoolStep(int target, int[] inputs, ConvStep conv, GlobalPoolingLayerImpl pool) {
+            super(target, inputs);
+            this.conv = conv;
+            this.pool = pool;
+        }
+
+        @Override
+        boolean readsChwn(int k, boolean isChwn, int[] nchwShape) { return isChwn; }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray x = in[0];
+            if (pass.inChwn[0]) {
+                int n = x.size(3), c = conv.conv.outputChannels();
+                NDArray out = NDArray.zeros(n, c);
+                NDArray w = conv.weights();
+                ChwnMBConv.pointwisePool(x.isContiguous() ? x : x.dup(), w, conv.bias(), conv.epilogue, pool.type(), out);
+                return pool.collapse() ? out : out.reshape(n, c, 1, 1);
+            }
+            NDArray y = conv.run(in, pass);
+            NDArray out = org.dl4jbridge.ndarray.ops.GlobalPooling.forward(y, pool.type());
+            pass.ws.give(y);
+            return pool.collapse() ? out : out.reshape(out.size(0), out.size(1), 1, 1);
         }
     }
 

@@ -148,6 +148,22 @@ class ChwnMBConvTest {
     }
 
     @Test
+    void picksOnePathPerBlock() {
+        Conv2DConfig dw = Conv2DConfig.of(5, 1, ConvolutionMode.Same);
+        ConvConfig on = ConvConfig.DEFAULT.with("fuseBlocks:true,chwnBlocks:true");
+        // Large expanded maps (EfficientNet-Lite0's blocks 0-3) run FusedMBConv, the rest this kernel.
+        assertEquals(ChwnMBConv.Path.FUSED, ChwnMBConv.choose(on, dw, 96, 112, 112));
+        assertEquals(ChwnMBConv.Path.FUSED, ChwnMBConv.choose(on, dw, 32, 112, 112));
+        assertEquals(ChwnMBConv.Path.CHWN, ChwnMBConv.choose(on, dw, 240, 28, 28));
+        assertEquals(ChwnMBConv.Path.CHWN, ChwnMBConv.choose(on, dw, 1152, 7, 7));
+        assertEquals(ChwnMBConv.Path.CHWN, ChwnMBConv.choose(on.with("fuseBlocks:false"), dw, 96, 112, 112));
+        assertEquals(ChwnMBConv.Path.FUSED, ChwnMBConv.choose(on.with("chwnBlocks:false"), dw, 96, 112, 112));
+        assertEquals(ChwnMBConv.Path.LAYERS, ChwnMBConv.choose(on.with("chwnBlocks:false"), dw, 240, 14, 14));
+        Conv2DConfig dilated = new Conv2DConfig(3, 3, 1, 1, 0, 0, 2, 2, ConvolutionMode.Same);
+        assertEquals(ChwnMBConv.Path.LAYERS, ChwnMBConv.choose(on, dilated, 240, 14, 14));
+    }
+
+    @Test
     void refusesWhatItDoesNotCompute() {
         NDArray x = NDArray.zeros(4, 8, 8, 1), dwW = NDArray.zeros(4, 1, 3, 3), proj = NDArray.zeros(4, 4, 1, 1);
         Conv2DConfig dilated = new Conv2DConfig(3, 3, 1, 1, 0, 0, 2, 2, ConvolutionMode.Same);

@@ -241,6 +241,9 @@ class PerfPathTest {
                 EfficientNetLite0.FEATURES);
         assertEquals(15, g.fusedBlocks(inside));
         assertSameAsPlain(g, x, inside);
+        // The head's 1x1 convolution runs with the pool (ChwnMBConv.pointwisePool) unless its output is asked for.
+        assertEquals(1, g.fusedHeadPools(List.of(EfficientNetLite0.FEATURES)));
+        assertEquals(0, g.fusedHeadPools(inside));
         // Batches of one shape reuse the pool: after a warm-up pass, a pass allocates no activation memory.
         List<String> pooled = List.of(EfficientNetLite0.FEATURES);
         g.output(pooled, false, x);
