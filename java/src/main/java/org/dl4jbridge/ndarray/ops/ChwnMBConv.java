@@ -281,8 +281,8 @@ public final class ChwnMBConv {
         final float[] taps, bias;
         final FusedActivation act;
         final float[] plane, acc;
-        /** An input row (strided convolutions gather its pixels into the plane's column phases). */
-        final float[] row;
+        /** The channel's input {@code [h][w][n]} after its bias and activation. */
+        final float[] input;
         /** The channel's output {@code [ho][wo][n]}. */
         final float[] out;
         final float[][] ring;
@@ -299,7 +299,7 @@ public final class ChwnMBConv {
             // Zeroed once: every channel writes the same interior cells, so the border stays zero.
             this.plane = new float[hp * rowLen];
             this.acc = new float[wo * n];
-            this.row = new float[w * n];
+            this.input = new float[h * w * n];
             this.out = new float[ho * wo * n];
             this.ring = new float[kH * kW][wo * n];
         }
@@ -322,14 +322,15 @@ public final class ChwnMBConv {
                     }
                 }
                 loaded = top + kH - 1;
-                Arrays.fill(acc, 0, len, b);
+                // The first kernel row's loop starts the sums from the bias (no separate fill pass).
+                if (kW != 3 && kW != 5) Arrays.fill(acc, 0, len, b);
                 for (int ky = 0; ky < kH; ky++) {
                     int slot = ((top + ky) % kH) * kW, k = c * kk + ky * kW;
                     if (kW == 3) {
-                        taps3(acc, ring[slot], ring[slot + 1], ring[slot + 2], len, taps[k], taps[k + 1], taps[k + 2]);
+                        taps3(acc, ring[slot], ring[slot + 1], ring[slot + 2], len, taps[k], taps[k + 1], taps[k + 2], ky == 0, b);
                     } else if (kW == 5) {
                         taps5(acc, ring[slot], ring[slot + 1], ring[slot + 2], ring[slot + 3], ring[slot + 4], len,
-                                taps[k], taps[k + 1], taps[k + 2], taps[k + 3], taps[k + 4]);
+                                taps[k], taps[k + 1], taps[k + 2], taps[k + 3], taps[k + 4], ky == 0, b);
                     } else {
                         for (int kx = 0; kx < kW; kx++) tap(acc, ring[slot + kx], len, taps[k + kx]);
                     }
@@ -344,27 +345,25 @@ public final class ChwnMBConv {
 
         /**
          * Input rows and columns into the plane's interior (those the taps read: Same padding at stride 2 may skip
-         * the last), with the input's bias and activation: at stride 1 loaded row by row straight into the plane
-         * and activated there, over the interior only (the border stays zero).
+         * the last), after the input's bias and activation over the whole channel in one loop (per row, the 112
+         * floats of a 7x7 map's row, the loop's overhead made it a tenth of a 7x7 block's time, under load).
          */
         private void fillPlane(FloatBuffer src, int srcOff, FusedActivation inAct, float inBias) {
             int rows = Math.min(h, hp - padTop), cols = Math.min(w, (wpc * sW) - padLeft);
+            Buffers.load(src, srcOff, input, 0, rows * w * n);
+            inAct.applyInPlace(input, 0, rows * w * n, inBias);
             for (int iy = 0; iy < rows; iy++) {
                 int at = (iy + padTop) * rowLen;
                 if (sW == 1) {
-                    int to = at + padLeft * n;
-                    Buffers.load(src, srcOff + iy * w * n, plane, to, cols * n);
-                    inAct.applyInPlace(plane, to, cols * n, inBias);
+                    System.arraycopy(input, iy * w * n, plane, at + padLeft * n, cols * n);
                 } else {
                     // The row's columns come split by residue q (phaseSplit): columns q, q + sW, ... land in
                     // one column phase of the plane as one run.
-                    Buffers.load(src, srcOff + iy * w * n, row, 0, w * n);
-                    inAct.applyInPlace(row, 0, w * n, inBias);
-                    for (int q = 0, from = 0; q < sW; from += (w - q + sW - 1) / sW, q++) {
+                    for (int q = 0, from = iy * w; q < sW; from += (w - q + sW - 1) / sW, q++) {
                         int count = q < cols ? (cols - q + sW - 1) / sW : 0;
                         if (count == 0) continue;
                         int pc = q + padLeft;
-                        System.arraycopy(row, from * n, plane, at + ((pc % sW) * wpc + pc / sW) * n, count * n);
+                        System.arraycopy(input, from * n, plane, at + ((pc % sW) * wpc + pc / sW) * n, count * n);
                     }
                 }
             }
@@ -374,21 +373,39 @@ public final class ChwnMBConv {
     // Math.fma only where the JIT makes it the FMA instruction (DepthwiseTaps.fused), in two independent chains
     // so one long dependency does not hold up the vector loop; elsewhere the plain forms run.
 
-    private static void taps3(float[] acc, float[] s0, float[] s1, float[] s2, int n, float a, float b, float c) {
+    /** {@code acc += } one kernel row's three taps, or with {@code init}, {@code acc = bias + } them. */
+    private static void taps3(float[] acc, float[] s0, float[] s1, float[] s2, int n, float a, float b, float c,
+                              boolean init, float bias) {
         if (DepthwiseTaps.fused) {
-            for (int i = 0; i < n; i++) acc[i] = Math.fma(a, s0[i], Math.fma(c, s2[i], acc[i])) + b * s1[i];
+            if (init) {
+                for (int i = 0; i < n; i++) acc[i] = Math.fma(a, s0[i], Math.fma(c, s2[i], bias)) + b * s1[i];
+            } else {
+                for (int i = 0; i < n; i++) acc[i] = Math.fma(a, s0[i], Math.fma(c, s2[i], acc[i])) + b * s1[i];
+            }
+        } else if (init) {
+            for (int i = 0; i < n; i++) acc[i] = bias + (a * s0[i] + b * s1[i] + c * s2[i]);
         } else {
             for (int i = 0; i < n; i++) acc[i] += a * s0[i] + b * s1[i] + c * s2[i];
         }
     }
 
+    /** {@code acc += } one kernel row's five taps, or with {@code init}, {@code acc = bias + } them. */
     private static void taps5(float[] acc, float[] s0, float[] s1, float[] s2, float[] s3, float[] s4, int n,
-                              float a, float b, float c, float d, float e) {
+                              float a, float b, float c, float d, float e, boolean init, float bias) {
         if (DepthwiseTaps.fused) {
-            for (int i = 0; i < n; i++) {
-                float x = Math.fma(a, s0[i], Math.fma(c, s2[i], Math.fma(e, s4[i], acc[i])));
-                acc[i] = x + Math.fma(b, s1[i], d * s3[i]);
+            if (init) {
+                for (int i = 0; i < n; i++) {
+                    float x = Math.fma(a, s0[i], Math.fma(c, s2[i], Math.fma(e, s4[i], bias)));
+                    acc[i] = x + Math.fma(b, s1[i], d * s3[i]);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    float x = Math.fma(a, s0[i], Math.fma(c, s2[i], Math.fma(e, s4[i], acc[i])));
+                    acc[i] = x + Math.fma(b, s1[i], d * s3[i]);
+                }
             }
+        } else if (init) {
+            for (int i = 0; i < n; i++) acc[i] = bias + (a * s0[i] + b * s1[i] + c * s2[i] + d * s3[i] + e * s4[i]);
         } else {
             for (int i = 0; i < n; i++) acc[i] += a * s0[i] + b * s1[i] + c * s2[i] + d * s3[i] + e * s4[i];
         }
