@@ -274,18 +274,21 @@ public final class ChwnMBConv {
     /**
      * One thread's depthwise state: a channel's zero-bordered input plane, stored as {@code [hp][sW][wpc][n]}
      * (each padded row split into its sW column phases, so a tap's inputs for a whole output row are one
-     * contiguous run at any stride), and a ring of the last kH padded rows' kW shifted copies.
+     * contiguous run at any stride), one array per padded row, and a ring over the last kH padded rows' kW
+     * shifted inputs: the row itself for the first tap, zero-offset copies for the others.
      */
     private static final class Depthwise {
         final int n, h, w, ho, wo, sH, sW, kH, kW, padTop, padLeft, hp, wpc, rowLen;
         final float[] taps, bias;
         final FusedActivation act;
-        final float[] plane, acc;
+        final float[][] plane;
+        final float[] acc;
         /** The channel's input {@code [h][w][n]} after its bias and activation. */
         final float[] input;
         /** The channel's output {@code [ho][wo][n]}. */
         final float[] out;
-        final float[][] ring;
+        /** The ring's rows: {@code ring[(r % kH) * kW + kx]} holds padded row r's inputs to tap kx from index 0. */
+        final float[][] ring, copies;
 
         Depthwise(ConvGeometry g, int n, float[] taps, float[] bias, FusedActivation act) {
             this.n = n; this.taps = taps; this.bias = bias; this.act = act;
@@ -297,11 +300,12 @@ public final class ChwnMBConv {
             this.wpc = (wp + sW - 1) / sW;
             this.rowLen = sW * wpc * n;
             // Zeroed once: every channel writes the same interior cells, so the border stays zero.
-            this.plane = new float[hp * rowLen];
+            this.plane = new float[hp][rowLen];
             this.acc = new float[wo * n];
             this.input = new float[h * w * n];
             this.out = new float[ho * wo * n];
-            this.ring = new float[kH * kW][wo * n];
+            this.copies = new float[kH * kW][wo * n];
+            this.ring = new float[kH * kW][];
         }
 
         /**
@@ -317,8 +321,11 @@ public final class ChwnMBConv {
                 int top = oy * sH;
                 for (int r = Math.max(loaded + 1, top); r < top + kH; r++) {
                     int slot = (r % kH) * kW;
-                    for (int kx = 0; kx < kW; kx++) {
-                        System.arraycopy(plane, r * rowLen + ((kx % sW) * wpc + kx / sW) * n, ring[slot + kx], 0, len);
+                    // The first tap's inputs start the row: the plane's own row serves, uncopied.
+                    ring[slot] = plane[r];
+                    for (int kx = 1; kx < kW; kx++) {
+                        System.arraycopy(plane[r], ((kx % sW) * wpc + kx / sW) * n, copies[slot + kx], 0, len);
+                        ring[slot + kx] = copies[slot + kx];
                     }
                 }
                 loaded = top + kH - 1;
@@ -353,9 +360,9 @@ public final class ChwnMBConv {
             Buffers.load(src, srcOff, input, 0, rows * w * n);
             inAct.applyInPlace(input, 0, rows * w * n, inBias);
             for (int iy = 0; iy < rows; iy++) {
-                int at = (iy + padTop) * rowLen;
+                float[] to = plane[iy + padTop];
                 if (sW == 1) {
-                    System.arraycopy(input, iy * w * n, plane, at + padLeft * n, cols * n);
+                    System.arraycopy(input, iy * w * n, to, padLeft * n, cols * n);
                 } else {
                     // The row's columns come split by residue q (phaseSplit): columns q, q + sW, ... land in
                     // one column phase of the plane as one run.
@@ -363,7 +370,7 @@ public final class ChwnMBConv {
                         int count = q < cols ? (cols - q + sW - 1) / sW : 0;
                         if (count == 0) continue;
                         int pc = q + padLeft;
-                        System.arraycopy(input, from * n, plane, at + ((pc % sW) * wpc + pc / sW) * n, count * n);
+                        System.arraycopy(input, from * n, to, ((pc % sW) * wpc + pc / sW) * n, count * n);
                     }
                 }
             }
