@@ -28,11 +28,13 @@ import org.dl4jbridge.ndarray.Parallel;
  */
 public final class ChwnMBConv {
     /**
-     * Floats of a thread's expansion block (its GEMM output, 2 MB, a core's second-level cache): the block's
-     * channels are the GEMM's M, and a single-threaded OpenBLAS sgemm at N = 3136, K = 112 (14x14 maps) ran at
-     * 110 GFLOP/s with M = 83 (1 MB) against 131 with M = 168 (process CPU time, 2-core Xeon, under load).
+     * Floats of a thread's expansion block (its GEMM output, 2.5 MB, about a core's second-level cache; the
+     * depthwise step reads each row once, in order): the block's channels are the GEMM's M, and a single-threaded
+     * OpenBLAS sgemm at N = 3136, K = 112 (14x14 maps, batch 16) ran at 110 GFLOP/s with M = 83 against 131 with
+     * M = 168 (thread CPU time, 2-core Xeon, under load). 2.5 MB gives EfficientNet-Lite0's 672-channel 14x14
+     * blocks four blocks of 168 channels (two per thread) where 2 MB gave six of 112.
      */
-    static final int EXPAND_FLOATS = 512 << 10;
+    static final int EXPAND_FLOATS = 640 << 10;
     /** Floats of a projection tile's output, as {@link ConvConfig#tileFloats}'s default: in cache for its epilogue. */
     static final int TILE_FLOATS = 128 << 10;
 
