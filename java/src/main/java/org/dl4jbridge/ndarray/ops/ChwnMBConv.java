@@ -161,20 +161,16 @@ public final class ChwnMBConv {
         });
     }
 
-    /** Per-thread copy of a strided block's input with its columns split by residue ({@link #phaseSplit}). */
-    private static final ThreadLocal<FloatBuffer[]> SPLIT = ThreadLocal.withInitial(() -> new FloatBuffer[1]);
-
     /**
      * CHWN {@code x} with each row's columns reordered by their residue modulo {@code s}: columns 0, s, 2s, ...,
      * then 1, s + 1, ..., each n floats. A strided depthwise convolution's taps read one column phase at a time;
      * reordering the block's input (cin channels) rather than its expansion (mid, several times more) makes the
-     * expansion's rows come out already split.
+     * expansion's rows come out already split. The copy is the calling thread's {@link ConvWorkspace#PHASES}
+     * scratch, so {@link ConvWorkspace#releaseCurrentThread} frees it with the rest.
      */
     private static FloatBuffer phaseSplit(NDArray x, int s) {
         int c = x.size(0), h = x.size(1), w = x.size(2), n = x.size(3), plane = h * w * n;
-        FloatBuffer[] held = SPLIT.get();
-        if (held[0] == null || held[0].capacity() < c * plane) held[0] = NDArray.allocate(c * plane);
-        FloatBuffer out = held[0];
+        FloatBuffer out = ConvWorkspace.get().direct(ConvWorkspace.PHASES, c * plane);
         Parallel.dynamic(c, ch -> {
             ConvWorkspace ws = ConvWorkspace.get();
             float[] src = ws.heap(4, plane), dst = ws.heap(5, plane);
