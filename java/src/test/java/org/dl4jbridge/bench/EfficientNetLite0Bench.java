@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
-import org.dl4jbridge.ndarray.ops.ChannelsLastMBConv;
+import org.dl4jbridge.ndarray.ops.ChwnLayout;
+import org.dl4jbridge.ndarray.ops.ChwnMBConv;
 import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.ConvolutionMode;
 import org.dl4jbridge.ndarray.ops.Convolution2D;
@@ -19,7 +20,10 @@ import org.dl4jbridge.ndarray.ops.PoolingType;
 /**
  * EfficientNet-Lite0 to the 1280-d pooled features (EFFNET_LITE0.md section 1), random weights,
  * with batch norm folded into each convolution's weights and bias (inference form; the PyTorch
- * side of the benchmark folds it the same way). Depthwise weights use DL4J's layout.
+ * side of the benchmark folds it the same way). Depthwise weights use DL4J's layout. Each block runs on the path
+ * {@link ChwnMBConv#choose} picks, as the ComputationGraph's inference plan does; consecutive blocks on the
+ * batch-innermost path ({@link ChwnMBConv}) pass their activations on in that layout, and the head's 1x1
+ * convolution and the pool then run as one {@link ChwnMBConv#pointwisePool}.
  */
 final class EfficientNetLite0Bench {
     /** cin, expansion, kernel, stride, cout per MBConv block (EFFNET_LITE0.md's table). */
@@ -94,26 +98,45 @@ final class EfficientNetLite0Bench {
         Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x, conv);
         lap("stem");
         int cur = 0;
+        // Whether x is in the batch-innermost layout (ChwnLayout): consecutive CHWN blocks pass it on as it is.
+        boolean chwn = false;
         for (int bi = 0; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
             layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);
             Conv2DConfig dwConf = Conv2DConfig.of(b.k(), b.s(), ConvolutionMode.Same);
-            ChannelsLastMBConv.Path path = ChannelsLastMBConv.choose(conv, dwConf, b.expW() != null, b.mid(), h, h);
-            if (path != ChannelsLastMBConv.Path.LAYERS) {
+            ChwnMBConv.Path path = ChwnMBConv.choose(conv, dwConf, b.mid(), h, h);
+            if ((path == ChwnMBConv.Path.CHWN) != chwn) {
+                NDArray converted = BenchArrays.view(buffers[free[0]], chwn ? ChwnLayout.nchwShape(x.shape())
+                        : ChwnLayout.chwnShape(x.shape()));
+                if (chwn) ChwnLayout.toNchw(x, converted);
+                else ChwnLayout.toChwn(x, converted);
+                chwn = !chwn;
+                x = converted;
+                cur = free[0];
+                free = freeBuffers(cur);
+                lap("layout");
+            }
+            if (path == ChwnMBConv.Path.CHWN) {
+                int ho = (h + b.s() - 1) / b.s();
+                NDArray out = BenchArrays.view(buffers[free[2]], b.cout(), ho, ho, batch);
+                NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
+                ChwnMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(), DepthwiseConvolution2D.Layout.DL4J,
+                        b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(), FusedActivation.IDENTITY, res, out);
+                lap("chwnblock");
+                x = out;
+                cur = free[2];
+                h = ho;
+                continue;
+            }
+            if (path != ChwnMBConv.Path.LAYERS) {
                 int ho = (h + b.s() - 1) / b.s();
                 NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
                 NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
-                if (path == ChannelsLastMBConv.Path.CHANNELS_LAST) {
-                    ChannelsLastMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
-                            DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
-                            FusedActivation.IDENTITY, res, out);
-                } else {
-                    FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
-                            DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
-                            FusedActivation.IDENTITY, res, out);
-                }
-                lap(path == ChannelsLastMBConv.Path.CHANNELS_LAST ? "clblock" : "fusedblock");
+                FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
+                        DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
+                        FusedActivation.IDENTITY, res, out);
+                lap("fusedblock");
                 x = out;
                 cur = free[2];
                 h = ho;
@@ -140,6 +163,12 @@ final class EfficientNetLite0Bench {
             h = ho;
         }
         layer = "";
+        if (chwn) {
+            // The head's 1x1 convolution and the pool in one pass over CHWN: its activations are never stored.
+            ChwnMBConv.pointwisePool(x, headW, headB, FusedActivation.RELU6, PoolingType.AVG, features);
+            lap("head1x1+pool");
+            return features;
+        }
         NDArray head = BenchArrays.view(buffers[freeBuffers(cur)[0]], batch, 1280, h, h);
         Convolution2D.forward(x, headW, headB, POINTWISE, 1, FusedActivation.RELU6, head, conv);
         lap("head1x1");

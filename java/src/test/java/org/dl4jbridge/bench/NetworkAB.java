@@ -29,7 +29,8 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * {@code NetworkAB vgg16 4 oneRow=multiRowTransforms:false multiRow=} (Winograd's transforms),
  * {@code -Dnetworkab.size=240 NetworkAB vgg16 4 new= old=f4MaxInputChannels:0,bandedShortK:false,fusePool:false,perThreadMinTiles:0}
  * (F(4x4), the banded first layer, pools fused into the block ends and wider per-thread blocks, against none of them) or
- * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true}. With {@code -Dnetworkab.cpuTime=true}
+ * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true} or {@code NetworkAB effnet 20 old=chwnBlocks:false new=}
+ * (EfficientNet's blocks 4-15, head and pool in the batch-innermost layout against layer by layer). With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
  * they show the work, not the wait for a core). With {@code -Dnetworkab.size=240} VGG16's input is 240x240 (the
  * pretrained convolution base's size) rather than 224x224.

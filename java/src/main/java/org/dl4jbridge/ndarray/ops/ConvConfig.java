@@ -28,8 +28,6 @@ package org.dl4jbridge.ndarray.ops;
  *                             the block and its copies stay in the first-level cache)
  * @param depthwiseStackFloats floats of zero-padded input stacked per channel ({@link DepthwiseStack}: several
  *                             small images in one plane, so the vector loops are long; it stays in L2)
- * @param channelsLastBlocks   inference runs an inverted-residual block with an expansion as one
- *                             {@link ChannelsLastMBConv} (channels-last interior); before {@code fuseBlocks}
  * @param bandedShortK         an ungrouped stride-1 convolution whose kernel rows are all unfolded because its K is
  *                             short (VGG16's 3-channel first layer) runs as per-thread bands of output rows
  *                             ({@link StridedConvolution}), each finished while in cache, instead of through the
@@ -41,18 +39,20 @@ package org.dl4jbridge.ndarray.ops;
  *                             ({@link StemConvolution}) instead of {@link Im2col}'s per-row gathers. Measured with
  *                             {@code NetworkAB effnet 8 old=splitStem:false new=} (interleaved, under load): the stem
  *                             0.152 s against 0.186 s over 8 batches
+ * @param chwnBlocks           inference runs an inverted-residual block that {@link FusedMBConv} does not take as one
+ *                             {@link ChwnMBConv} over the batch-innermost layout ({@link ChwnLayout})
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
                          boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats,
-                         boolean channelsLastBlocks, boolean bandedShortK, boolean splitStem) {
+                         boolean bandedShortK, boolean splitStem, boolean chwnBlocks) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
-     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .channelsLastBlocks=false}, {@code .depthwiseBlockFloats=N},
-     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false}, {@code .splitStem=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
+     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false}, {@code .splitStem=false}, {@code .chwnBlocks=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
@@ -78,32 +78,32 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 !"false".equals(System.getProperty("dl4jbridge.conv.fuseBlocks")),
                 Integer.getInteger("dl4jbridge.conv.depthwiseBlockFloats", 2048),
                 Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384),
-                !"false".equals(System.getProperty("dl4jbridge.conv.channelsLastBlocks")),
                 !"false".equals(System.getProperty("dl4jbridge.conv.bandedShortK")),
-                !"false".equals(System.getProperty("dl4jbridge.conv.splitStem")));
+                !"false".equals(System.getProperty("dl4jbridge.conv.splitStem")),
+                !"false".equals(System.getProperty("dl4jbridge.conv.chwnBlocks")));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
-                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats, channelsLastBlocks,
-                bandedShortK, splitStem);
+                tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats,
+                bandedShortK, splitStem, chwnBlocks);
     }
 
     /**
      * This configuration with some fields replaced, from {@code name:value} pairs separated by commas:
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
      * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
-     * {@code channelsLastBlocks}, {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, {@code bandedShortK}, {@code splitStem},
-     * and any of
+     * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, {@code bandedShortK}, {@code splitStem},
+     * {@code chwnBlocks}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
         WinogradConfig wg = winograd;
         int budget = columnBudget, sk = shortK, directMin = pointwiseDirectMin, tile = tileFloats;
         int minTiles = minTilesPerThread, dwBlock = depthwiseBlockFloats, dwStack = depthwiseStackFloats;
-        boolean unfoldAll = unfoldAllKernelRows, batched = batchedPointwise, fuse = fuseBlocks, cl = channelsLastBlocks;
-        boolean banded = bandedShortK, stem = splitStem;
+        boolean unfoldAll = unfoldAllKernelRows, batched = batchedPointwise, fuse = fuseBlocks;
+        boolean banded = bandedShortK, stem = splitStem, chwn = chwnBlocks;
         for (String[] kv : WinogradConfig.settings(changes, "convolution")) {
             String v = kv[1];
             switch (kv[0]) {
@@ -115,22 +115,22 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 case "tileFloats" -> tile = Integer.parseInt(v);
                 case "minTilesPerThread" -> minTiles = Integer.parseInt(v);
                 case "fuseBlocks" -> fuse = Boolean.parseBoolean(v);
-                case "channelsLastBlocks" -> cl = Boolean.parseBoolean(v);
                 case "depthwiseBlockFloats" -> dwBlock = Integer.parseInt(v);
                 case "depthwiseStackFloats" -> dwStack = Integer.parseInt(v);
                 case "bandedShortK" -> banded = Boolean.parseBoolean(v);
                 case "splitStem" -> stem = Boolean.parseBoolean(v);
+                case "chwnBlocks" -> chwn = Boolean.parseBoolean(v);
                 default -> {
                     if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
-                                + "minTilesPerThread, fuseBlocks, channelsLastBlocks, depthwiseBlockFloats, "
-                                + "depthwiseStackFloats, bandedShortK, splitStem, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
+                                + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, "
+                                + "depthwiseStackFloats, bandedShortK, splitStem, chwnBlocks, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
                     }
                     wg = wg.with(kv[0] + ":" + v);
                 }
             }
         }
-        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, cl, banded, stem);
+        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, banded, stem, chwn);
     }
 }

@@ -12,7 +12,9 @@ import org.dl4jbridge.ndarray.NDArray;
 public final class ConvWorkspace {
     /** Slots, so that buffers needed at the same time never alias. */
     static final int COLUMNS = 0, GEMM_OUT = 1, PACKED_WEIGHTS = 2, GRAD_COLUMNS = 3;
-    private static final int SLOTS = 4, HEAP_SLOTS = 6;
+    /** A strided {@link ChwnMBConv} block's input with its columns split by phase, beside its GEMM_OUT. */
+    static final int PHASES = 4;
+    private static final int SLOTS = 5, HEAP_SLOTS = 6;
 
     private static final ThreadLocal<ConvWorkspace> LOCAL = ThreadLocal.withInitial(ConvWorkspace::new);
 

@@ -113,7 +113,7 @@ public final class FusedMBConv {
     }
 
     /**
-     * The shape checks of both block kernels (this and {@link ChannelsLastMBConv}): contiguous input and
+     * The block's shape checks: contiguous input and
      * output; expansion weights (where present), depthwise and projection weights against the input's
      * channels; output and residual against the depthwise step's geometry, which is returned.
      */

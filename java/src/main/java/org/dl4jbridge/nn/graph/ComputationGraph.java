@@ -396,6 +396,12 @@ public class ComputationGraph {
     /** The training step pool (tests check that steps of one shape reuse it). */
     TrainingArrays stepArrays() { return stepArrays; }
 
+    /** 1x1 convolutions whose global pool the inference plan to these vertices fuses (tests check where it does). */
+    int fusedHeadPools(List<String> vertexNames) {
+        requireInit();
+        return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedHeadPools();
+    }
+
     /** The inference pool (tests check that repeated batches reuse it). */
     org.dl4jbridge.ndarray.Workspace workspace() { return workspace; }
 

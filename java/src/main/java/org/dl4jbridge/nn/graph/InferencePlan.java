@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
 import org.dl4jbridge.ndarray.Workspace;
-import org.dl4jbridge.ndarray.ops.ChannelsLastMBConv;
+import org.dl4jbridge.ndarray.ops.ChwnLayout;
+import org.dl4jbridge.ndarray.ops.ChwnMBConv;
 import org.dl4jbridge.ndarray.ops.Conv2DConfig;
 import org.dl4jbridge.ndarray.ops.ConvConfig;
 import org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D;
@@ -24,6 +25,7 @@ import org.dl4jbridge.nn.layers.BatchNormalizationImpl;
 import org.dl4jbridge.nn.layers.ConvolutionLayerImpl;
 import org.dl4jbridge.nn.layers.DepthwiseConvolution2DImpl;
 import org.dl4jbridge.nn.layers.FrozenLayerImpl;
+import org.dl4jbridge.nn.layers.GlobalPoolingLayerImpl;
 import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
 
 /**
@@ -42,10 +44,16 @@ import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
  * parameter change through any route (setParams, fit, a view) can never leave them stale.
  *
  * <p>An inverted-residual block (1x1 expansion, depthwise, 1x1 projection, each so fused, and the
- * residual add that is the projection's only reader) runs as one {@link ChannelsLastMBConv} or
- * {@link FusedMBConv} ({@link ChannelsLastMBConv#choose}), so its expanded tensor is never stored
- * ({@link ConvConfig#channelsLastBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
- * reads the intermediate activations.
+ * residual add that is the projection's only reader) runs as one {@link ChwnMBConv} or
+ * {@link FusedMBConv} ({@link ChwnMBConv#choose}), so its expanded tensor is never stored
+ * ({@link ConvConfig#chwnBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
+ * reads the intermediate activations. A block without expansion (depthwise, projection) fuses the same way.
+ *
+ * <p>Blocks on the {@link ChwnMBConv} path read and write the batch-innermost layout ({@link ChwnLayout}), and
+ * so do the 1x1 convolutions and global poolings that read such an activation: consecutive CHWN steps pass
+ * their activations on as they are. Each activation records its layout; a step that reads it in the other
+ * layout gets a converted copy, made once and kept while the activation lives. Requested outputs always come
+ * back NCHW, exact copies of what the kernels computed.
  */
 final class InferencePlan {
     private final VertexImpl[] vertices;
@@ -63,6 +71,13 @@ final class InferencePlan {
         Step(int target, int[] inputs) { this.target = target; this.inputs = inputs; }
 
         abstract NDArray run(NDArray[] in, Pass pass);
+
+        /**
+         * Whether the step reads input {@code k} in the CHWN layout, given whether that activation is CHWN now
+         * and its NCHW shape. {@link #run} sees each input in the layout asked for ({@link Pass#inChwn}) and
+         * marks a CHWN result ({@link Pass#outChwn}). By default everything is NCHW.
+         */
+        boolean readsChwn(int k, boolean isChwn, int[] nchwShape) { return false; }
     }
 
     InferencePlan(VertexImpl[] vertices, int[][] inputIdx, int[] topo, int numInputs, int[] outputs) {
@@ -101,7 +116,8 @@ final class InferencePlan {
                 steps.add(single(v, inputIdx[v]));
             }
         }
-        if (ConvConfig.DEFAULT.fuseBlocks() || ConvConfig.DEFAULT.channelsLastBlocks()) fuseBlocks(requested);
+        if (ConvConfig.DEFAULT.fuseBlocks() || ConvConfig.DEFAULT.chwnBlocks()) fuseBlocks(requested);
+        if (ConvConfig.DEFAULT.chwnBlocks()) fuseHeadPools(requested);
         readers = new int[n];
         for (Step s : steps) for (int j : s.inputs) readers[j]++;
         for (int o : outputs) readers[o]++;
@@ -170,15 +186,28 @@ final class InferencePlan {
         Map<Integer, Integer> reads = new java.util.HashMap<>();
         for (Step s : steps) for (int j : s.inputs) reads.merge(j, 1, Integer::sum);
         java.util.function.IntPredicate internal = v -> !requested[v] && reads.getOrDefault(v, 0) == 1;
-        for (int i = 0; i + 2 < steps.size(); i++) {
-            if (!(steps.get(i) instanceof ConvStep e) || !(steps.get(i + 1) instanceof ConvStep d)
-                    || !(steps.get(i + 2) instanceof ConvStep p)) continue;
-            if (!pointwise(e.conv) || !pointwise(p.conv) || !(d.conv instanceof DepthwiseConvolution2DImpl)
-                    || d.conv.outputChannels() != e.conv.outputChannels()
-                    || !(FusedMBConv.applies(d.conv.convConfig()) || ChannelsLastMBConv.applies(d.conv.convConfig(), true))
-                    || d.inputs.length != 1 || d.inputs[0] != e.target || p.inputs.length != 1 || p.inputs[0] != d.target
-                    || !internal.test(e.target) || !internal.test(d.target)) continue;
-            int blockIn = e.inputs[0], target = p.target, last = i + 2;
+        for (int i = 0; i + 1 < steps.size(); i++) {
+            // expansion, depthwise, projection; or depthwise, projection (a block without expansion, where the
+            // three-step form does not match)
+            ConvStep e = null, d, p;
+            if (i + 2 < steps.size() && steps.get(i) instanceof ConvStep e0 && steps.get(i + 1) instanceof ConvStep d0
+                    && steps.get(i + 2) instanceof ConvStep p0 && pointwise(e0.conv) && d0.conv instanceof DepthwiseConvolution2DImpl
+                    && d0.conv.outputChannels() == e0.conv.outputChannels() && d0.inputs.length == 1
+                    && d0.inputs[0] == e0.target && internal.test(e0.target)) {
+                e = e0;
+                d = d0;
+                p = p0;
+            } else if (steps.get(i) instanceof ConvStep d0 && steps.get(i + 1) instanceof ConvStep p0
+                    && d0.conv instanceof DepthwiseConvolution2DImpl && d0.conv.paramTable().get("W").size(3) == 1) {
+                d = d0;
+                p = p0;
+            } else {
+                continue;
+            }
+            Conv2DConfig dwConf = d.conv.convConfig();
+            if (!pointwise(p.conv) || !(FusedMBConv.applies(dwConf) || ChwnMBConv.applies(dwConf))
+                    || p.inputs.length != 1 || p.inputs[0] != d.target || !internal.test(d.target)) continue;
+            int blockIn = e != null ? e.inputs[0] : d.inputs[0], target = p.target, last = i + (e != null ? 2 : 1);
             if (last + 1 < steps.size() && steps.get(last + 1) instanceof ElementWiseStep add && add.op == ElementWise.Op.Add
                     && add.inputs.length == 2 && internal.test(p.target)
                     && ((add.inputs[0] == p.target && add.inputs[1] == blockIn)
@@ -186,10 +215,38 @@ final class InferencePlan {
                 target = add.target;
                 last++;
             }
-            MBConvStep block = new MBConvStep(target, e.inputs, e, d, p, target != p.target);
+            MBConvStep block = new MBConvStep(target, new int[] {blockIn}, e, d, p, target != p.target);
             for (int k = last; k > i; k--) steps.remove(k);
             steps.set(i, block);
         }
+    }
+
+    /**
+     * Replaces each 1x1 convolution step whose only reader is a global pooling step (EfficientNet's head) by one
+     * {@link HeadPoolStep}, where the convolution's output is not requested.
+     */
+    private void fuseHeadPools(boolean[] requested) {
+        Map<Integer, Integer> reads = new java.util.HashMap<>();
+        for (Step s : steps) for (int j : s.inputs) reads.merge(j, 1, Integer::sum);
+        for (int i = 0; i < steps.size(); i++) {
+            if (!(steps.get(i) instanceof ConvStep c) || !pointwise(c.conv) || c.inputs.length != 1 || requested[c.target]
+                    || reads.getOrDefault(c.target, 0) != 1) continue;
+            for (int k = i + 1; k < steps.size(); k++) {
+                if (steps.get(k) instanceof GlobalPoolStep gp && gp.inputs.length == 1 && gp.inputs[0] == c.target) {
+                    steps.set(k, new HeadPoolStep(gp.target, c.inputs, c, gp.pool));
+                    steps.remove(i);
+                    i--;
+                    break;
+                }
+            }
+        }
+    }
+
+    /** 1x1 convolutions this plan runs with their global pool (tests check that fusion happens where it should). */
+    int fusedHeadPools() {
+        int count = 0;
+        for (Step s : steps) if (s instanceof HeadPoolStep) count++;
+        return count;
     }
 
     /** Inverted-residual blocks this plan runs fused (tests check that fusion happens where it should). */
@@ -210,6 +267,7 @@ final class InferencePlan {
         if (plainLayer(v) instanceof ConvolutionLayerImpl conv && conv.activationFn().fused() != null && ins.length == 1) {
             return new ConvStep(v, ins, conv, null, conv.activationFn().fused());
         }
+        if (plainLayer(v) instanceof GlobalPoolingLayerImpl gp && ins.length == 1) return new GlobalPoolStep(v, ins, gp);
         if (plainLayer(v) instanceof SubsamplingLayerImpl pool && ins.length == 1) {
             return new Step(v, ins) {
                 @Override NDArray run(NDArray[] in, Pass pass) {
@@ -239,9 +297,22 @@ final class InferencePlan {
             this.epilogue = epilogue;
         }
 
+        /** A 1x1 convolution reads an activation that is CHWN already as it is (one GEMM for the whole batch). */
+        @Override
+        boolean readsChwn(int k, boolean isChwn, int[] nchwShape) {
+            return isChwn && pointwise(conv);
+        }
+
         @Override
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0];
+            if (pass.inChwn[0]) {
+                NDArray out = pass.ws.take(conv.outputChannels(), x.size(1), x.size(2), x.size(3));
+                NDArray w = weights();
+                ChwnMBConv.pointwise(x.isContiguous() ? x : x.dup(), w, bias(), epilogue, out);
+                pass.outChwn = true;
+                return out;
+            }
             NDArray out = pass.ws.take(conv.outputShape(x));
             conv.inferInto(x, weights(), bias(), epilogue, out);
             return out;
@@ -312,7 +383,10 @@ final class InferencePlan {
         return count;
     }
 
-    /** An inverted-residual block, its three convolutions (with folded batch norms) and optional residual in one pass. */
+    /**
+     * An inverted-residual block, its convolutions (with folded batch norms: an optional expansion, the depthwise,
+     * the projection) and optional residual in one pass.
+     */
     private static final class MBConvStep extends Step {
         private final ConvStep expand, depthwise, project;
         private final boolean residual;
@@ -325,35 +399,110 @@ final class InferencePlan {
             this.residual = residual;
         }
 
+        private ChwnMBConv.Path path(int[] nchw) {
+            return ChwnMBConv.choose(ConvConfig.DEFAULT, depthwise.conv.convConfig(), depthwise.conv.outputChannels(),
+                    nchw[2], nchw[3]);
+        }
+
+        @Override
+        boolean readsChwn(int k, boolean isChwn, int[] nchwShape) {
+            return nchwShape.length == 4 && path(nchwShape) == ChwnMBConv.Path.CHWN;
+        }
+
         @Override
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
             Conv2DConfig dwConf = depthwise.conv.convConfig();
-            ChannelsLastMBConv.Path path = ChannelsLastMBConv.choose(ConvConfig.DEFAULT, dwConf, true,
-                    expand.conv.outputChannels(), x.size(2), x.size(3));
-            if (path == ChannelsLastMBConv.Path.LAYERS) return layerByLayer(x, pass);
-            org.dl4jbridge.ndarray.ops.ConvGeometry g = dwConf.geometry(x.size(2), x.size(3));
-            NDArray out = pass.ws.take(x.size(0), project.conv.outputChannels(), g.outH(), g.outW());
-            if (path == ChannelsLastMBConv.Path.CHANNELS_LAST) {
-                ChannelsLastMBConv.forward(x, expand.weights(), expand.bias(), expand.epilogue,
-                        depthwise.weights(), DepthwiseConvolution2D.Layout.DL4J, depthwise.bias(), dwConf,
-                        depthwise.epilogue, project.weights(), project.bias(), project.epilogue, residual ? x : null, out);
-            } else {
-                FusedMBConv.forward(x, expand.weights(), expand.bias(), expand.epilogue,
-                        depthwise.weights(), DepthwiseConvolution2D.Layout.DL4J, depthwise.bias(), dwConf,
-                        depthwise.epilogue, project.weights(), project.bias(), project.epilogue, residual ? x : null, out);
+            int[] shape = pass.inChwn[0] ? ChwnLayout.nchwShape(x.shape()) : x.shape();
+            ChwnMBConv.Path path = path(shape);
+            if (path == ChwnMBConv.Path.LAYERS) return layerByLayer(x, pass);
+            org.dl4jbridge.ndarray.ops.ConvGeometry g = dwConf.geometry(shape[2], shape[3]);
+            int cout = project.conv.outputChannels();
+            // weights() before bias(): it refolds the batch norm that bias() then reads.
+            NDArray ew = expand == null ? null : expand.weights(), eb = expand == null ? null : expand.bias();
+            FusedActivation ea = expand == null ? FusedActivation.IDENTITY : expand.epilogue;
+            NDArray dw = depthwise.weights(), db = depthwise.bias(), pw = project.weights(), pb = project.bias();
+            if (path == ChwnMBConv.Path.CHWN) {
+                NDArray out = pass.ws.take(cout, g.outH(), g.outW(), shape[0]);
+                ChwnMBConv.forward(x, ew, eb, ea, dw, DepthwiseConvolution2D.Layout.DL4J, db, dwConf, depthwise.epilogue,
+                        pw, pb, project.epilogue, residual ? x : null, out);
+                pass.outChwn = true;
+                return out;
             }
+            NDArray out = pass.ws.take(shape[0], cout, g.outH(), g.outW());
+            FusedMBConv.forward(x, ew, eb, ea, dw, DepthwiseConvolution2D.Layout.DL4J, db, dwConf,
+                    depthwise.epilogue, pw, pb, project.epilogue, residual ? x : null, out);
             return out;
         }
 
-        /** Small maps: the three steps one after the other, intermediates from and back to the pool. */
+        /** Small maps: the steps one after the other, intermediates from and back to the pool. */
         private NDArray layerByLayer(NDArray x, Pass pass) {
-            NDArray e = expand.run(new NDArray[] {x}, pass);
+            NDArray e = expand == null ? x : expand.run(new NDArray[] {x}, pass);
             NDArray d = depthwise.run(new NDArray[] {e}, pass);
-            pass.ws.give(e);
+            if (e != x) pass.ws.give(e);
             NDArray p = project.run(new NDArray[] {d}, pass);
             pass.ws.give(d);
             return residual ? ElementWise.forward(ElementWise.Op.Add, new NDArray[] {p, x}, p) : p;
+        }
+    }
+
+    /**
+     * A 1x1 convolution (folded batch norm, activation) and the global pooling that is its only reader: on a CHWN
+     * input one {@link ChwnMBConv#pointwisePool}, so the convolution's output is never stored; otherwise the two
+     * one after the other.
+     */
+    private static final class HeadPoolStep extends Step {
+        private final ConvStep conv;
+        private final GlobalPoolingLayerImpl pool;
+
+        HeadPoolStep(int target, int[] inputs, ConvStep conv, GlobalPoolingLayerImpl pool) {
+            super(target, inputs);
+            this.conv = conv;
+            this.pool = pool;
+        }
+
+        @Override
+        boolean readsChwn(int k, boolean isChwn, int[] nchwShape) { return isChwn; }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray x = in[0];
+            if (pass.inChwn[0]) {
+                int n = x.size(3), c = conv.conv.outputChannels();
+                NDArray out = NDArray.zeros(n, c);
+                NDArray w = conv.weights();
+                ChwnMBConv.pointwisePool(x.isContiguous() ? x : x.dup(), w, conv.bias(), conv.epilogue, pool.type(), out);
+                return pool.collapse() ? out : out.reshape(n, c, 1, 1);
+            }
+            NDArray y = conv.run(in, pass);
+            NDArray out = org.dl4jbridge.ndarray.ops.GlobalPooling.forward(y, pool.type());
+            pass.ws.give(y);
+            return pool.collapse() ? out : out.reshape(out.size(0), out.size(1), 1, 1);
+        }
+    }
+
+    /** Global pooling (DL4J's GlobalPoolingLayer over H and W), reading an activation that is CHWN already as it is. */
+    private static final class GlobalPoolStep extends Step {
+        private final GlobalPoolingLayerImpl pool;
+
+        GlobalPoolStep(int target, int[] inputs, GlobalPoolingLayerImpl pool) {
+            super(target, inputs);
+            this.pool = pool;
+        }
+
+        @Override
+        boolean readsChwn(int k, boolean isChwn, int[] nchwShape) { return isChwn; }
+
+        @Override
+        NDArray run(NDArray[] in, Pass pass) {
+            NDArray x = in[0];
+            if (x.rank() != 4) throw new IllegalArgumentException("layer '" + pool.name() + "': expected [minibatch, channels, "
+                    + "height, width] (NCHW) input, got shape " + Arrays.toString(x.shape()));
+            int n = pass.inChwn[0] ? x.size(3) : x.size(0), c = pass.inChwn[0] ? x.size(0) : x.size(1);
+            NDArray out = NDArray.zeros(n, c);
+            if (pass.inChwn[0]) ChwnLayout.pool(x.isContiguous() ? x : x.dup(), pool.type(), out);
+            else org.dl4jbridge.ndarray.ops.GlobalPooling.forward(x, pool.type(), out);
+            return pool.collapse() ? out : out.reshape(n, c, 1, 1);
         }
     }
 
@@ -387,11 +536,43 @@ final class InferencePlan {
         final NDArray[] acts;
         final int[] remaining;
         final Map<FloatBuffer, Integer> sharers = new IdentityHashMap<>();
+        /** Whether each activation is CHWN ({@link ChwnLayout}) rather than NCHW. */
+        final boolean[] chwn;
+        /** Each activation in the other layout, once a step has asked for it (pooled; dropped with the activation). */
+        final NDArray[] converted;
+        /** The layouts of the running step's inputs, and whether its result is CHWN (the step sets it). */
+        boolean[] inChwn;
+        boolean outChwn;
 
         Pass(Workspace ws, NDArray[] acts) {
             this.ws = ws;
             this.acts = acts;
             this.remaining = readers.clone();
+            this.chwn = new boolean[acts.length];
+            this.converted = new NDArray[acts.length];
+        }
+
+        /** Activation {@code v} in the layout asked for: as it is, or converted once and kept. */
+        NDArray read(int v, boolean wantChwn) {
+            if (chwn[v] == wantChwn) return acts[v];
+            if (converted[v] == null) {
+                NDArray a = acts[v];
+                NDArray c = ws.take(wantChwn ? ChwnLayout.chwnShape(a.shape()) : ChwnLayout.nchwShape(a.shape()));
+                if (wantChwn) ChwnLayout.toChwn(a, c);
+                else ChwnLayout.toNchw(a.isContiguous() ? a : a.dup(), c);
+                converted[v] = c;
+            }
+            return converted[v];
+        }
+
+        /** Activation {@code v} is no longer needed: it and its converted copy go back to the pool. */
+        void release(int v) {
+            drop(acts[v]);
+            acts[v] = null;
+            if (converted[v] != null) {
+                ws.give(converted[v]);
+                converted[v] = null;
+            }
         }
 
         void hold(NDArray a) {
@@ -427,27 +608,31 @@ final class InferencePlan {
         try {
             for (Step s : steps) {
                 NDArray[] in = new NDArray[s.inputs.length];
-                for (int k = 0; k < in.length; k++) in[k] = acts[s.inputs[k]];
+                boolean[] inChwn = new boolean[in.length];
+                for (int k = 0; k < in.length; k++) {
+                    int j = s.inputs[k];
+                    boolean isChwn = pass.chwn[j];
+                    int[] shape = isChwn ? ChwnLayout.nchwShape(acts[j].shape()) : acts[j].shape();
+                    inChwn[k] = s.readsChwn(k, isChwn, shape);
+                    in[k] = pass.read(j, inChwn[k]);
+                }
+                pass.inChwn = inChwn;
+                pass.outChwn = false;
                 NDArray out = s.run(in, pass);
                 acts[s.target] = out;
+                pass.chwn[s.target] = pass.outChwn;
                 pass.hold(out);
                 for (int j : s.inputs) {
-                    if (--pass.remaining[j] == 0) {
-                        pass.drop(acts[j]);
-                        acts[j] = null;
-                    }
+                    if (--pass.remaining[j] == 0) pass.release(j);
                 }
             }
             NDArray[] result = new NDArray[outputs.length];
             for (int k = 0; k < outputs.length; k++) {
-                NDArray a = acts[outputs[k]];
+                NDArray a = pass.read(outputs[k], false);
                 result[k] = ws.owns(a) ? a.dup() : a;
             }
             for (int o : outputs) {
-                if (--pass.remaining[o] == 0 && acts[o] != null) {
-                    pass.drop(acts[o]);
-                    acts[o] = null;
-                }
+                if (--pass.remaining[o] == 0 && acts[o] != null) pass.release(o);
             }
             return result;
         } catch (RuntimeException | Error e) {

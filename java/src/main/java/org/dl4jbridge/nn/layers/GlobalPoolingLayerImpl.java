@@ -21,6 +21,12 @@ public class GlobalPoolingLayerImpl extends AbstractLayer {
         }
     }
 
+    /** The pooling type (inference plans pool activations of another layout with it). */
+    public PoolingType type() { return type; }
+
+    /** Whether the output is [mb, C] rather than [mb, C, 1, 1]. */
+    public boolean collapse() { return collapse; }
+
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);

@@ -15,7 +15,7 @@ class ConvConfigTest {
     void settingsAreReadFromTheirTextForm() {
         ConvConfig c = BUILT_IN.with("columnBudget:700,shortK:0,unfoldAllKernelRows:true,pointwiseDirectMin:1,"
                 + "batchedPointwise:true,tileFloats:64,minTilesPerThread:0,fuseBlocks:false,depthwiseBlockFloats:13,"
-                + "depthwiseStackFloats:300,channelsLastBlocks:false,bandedShortK:false,splitStem:false,tile:F3,weightCacheFloats:0");
+                + "depthwiseStackFloats:300,bandedShortK:false,splitStem:false,chwnBlocks:false,tile:F3,weightCacheFloats:0");
         assertEquals(new ConvConfig(WinogradConfig.DEFAULT.with("tile:F3,weightCacheFloats:0"), 700, 0, true, 1, true, 64, 0,
                 false, 13, 300, false, false, false), c);
         assertEquals(BUILT_IN, BUILT_IN.with(""));

@@ -230,13 +230,20 @@ class PerfPathTest {
         }
         NDArray x = random(8, 2, 3, 64, 64);
         assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES, EfficientNetLite0.OUTPUT));
-        // Every block with an expansion (all but block 0) runs as one fused step...
-        assertEquals(15, g.fusedBlocks(List.of(EfficientNetLite0.FEATURES)));
-        // ...except where an intermediate activation is asked for: block 1's expansion keeps block 1 unfused;
-        // block 2's projection output leaves its residual add outside the fused step.
-        List<String> inside = List.of("block1_expand_act", "block2_project_bn", EfficientNetLite0.FEATURES);
-        assertEquals(14, g.fusedBlocks(inside));
+        // Every block runs as one fused step (block 0, without expansion, as depthwise and projection)...
+        assertEquals(16, g.fusedBlocks(List.of(EfficientNetLite0.FEATURES)));
+        // ...also where an intermediate activation is asked for: block 1's expansion runs apart and the rest of
+        // block 1 fuses as a block without expansion; block 2's projection output leaves its residual add outside
+        // the fused step; block 7's depthwise output keeps block 7 layer by layer. At 64x64 every map is small, so
+        // the blocks run in the batch-innermost layout (ChwnMBConv) and these activations, the head's and the
+        // pool's input come from it: requested ones come back NCHW.
+        List<String> inside = List.of("block1_expand_act", "block2_project_bn", "block7_dw_act", "block9_add", "head_act",
+                EfficientNetLite0.FEATURES);
+        assertEquals(15, g.fusedBlocks(inside));
         assertSameAsPlain(g, x, inside);
+        // The head's 1x1 convolution runs with the pool (ChwnMBConv.pointwisePool) unless its output is asked for.
+        assertEquals(1, g.fusedHeadPools(List.of(EfficientNetLite0.FEATURES)));
+        assertEquals(0, g.fusedHeadPools(inside));
         // Batches of one shape reuse the pool: after a warm-up pass, a pass allocates no activation memory.
         List<String> pooled = List.of(EfficientNetLite0.FEATURES);
         g.output(pooled, false, x);
@@ -257,5 +264,9 @@ class PerfPathTest {
         // At 64x64 every expanded map is small and the blocks run layer by layer (FusedMBConv.pays); at 224x224
         // blocks 1 to 3 run through the fused kernel.
         assertSameAsPlain(g, random(11, 1, 3, 224, 224), List.of(EfficientNetLite0.FEATURES, "block3_project_bn"));
+        // From block 4 on (28x28 and smaller) the blocks run in the batch-innermost layout; an unfused block in
+        // between reads and writes NCHW, the next fused one converts back.
+        assertSameAsPlain(g, random(12, 3, 3, 224, 224), List.of(EfficientNetLite0.FEATURES, "block4_add", "block10_dw_act",
+                "block12_add", "head_act", EfficientNetLite0.OUTPUT));
     }
 }
