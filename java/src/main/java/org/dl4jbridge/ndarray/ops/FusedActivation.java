@@ -8,14 +8,6 @@ package org.dl4jbridge.ndarray.ops;
 public enum FusedActivation {
     IDENTITY, RELU, RELU6;
 
-    public float apply(float z) {
-        switch (this) {
-            case RELU: return z > 0f ? z : 0f;
-            case RELU6: return z > 0f ? (z < 6f ? z : 6f) : 0f;
-            default: return z;
-        }
-    }
-
     /** dL/dz from dL/da, using the activation's own output {@code a} (all three are monotone). */
     public float gradFromOutput(float a, float gradA) {
         switch (this) {

@@ -101,12 +101,21 @@ class StemConvolutionTest {
                                 }
                             }
                         }
-                        out[((img * cout + co) * ho + oy) * wo + ox] = act.apply((float) sum);
+                        out[((img * cout + co) * ho + oy) * wo + ox] = activation(act, (float) sum);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** The activations by their definitions (max(z, 0), min(max(z, 0), 6)), independently of the kernels' loops. */
+    private static float activation(FusedActivation act, float z) {
+        return switch (act) {
+            case RELU -> Math.max(z, 0f);
+            case RELU6 -> Math.min(Math.max(z, 0f), 6f);
+            case IDENTITY -> z;
+        };
     }
 
     private static NDArray random(Random rnd, int... shape) {
