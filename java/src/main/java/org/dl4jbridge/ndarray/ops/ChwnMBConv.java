@@ -95,12 +95,7 @@ public final class ChwnMBConv {
         Buffers.requireContiguous(x, "CHWN input");
         Buffers.requireContiguous(out, "CHWN output");
         int cin = x.size(0), h = x.size(1), w = x.size(2), n = x.size(3);
-        int mid = expW == null ? cin : expW.size(0);
-        if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
-        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
-        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
-        int cout = projW.size(0);
-        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
+        int mid = expW == null ? cin : expW.size(0), cout = FusedMBConv.checkWeights(cin, expW, dwW, dwLayout, dw, projW);
         ConvGeometry g = dw.geometry(h, w);
         Convolution2D.requireShape(out, "CHWN output", cout, g.outH(), g.outW(), n);
         if (residual != null) {

@@ -113,7 +113,7 @@ public final class FusedMBConv {
     }
 
     /**
-     * The block's shape checks: contiguous input and
+     * The block's shape checks ({@link #checkWeights} for the weights): contiguous input and
      * output; expansion weights (where present), depthwise and projection weights against the input's
      * channels; output and residual against the depthwise step's geometry, which is returned.
      */
@@ -121,13 +121,7 @@ public final class FusedMBConv {
                                     Conv2DConfig dw, NDArray projW, NDArray residual, NDArray out) {
         Buffers.requireContiguous(x, "input");
         Buffers.requireContiguous(out, "output");
-        int n = x.size(0), cin = x.size(1);
-        int mid = expW == null ? cin : expW.size(0);
-        if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
-        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
-        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
-        int cout = projW.size(0);
-        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
+        int n = x.size(0), cout = checkWeights(x.size(1), expW, dwW, dwLayout, dw, projW);
         ConvGeometry g = dw.geometry(x.size(2), x.size(3));
         Convolution2D.requireShape(out, "output", n, cout, g.outH(), g.outW());
         if (residual != null) {
@@ -135,6 +129,22 @@ public final class FusedMBConv {
             Buffers.requireContiguous(residual, "residual");
         }
         return g;
+    }
+
+    /**
+     * The weight checks of both block kernels (this and {@link ChwnMBConv}, whose layouts differ only in the
+     * activations): expansion weights (where present), depthwise and projection weights against the block's
+     * {@code cin} input channels. Returns the projection's output channels.
+     */
+    static int checkWeights(int cin, NDArray expW, NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, Conv2DConfig dw,
+                            NDArray projW) {
+        int mid = expW == null ? cin : expW.size(0);
+        if (expW != null) Convolution2D.requireShape(expW, "expansion weights", mid, cin, 1, 1);
+        if (dwLayout == null) throw new IllegalArgumentException("depthwise weight layout is null; DL4J's is Layout.DL4J");
+        Convolution2D.requireShape(dwW, "depthwise weights (" + dwLayout + " layout)", dwLayout.shape(mid, 1, dw.kH(), dw.kW()));
+        int cout = projW.size(0);
+        Convolution2D.requireShape(projW, "projection weights", cout, mid, 1, 1);
+        return cout;
     }
 
     /** A bias as floats after checking its length; null stays null. */
