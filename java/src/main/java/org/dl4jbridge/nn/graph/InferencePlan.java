@@ -139,6 +139,8 @@ final class InferencePlan {
             }
         }
         f.removeIf(c -> c.bn == null);
+        // Each step once: two threads folding one step at a time would race on its buffers.
+        f = new ArrayList<>(new java.util.LinkedHashSet<>(f));
         f.sort((a, b) -> Integer.compare(b.conv.paramTable().get("W").length(), a.conv.paramTable().get("W").length()));
         folds = f.toArray(new ConvStep[0]);
     }
