@@ -1,7 +1,8 @@
 """Benchmark (not a test): EfficientNet-Lite0 featurize through the ComputationGraph vs the ops-level net vs PyTorch.
 
 Three forward passes to the pooled 1280-d features at 224x224, batch 16, two threads, random weights,
-timed batch by batch in turn so that all three see the same machine load (the machines are shared):
+timed batch by batch in turn so that all three see the same machine load (the machines are shared; graph and ops
+swap places every round, so each follows the other, and torch, equally often):
   graph  - TransferLearningHelper.featurize on the zoo's EfficientNetLite0 ComputationGraph (what the
            flower lesson runs: conv/BN/ReLU6 vertices, the graph's pooled BN-folding inference path),
   ops    - org.dl4jbridge.bench NetRunner("effnet"): the same network assembled directly from the ops
@@ -9,7 +10,12 @@ timed batch by batch in turn so that all three see the same machine load (the ma
   torch  - PyTorch CPU, BN folded, channels-last.
 With --plain, the old path (ComputationGraph.feedForward, every activation kept) is timed as well.
 
-  PYTHONPATH=$PWD /work/main/.venv/bin/python tests/bench_graph_inference.py [--iters 4] [--plain]
+  PYTHONPATH=$PWD /work/main/.venv/bin/python tests/bench_graph_inference.py [--iters 12] [--warmup 4] [--plain]
+
+The first few batches still run partly interpreted (the JIT compiles the kernels on the same two cores), so
+4 warm-up rounds come before the timed ones; with fewer timed batches than about 8 the ratio swings by several
+per cent from run to run. The same comparison without Python and PyTorch, batch by batch in one JVM:
+org.dl4jbridge.bench.GraphAB (java/src/test/java/org/dl4jbridge/bench/GraphAB.java).
 """
 import argparse
 import json
@@ -42,8 +48,8 @@ def timed(fn):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--iters", type=int, default=4, help="timed batches per side (default 4)")
-    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--iters", type=int, default=12, help="timed batches per side (default 12)")
+    ap.add_argument("--warmup", type=int, default=4, help="untimed rounds first (default 4)")
     ap.add_argument("--plain", action="store_true", help="also time the old feedForward path")
     args = ap.parse_args()
 
@@ -64,9 +70,16 @@ def main():
         for _ in range(args.warmup):
             for fn in sides.values():
                 fn()
-        for _ in range(args.iters):
-            for k, fn in sides.items():
-                times[k].append(timed(fn))
+        order = list(sides)
+        for i in range(args.iters):
+            # graph and ops swap places every round: neither always runs right after the other or after torch
+            # (whose worker threads may still spin for a moment after its batch)
+            if i % 2:
+                order[0], order[1] = "ops_effnet", "graph_featurize"
+            else:
+                order[0], order[1] = "graph_featurize", "ops_effnet"
+            for k in order:
+                times[k].append(timed(sides[k]))
     result = {k: {"images_per_s": base.BATCH * len(v) / sum(v), "seconds_per_batch": [round(t, 3) for t in v]}
               for k, v in times.items()}
     result["graph_over_ops"] = result["graph_featurize"]["images_per_s"] / result["ops_effnet"]["images_per_s"]

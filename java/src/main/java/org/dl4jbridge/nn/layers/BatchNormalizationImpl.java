@@ -64,11 +64,13 @@ public class BatchNormalizationImpl extends AbstractLayer {
      */
     public float[][] inferenceScaleShift() {
         int c = channels();
-        NDArray g = gamma(), b = beta(), m = params.get("mean"), v = runningVar();
+        // Bulk reads: the inference plan calls this for every folded batch norm on every pass.
+        float[] g = gamma().toFloatArray(), b = beta().toFloatArray(), m = params.get("mean").toFloatArray(),
+                v = runningVar().toFloatArray();
         float[] scale = new float[c], shift = new float[c];
         for (int i = 0; i < c; i++) {
-            scale[i] = (float) (g.get(i) / Math.sqrt(v.get(i) + bn.getEps()));
-            shift[i] = b.get(i) - m.get(i) * scale[i];
+            scale[i] = (float) (g[i] / Math.sqrt(v[i] + bn.getEps()));
+            shift[i] = b[i] - m[i] * scale[i];
         }
         return new float[][] {scale, shift};
     }

@@ -125,6 +125,46 @@ class PerfPathTest {
     }
 
     /**
+     * The folded weights are kept between passes while the parameters stay as they are, so every route that
+     * changes a parameter must reach the next pass: one element through a layer's parameter view (each kind a fold
+     * reads), the flat parameter view, setParams and fit.
+     */
+    @Test
+    void foldedWeightsFollowEveryParameterChange() {
+        ComputationGraph g = new ComputationGraph(mbconv());
+        g.init();
+        randomize(g, 61);
+        List<String> names = List.of("add", "gp");
+        NDArray x = random(1, 3, 3, 9, 9);
+        assertSameAsPlain(g, x, names);
+        assertSameAsPlain(g, x, names);
+        for (String key : List.of("stem_W", "dw_W", "project_W", "project_b", "stem_bn_gamma", "dw_bn_beta",
+                "project_bn_mean", "stem_bn_log10stdev")) {
+            float[] before = g.output(names, false, x)[0].toFloatArray();
+            NDArray p = g.getParam(key);
+            int last = p.length() - 1;
+            p.put(last, p.get(last) + 0.75f);
+            float[] after = g.output(names, false, x)[0].toFloatArray();
+            assertTrue(!java.util.Arrays.equals(before, after), key + ": the change must reach the output");
+            assertSameAsPlain(g, x, names);
+        }
+        NDArray flat = g.params();
+        flat.put(0, flat.get(0) - 0.5f);
+        assertSameAsPlain(g, x, names);
+        NDArray other = flat.dup();
+        randomize(g, 62);
+        assertSameAsPlain(g, x, names);
+        g.setParams(other);
+        assertSameAsPlain(g, x, names);
+        NDArray y = NDArray.zeros(3, 3);
+        for (int i = 0; i < 3; i++) y.putAt(1f, i, i);
+        float[] beforeFit = g.output(names, false, x)[0].toFloatArray();
+        g.fit(new DataSet(x, y));
+        assertTrue(!java.util.Arrays.equals(beforeFit, g.output(names, false, x)[0].toFloatArray()), "fit must reach the output");
+        assertSameAsPlain(g, x, names);
+    }
+
+    /**
      * VGG-style block ends: 3x3 convolutions (one with a folded batch norm and a ReLU layer) whose only
      * reader is a 2x2 max pool. Where the shapes fuse (F(4x4) at 126x126, F(2x2) at 63x63 with the
      * last row and column dropped) the convolution writes the pooled output; a Same-mode pool on an odd
