@@ -47,4 +47,29 @@ final class Buffers {
                     + java.util.Arrays.toString(a.shape()) + "; pass a dup() or a fresh NDArray.zeros");
         }
     }
+
+    /**
+     * Throws unless {@code out} and {@code in} touch disjoint parts of memory: kernels that write their output
+     * while still reading an input (tiles, strips, GEMMs) would otherwise read values they already overwrote.
+     */
+    static void requireSeparate(NDArray out, String outName, NDArray in, String inName) {
+        if (in == null || in.buffer() != out.buffer()) return;
+        long[] ri = span(in), ro = span(out);
+        if (ri[0] < ro[1] && ro[0] < ri[1]) {
+            throw new IllegalArgumentException(outName + " overlaps " + inName
+                    + " in the same buffer; write the result into a separate array");
+        }
+    }
+
+    /** [first, last+1) buffer positions a view can touch. */
+    private static long[] span(NDArray x) {
+        long lo = x.offset(), hi = x.offset();
+        int[] sh = x.shape(), st = x.stride();
+        for (int d = 0; d < sh.length; d++) {
+            if (sh[d] == 0) return new long[] {x.offset(), x.offset()};
+            long ext = (long) (sh[d] - 1) * st[d];
+            if (ext >= 0) hi += ext; else lo += ext;
+        }
+        return new long[] {lo, hi + 1};
+    }
 }

@@ -71,8 +71,8 @@ public final class ChwnLayout {
 
     /**
      * Global pooling of CHWN {@code x} into {@code out [n, c]}: per (image, channel) the same arithmetic as
-     * {@link GlobalPooling#forward} on the NCHW array (average: a double sum in pixel order; max), so both
-     * layouts give the same floats.
+     * {@link GlobalPooling#forward} on the NCHW array (average: {@link GlobalPooling#sum}; max in pixel
+     * order), so both layouts give the same floats.
      */
     public static void pool(NDArray x, PoolingType type, NDArray out) {
         Convolution2D.checkRank4(x, "CHWN input");
@@ -95,9 +95,7 @@ public final class ChwnLayout {
                 v = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p < hw; p++) v = Math.max(v, row[p * n + i]);
             } else {
-                double s = 0;
-                for (int p = 0; p < hw; p++) s += row[p * n + i];
-                v = (float) (s / hw);
+                v = (float) (GlobalPooling.sum(row, i, n, hw) / hw);
             }
             out.put(i * c + ch, v);
         }

@@ -102,6 +102,8 @@ public final class ChwnMBConv {
             Convolution2D.requireShape(residual, "CHWN residual", cout, g.outH(), g.outW(), n);
             Buffers.requireContiguous(residual, "CHWN residual");
         }
+        Buffers.requireSeparate(out, "CHWN output", x, "the CHWN input");
+        Buffers.requireSeparate(out, "CHWN output", residual, "the CHWN residual");
         float[] taps = DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW());
         float[] eb = FusedMBConv.floats(expB, mid, "expansion bias"), db = FusedMBConv.floats(dwB, mid, "depthwise bias");
         float[] pb = FusedMBConv.floats(projB, cout, "projection bias");
@@ -192,6 +194,7 @@ public final class ChwnMBConv {
         int cin = x.size(0), cout = w.size(0), cols = x.size(1) * x.size(2) * x.size(3);
         Convolution2D.requireShape(w, "1x1 weights", cout, cin, 1, 1);
         Convolution2D.requireShape(out, "CHWN output", cout, x.size(1), x.size(2), x.size(3));
+        Buffers.requireSeparate(out, "CHWN output", x, "the CHWN input");
         float[] bias = FusedMBConv.floats(b, cout, "bias");
         NDArray wc = Buffers.contiguous(w);
         Backends.get().singleThreaded(() -> tiles(x.buffer(), x.offset(), cin, cols, wc, bias, act, null, out));
@@ -243,6 +246,7 @@ public final class ChwnMBConv {
         int cin = x.size(0), hw = x.size(1) * x.size(2), n = x.size(3), cols = hw * n, cout = w.size(0);
         Convolution2D.requireShape(w, "1x1 weights", cout, cin, 1, 1);
         Convolution2D.requireShape(pooled, "pooled output", n, cout);
+        Buffers.requireSeparate(pooled, "pooled output", x, "the CHWN input");
         float[] bias = FusedMBConv.floats(b, cout, "bias");
         NDArray wc = Buffers.contiguous(w);
         int threads = Parallel.threads();

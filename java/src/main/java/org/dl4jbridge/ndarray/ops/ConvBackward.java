@@ -14,8 +14,9 @@ import org.dl4jbridge.ndarray.Parallel;
  * columns in (image, position) order, P = outH*outW) and the output gradient repacked as
  * {@code D [coutG, t*P]}; then {@code dW += D R^T} and {@code dR = W^T D}, whose columns go back onto
  * the input ({@link Im2col#accumulate}). One GEMM per tile instead of one per image: on small maps
- * the per-image GEMMs are tiny (EfficientNet-Lite0's 1x1 convolutions at 7x7: K = 49), and even
- * VGG16's block5 (K = 196 per image) runs faster with K in the thousands. The tile is as many images
+ * the per-image GEMMs are tiny, and even VGG16's block5 (K = 196 per image) runs faster with K in the
+ * thousands. 1x1 convolutions over enough images go to {@link PointwiseItems} instead (EfficientNet-Lite0's
+ * 7x7 ones, K = 49 per image), which splits the batch between the engine's threads. The tile is as many images
  * as the column budget holds, split evenly; an image too large for it alone goes by tiles of its
  * output rows, one image at a time.
  */

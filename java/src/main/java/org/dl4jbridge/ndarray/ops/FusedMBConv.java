@@ -128,6 +128,8 @@ public final class FusedMBConv {
             Convolution2D.requireShape(residual, "residual", n, cout, g.outH(), g.outW());
             Buffers.requireContiguous(residual, "residual");
         }
+        Buffers.requireSeparate(out, "output", x, "the input");
+        Buffers.requireSeparate(out, "output", residual, "the residual");
         return g;
     }
 

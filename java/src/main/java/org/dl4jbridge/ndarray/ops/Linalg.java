@@ -60,8 +60,8 @@ public final class Linalg {
             throw new IllegalArgumentException("gemm shape mismatch: op(a) is [" + m + "," + k + "], op(b) is [" + kb + ","
                     + n + "], c is " + Arrays.toString(c.shape()) + "; need op(a) [m,k], op(b) [k,n], c [m,n]");
         }
-        checkNoOverlap("a", a, c);
-        checkNoOverlap("b", b, c);
+        Buffers.requireSeparate(c, "gemm output c", a, "operand a");
+        Buffers.requireSeparate(c, "gemm output c", b, "operand b");
         if (m == 0 || n == 0) return;
         if (k == 0) {
             // BLAS would leave c as beta*c; do the same without calling it with degenerate sizes.
@@ -109,26 +109,5 @@ public final class Linalg {
             throw new IllegalArgumentException("gemm operand " + name + " must be rank 2, got shape "
                     + Arrays.toString(x.shape()) + "; reshape it to [rows, cols]");
         }
-    }
-
-    private static void checkNoOverlap(String name, NDArray in, NDArray c) {
-        if (in.buffer() != c.buffer()) return;
-        long[] ri = span(in), rc = span(c);
-        if (ri[0] < rc[1] && rc[0] < ri[1]) {
-            throw new IllegalArgumentException("gemm output c overlaps operand " + name
-                    + " in the same buffer; write the product into a separate array");
-        }
-    }
-
-    /** [first, last+1) buffer positions a view can touch. */
-    private static long[] span(NDArray x) {
-        long lo = x.offset(), hi = x.offset();
-        int[] sh = x.shape(), st = x.stride();
-        for (int d = 0; d < sh.length; d++) {
-            if (sh[d] == 0) return new long[] {x.offset(), x.offset()};
-            long ext = (long) (sh[d] - 1) * st[d];
-            if (ext >= 0) hi += ext; else lo += ext;
-        }
-        return new long[] {lo, hi + 1};
     }
 }

@@ -35,14 +35,18 @@ public final class PointwiseItems {
         return (long) imagesPerItem(n, g.outPlane()) * g.outPlane() * Math.max(cin, cout) <= conf.columnBudget();
     }
 
-    /** Whether {@link #forward} takes a convolution of {@code cfg} with weights {@code w} [cout, cin, 1, 1] on {@code x} (NCHW). */
-    public static boolean applies(NDArray x, NDArray w, Conv2DConfig cfg) {
+    /**
+     * Whether {@link #forward} takes a convolution of {@code cfg} with weights {@code w} [cout, cin, 1, 1] on {@code x}
+     * (NCHW) under the settings {@code conf}: the training forward passes the settings its backward gets, so the
+     * two decide alike.
+     */
+    public static boolean applies(NDArray x, NDArray w, Conv2DConfig cfg, ConvConfig conf) {
         if (x.rank() != 4 || w.rank() != 4 || w.size(1) != x.size(1)) return false;
-        return applies(cfg.geometry(x.size(2), x.size(3)), 1, x.size(0), x.size(1), w.size(0), ConvConfig.DEFAULT);
+        return applies(cfg.geometry(x.size(2), x.size(3)), 1, x.size(0), x.size(1), w.size(0), conf);
     }
 
     /**
-     * {@code out = act(conv(x, w) + b)} where {@link #applies(NDArray, NDArray, Conv2DConfig)} holds:
+     * {@code out = act(conv(x, w) + b)} where {@link #applies(NDArray, NDArray, Conv2DConfig, ConvConfig)} holds:
      * x [n, cin, h, w] and out [n, cout, h, w] contiguous, w [cout, cin, 1, 1], b null or cout values.
      * Overwrites out.
      */

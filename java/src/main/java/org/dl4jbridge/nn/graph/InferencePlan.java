@@ -139,7 +139,8 @@ final class InferencePlan {
             }
         }
         f.removeIf(c -> c.bn == null);
-        // Each step once: two threads folding one step at a time would race on its buffers.
+        // Each step once: two threads folding one step at a time would race on its buffers. No plan lists a
+        // step twice today (the fusions remove the steps they absorb); this keeps a future fusion from racing.
         f = new ArrayList<>(new java.util.LinkedHashSet<>(f));
         f.sort((a, b) -> Integer.compare(b.conv.paramTable().get("W").length(), a.conv.paramTable().get("W").length()));
         folds = f.toArray(new ConvStep[0]);
@@ -333,6 +334,12 @@ final class InferencePlan {
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0];
             if (pass.inChwn[0]) {
+                int cin = conv.paramTable().get("W").size(1);
+                if (x.size(0) != cin) {
+                    throw new IllegalArgumentException("layer '" + conv.name() + "': expected " + cin + " input channels, got "
+                            + x.size(0) + " (input shape " + Arrays.toString(ChwnLayout.nchwShape(x.shape()))
+                            + " as NCHW); check the layer's nIn against the layer before it");
+                }
                 NDArray out = pass.ws.take(conv.outputChannels(), x.size(1), x.size(2), x.size(3));
                 NDArray w = weights();
                 ChwnMBConv.pointwise(x.isContiguous() ? x : x.dup(), w, bias(), epilogue, out);
@@ -453,6 +460,7 @@ final class InferencePlan {
 
         @Override
         NDArray run(NDArray[] in, Pass pass) {
+            requireRank4(expand != null ? expand.conv : depthwise.conv, in[0]);
             NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
             Conv2DConfig dwConf = depthwise.conv.convConfig();
             int[] shape = pass.inChwn[0] ? ChwnLayout.nchwShape(x.shape()) : x.shape();
@@ -538,8 +546,7 @@ final class InferencePlan {
         @Override
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0];
-            if (x.rank() != 4) throw new IllegalArgumentException("layer '" + pool.name() + "': expected [minibatch, channels, "
-                    + "height, width] (NCHW) input, got shape " + Arrays.toString(x.shape()));
+            requireRank4(pool, x);
             int n = pass.inChwn[0] ? x.size(3) : x.size(0), c = pass.inChwn[0] ? x.size(0) : x.size(1);
             NDArray out = NDArray.zeros(n, c);
             if (pass.inChwn[0]) ChwnLayout.pool(x.isContiguous() ? x : x.dup(), pool.type(), out);
@@ -569,6 +576,14 @@ final class InferencePlan {
             }
             NDArray out = pass.canOverwrite(inputs[0], c[0], inputs) ? c[0] : pass.ws.take(in[0].shape());
             return ElementWise.forward(op, c, out);
+        }
+    }
+
+    /** A layer's input must be an image batch [minibatch, channels, height, width]; the message names the layer. */
+    private static void requireRank4(AbstractLayer layer, NDArray x) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("layer '" + layer.name() + "': expected [minibatch, channels, height, width] "
+                    + "(NCHW) input, got shape " + Arrays.toString(x.shape()));
         }
     }
 

@@ -57,7 +57,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
         NDArray out = newArray(outputShape(x));   // the convolution overwrites it
         NDArray w = params.get("W");
         FusedActivation epilogue = fused == null ? FusedActivation.IDENTITY : fused;
-        if (training && PointwiseItems.applies(x, w, cfg)) {
+        if (training && PointwiseItems.applies(x, w, cfg, TRAINING)) {
             // Training's 1x1 layers on multi-image items (see PointwiseItems); inference keeps its per-image tiles.
             PointwiseItems.forward(x, w, bias(), epilogue, out);
         } else {
@@ -144,9 +144,10 @@ public class ConvolutionLayerImpl extends AbstractLayer {
         int len = w.length();
         java.nio.FloatBuffer src = w.buffer(), out = dst.buffer();
         int so = w.offset(), d = dst.offset();
-        // Chunks through a heap array, bulk copies each way: the inference plan folds every frozen batch
-        // norm on every pass (EfficientNet-Lite0: 3.4 M weights), and element by element through the
-        // buffers, with a channel division per element, that cost about 8 ms a pass.
+        // Chunks through a heap array, bulk copies each way: the inference plan refolds a batch norm whenever
+        // its convolution's weights or its scale change (EfficientNet-Lite0: 3.4 M weights, every pass while
+        // it trains), and element by element through the buffers, with a channel division per element, a
+        // whole refold cost about 8 ms.
         float[] chunk = SCALE_CHUNK.get();
         for (int i0 = 0; i0 < len; i0 += chunk.length) {
             int n = Math.min(chunk.length, len - i0);

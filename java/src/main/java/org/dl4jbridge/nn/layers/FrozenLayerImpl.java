@@ -50,4 +50,7 @@ public class FrozenLayerImpl extends AbstractLayer {
     @Override protected NDArray backward(NDArray eps, boolean needInputGradient) { return null; }
 
     @Override public void clearCaches() { super.clearCaches(); inner.clearCaches(); }
+
+    /** The wrapped layer computes the activations, so it is the one that takes them from the step's pool. */
+    @Override public void setTrainingArrays(TrainingArrays arrays) { super.setTrainingArrays(arrays); inner.setTrainingArrays(arrays); }
 }

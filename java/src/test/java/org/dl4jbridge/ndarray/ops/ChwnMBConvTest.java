@@ -179,6 +179,24 @@ class ChwnMBConvTest {
         assertTrue(e.getMessage().contains("CHWN output"), e.getMessage());
     }
 
+    /** Written tile by tile while the input and residual are still read, so the output may not share their memory. */
+    @Test
+    void refusesAnOutputThatSharesTheInputsMemory() {
+        NDArray x = random(new Random(5), 1f, 4, 8, 8, 2), dwW = random(new Random(6), 1f, 3, 3, 4, 1);
+        NDArray proj = random(new Random(8), 0.5f, 4, 4, 1, 1);
+        Conv2DConfig dw = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChwnMBConv.forward(x, null, null,
+                FusedActivation.RELU6, dwW, DepthwiseConvolution2D.Layout.DL4J, null, dw, FusedActivation.RELU6, proj, null,
+                FusedActivation.IDENTITY, x, x));
+        assertTrue(e.getMessage().contains("overlaps the CHWN input") && e.getMessage().contains("separate array"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ChwnMBConv.pointwise(x, proj, null, FusedActivation.RELU6, x));
+        assertTrue(e.getMessage().contains("overlaps the CHWN input"), e.getMessage());
+        NDArray nchw = random(new Random(9), 1f, 2, 4, 8, 8);
+        e = assertThrows(IllegalArgumentException.class, () -> FusedMBConv.forward(nchw, null, null, FusedActivation.RELU6, dwW,
+                DepthwiseConvolution2D.Layout.DL4J, null, dw, FusedActivation.RELU6, proj, null, FusedActivation.IDENTITY, nchw, nchw));
+        assertTrue(e.getMessage().contains("overlaps the input"), e.getMessage());
+    }
+
     private static void assertNear(NDArray expected, NDArray actual, double rel, String what) {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         double scale = 1, worst = 0;

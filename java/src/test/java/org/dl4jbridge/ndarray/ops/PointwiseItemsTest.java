@@ -29,7 +29,7 @@ class PointwiseItemsTest {
                     int cin = 24, cout = 40;
                     NDArray x = random(rnd, n, cin, 7, 7), w = random(rnd, cout, cin, 1, 1);
                     NDArray b = withBias ? random(rnd, cout) : null;
-                    assertTrue(PointwiseItems.applies(x, w, cfg));
+                    assertTrue(PointwiseItems.applies(x, w, cfg, ConvConfig.DEFAULT));
                     NDArray want = NDArray.zeros(n, cout, 7, 7), got = NDArray.zeros(n, cout, 7, 7);
                     got.assign(Float.NaN);   // every element must be written
                     Convolution2D.forward(x, w, b, cfg, 1, act, want);
@@ -49,9 +49,9 @@ class PointwiseItemsTest {
         Random rnd = new Random(1);
         NDArray w = random(rnd, 8, 4, 1, 1);
         Conv2DConfig pointwise = new Conv2DConfig(1, 1, 1, 1, 0, 0, 1, 1, ConvolutionMode.Truncate);
-        assertTrue(PointwiseItems.applies(NDArray.zeros(2 * Parallel.threads(), 4, 7, 7), w, pointwise));
-        assertFalse(PointwiseItems.applies(NDArray.zeros(2 * Parallel.threads() - 1, 4, 7, 7), w, pointwise), "too few images");
-        assertFalse(PointwiseItems.applies(NDArray.zeros(16, 4, 7, 7), w, new Conv2DConfig(1, 1, 2, 2, 0, 0, 1, 1, ConvolutionMode.Truncate)), "strided");
-        assertFalse(PointwiseItems.applies(NDArray.zeros(16, 4, 7, 7), random(rnd, 8, 4, 3, 3), Conv2DConfig.of(3, 1, ConvolutionMode.Same)), "3x3");
+        assertTrue(PointwiseItems.applies(NDArray.zeros(2 * Parallel.threads(), 4, 7, 7), w, pointwise, ConvConfig.DEFAULT));
+        assertFalse(PointwiseItems.applies(NDArray.zeros(2 * Parallel.threads() - 1, 4, 7, 7), w, pointwise, ConvConfig.DEFAULT), "too few images");
+        assertFalse(PointwiseItems.applies(NDArray.zeros(16, 4, 7, 7), w, new Conv2DConfig(1, 1, 2, 2, 0, 0, 1, 1, ConvolutionMode.Truncate), ConvConfig.DEFAULT), "strided");
+        assertFalse(PointwiseItems.applies(NDArray.zeros(16, 4, 7, 7), random(rnd, 8, 4, 3, 3), Conv2DConfig.of(3, 1, ConvolutionMode.Same), ConvConfig.DEFAULT), "3x3");
     }
 }
