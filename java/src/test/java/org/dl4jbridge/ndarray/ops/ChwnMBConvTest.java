@@ -1,6 +1,5 @@
 package org.dl4jbridge.ndarray.ops;
 
-import static org.dl4jbridge.ndarray.ops.ConvReference.array;
 import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.dl4jbridge.ndarray.NDArray;
-import org.dl4jbridge.testutil.Npz;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,8 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the 1x1 convolution with global pooling against Convolution2D and GlobalPooling; the layout's conversions exact.
  */
 class ChwnMBConvTest {
-    private static final FusedActivation[] ACTS = FusedActivation.values();
-
     private final boolean defaultFused = DepthwiseTaps.fused;
 
     @AfterEach
@@ -46,22 +41,15 @@ class ChwnMBConvTest {
     void forwardMatchesTorch(int expandFloats, boolean fusedMultiplyAdd) throws Exception {
         assertEquals(ChwnMBConv.EXPAND_FLOATS, 655360, "the first cases run the default block size");
         DepthwiseTaps.fused = fusedMultiplyAdd;
-        List<Map<String, Npz.Array>> cases = ConvReference.cases("mbconv_forward.npz");
+        List<ConvReference.MBConvCase> cases = ConvReference.MBConvCase.all();
         for (int i = 0; i < cases.size(); i++) {
-            Map<String, Npz.Array> c = cases.get(i);
-            int[] cfg = ConvReference.ints(c.get("cfg"));
-            boolean expand = cfg[9] == 1, residual = cfg[10] == 1;
-            Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
-                    cfg[8], 1, 0, 1});
-            NDArray x = array(c.get("x"));
-            int[] yShape = c.get("y").shape();
-            NDArray y = NDArray.zeros(ChwnLayout.chwnShape(yShape));
-            ChwnMBConv.forward(chwn(x), expand ? array(c.get("expW")) : null, expand ? array(c.get("expB")) : null,
-                    ACTS[cfg[11]], array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw,
-                    ACTS[cfg[12]], array(c.get("projW")), array(c.get("projB")), ACTS[cfg[13]],
-                    residual ? chwn(array(c.get("res"))) : null, y, expandFloats);
+            ConvReference.MBConvCase c = cases.get(i);
+            NDArray y = NDArray.zeros(ChwnLayout.chwnShape(c.y().shape()));
+            ChwnMBConv.forward(chwn(c.x()), c.expW(), c.expB(), c.expAct(), c.dwW(), DepthwiseConvolution2D.Layout.TORCH,
+                    c.dwB(), c.dw(), c.dwAct(), c.projW(), c.projB(), c.projAct(), c.res() == null ? null : chwn(c.res()), y,
+                    expandFloats);
             assertClose("mbconv case " + i + " (block " + expandFloats + " floats, fma " + fusedMultiplyAdd + ")",
-                    c.get("y"), ChwnLayout.toNchw(y), 1e-5);
+                    c.y(), ChwnLayout.toNchw(y), 1e-5);
         }
         assertEquals(10, cases.size(), "cases in mbconv_forward.npz");
     }

@@ -40,6 +40,29 @@ final class ConvReference {
         }
     }
 
+    /**
+     * One case of mbconv_forward.npz (tests/reference/make_mbconv_reference.py), arrays as stored (NCHW, depthwise
+     * weights in PyTorch's layout): {@code expW}/{@code expB} null for a block without expansion, {@code res} null
+     * without a residual; {@code y} is PyTorch's output. The one reader of that file's layout for the block tests.
+     */
+    record MBConvCase(NDArray x, NDArray expW, NDArray expB, FusedActivation expAct, NDArray dwW, NDArray dwB,
+                      Conv2DConfig dw, FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
+                      NDArray res, Npz.Array y) {
+        static List<MBConvCase> all() throws IOException {
+            FusedActivation[] acts = FusedActivation.values();
+            List<MBConvCase> out = new ArrayList<>();
+            for (Map<String, Npz.Array> c : cases("mbconv_forward.npz")) {
+                int[] cfg = ints(c.get("cfg"));
+                boolean expand = cfg[9] == 1, residual = cfg[10] == 1;
+                out.add(new MBConvCase(array(c.get("x")), expand ? array(c.get("expW")) : null,
+                        expand ? array(c.get("expB")) : null, acts[cfg[11]], array(c.get("dwW")), array(c.get("dwB")),
+                        config(cfg), acts[cfg[12]], array(c.get("projW")), array(c.get("projB")), acts[cfg[13]],
+                        residual ? array(c.get("res")) : null, c.get("y")));
+            }
+            return out;
+        }
+    }
+
     static NDArray array(Npz.Array a) {
         return NDArray.of(a.floats(), a.shape());
     }

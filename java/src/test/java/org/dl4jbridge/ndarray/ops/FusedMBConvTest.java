@@ -1,14 +1,11 @@
 package org.dl4jbridge.ndarray.ops;
 
-import static org.dl4jbridge.ndarray.ops.ConvReference.array;
 import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 import org.dl4jbridge.ndarray.NDArray;
-import org.dl4jbridge.testutil.Npz;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,8 +20,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and the plain ones.
  */
 class FusedMBConvTest {
-    private static final FusedActivation[] ACTS = FusedActivation.values();
-
     private final boolean defaultFused = DepthwiseTaps.fused;
 
     @AfterEach
@@ -38,22 +33,14 @@ class FusedMBConvTest {
     void forwardMatchesTorch(int unitFloats, int blockFloats, boolean fusedMultiplyAdd) throws Exception {
         assertTrue(FusedMBConv.STRIP_FLOATS == 524288, "the first cases run the default unit size");
         DepthwiseTaps.fused = fusedMultiplyAdd;
-        List<Map<String, Npz.Array>> cases = ConvReference.cases("mbconv_forward.npz");
+        List<ConvReference.MBConvCase> cases = ConvReference.MBConvCase.all();
         for (int i = 0; i < cases.size(); i++) {
-            Map<String, Npz.Array> c = cases.get(i);
-            int[] cfg = ConvReference.ints(c.get("cfg"));
-            boolean expand = cfg[9] == 1, residual = cfg[10] == 1;
-            Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
-                    cfg[8], 1, 0, 1});
-            NDArray x = array(c.get("x"));
-            int[] ys = c.get("y").shape();
-            NDArray y = NDArray.zeros(ys);
-            FusedMBConv.forward(x, expand ? array(c.get("expW")) : null, expand ? array(c.get("expB")) : null, ACTS[cfg[11]],
-                    array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, ACTS[cfg[12]],
-                    array(c.get("projW")), array(c.get("projB")), ACTS[cfg[13]], residual ? array(c.get("res")) : null, y,
-                    unitFloats, blockFloats);
+            ConvReference.MBConvCase c = cases.get(i);
+            NDArray y = NDArray.zeros(c.y().shape());
+            FusedMBConv.forward(c.x(), c.expW(), c.expB(), c.expAct(), c.dwW(), DepthwiseConvolution2D.Layout.TORCH, c.dwB(),
+                    c.dw(), c.dwAct(), c.projW(), c.projB(), c.projAct(), c.res(), y, unitFloats, blockFloats);
             assertClose("mbconv case " + i + " (unit " + unitFloats + " floats, block " + blockFloats + ", fma "
-                    + fusedMultiplyAdd + ")", c.get("y"), y, 1e-5);
+                    + fusedMultiplyAdd + ")", c.y(), y, 1e-5);
         }
     }
 
@@ -63,18 +50,12 @@ class FusedMBConvTest {
      */
     @Test
     void projectionWithoutBiasIsAZeroBias() throws Exception {
-        for (Map<String, Npz.Array> c : ConvReference.cases("mbconv_forward.npz")) {
-            int[] cfg = ConvReference.ints(c.get("cfg"));
-            boolean expand = cfg[9] == 1, residual = cfg[10] == 1;
-            Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
-                    cfg[8], 1, 0, 1});
-            NDArray x = array(c.get("x")), projW = array(c.get("projW"));
-            NDArray[] y = {NDArray.zeros(c.get("y").shape()), NDArray.zeros(c.get("y").shape())};
+        for (ConvReference.MBConvCase c : ConvReference.MBConvCase.all()) {
+            NDArray[] y = {NDArray.zeros(c.y().shape()), NDArray.zeros(c.y().shape())};
             for (int v = 0; v < 2; v++) {
-                FusedMBConv.forward(x, expand ? array(c.get("expW")) : null, expand ? array(c.get("expB")) : null, ACTS[cfg[11]],
-                        array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, ACTS[cfg[12]],
-                        projW, v == 0 ? null : NDArray.zeros(projW.size(0)), ACTS[cfg[13]],
-                        residual ? array(c.get("res")) : null, y[v]);
+                FusedMBConv.forward(c.x(), c.expW(), c.expB(), c.expAct(), c.dwW(), DepthwiseConvolution2D.Layout.TORCH,
+                        c.dwB(), c.dw(), c.dwAct(), c.projW(), v == 0 ? null : NDArray.zeros(c.projW().size(0)), c.projAct(),
+                        c.res(), y[v]);
             }
             for (int i = 0; i < y[0].length(); i++) {
                 if (Math.abs(y[0].get(i) - y[1].get(i)) > 1e-6 * Math.max(1, Math.abs(y[1].get(i)))) {
@@ -91,17 +72,13 @@ class FusedMBConvTest {
      */
     @Test
     void residualComesAfterTheProjectionsActivation() throws Exception {
-        Map<String, Npz.Array> c = ConvReference.cases("mbconv_forward.npz").get(0);
-        int[] cfg = ConvReference.ints(c.get("cfg"));
-        assertTrue(cfg[9] == 1 && cfg[10] == 1, "case 0 has an expansion and a residual");
-        Conv2DConfig dw = ConvReference.config(new int[] {cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6], cfg[7],
-                cfg[8], 1, 0, 1});
-        NDArray res = array(c.get("res"));
-        NDArray[] y = {NDArray.zeros(c.get("y").shape()), NDArray.zeros(c.get("y").shape())};
+        ConvReference.MBConvCase c = ConvReference.MBConvCase.all().get(0);
+        assertTrue(c.expW() != null && c.res() != null, "case 0 has an expansion and a residual");
+        NDArray res = c.res();
+        NDArray[] y = {NDArray.zeros(c.y().shape()), NDArray.zeros(c.y().shape())};
         for (int v = 0; v < 2; v++) {
-            FusedMBConv.forward(array(c.get("x")), array(c.get("expW")), array(c.get("expB")), FusedActivation.RELU6,
-                    array(c.get("dwW")), DepthwiseConvolution2D.Layout.TORCH, array(c.get("dwB")), dw, FusedActivation.RELU6,
-                    array(c.get("projW")), array(c.get("projB")), FusedActivation.RELU6, v == 0 ? res : null, y[v]);
+            FusedMBConv.forward(c.x(), c.expW(), c.expB(), FusedActivation.RELU6, c.dwW(), DepthwiseConvolution2D.Layout.TORCH,
+                    c.dwB(), c.dw(), FusedActivation.RELU6, c.projW(), c.projB(), FusedActivation.RELU6, v == 0 ? res : null, y[v]);
         }
         boolean clamped = false;
         for (int i = 0; i < y[0].length(); i++) {
