@@ -518,16 +518,15 @@ final class InferencePlan {
         NDArray run(NDArray[] in, Pass pass) {
             NDArray x = in[0];
             if (pass.inChwn[0]) {
-                int n = x.size(3), c = conv.conv.outputChannels();
-                NDArray out = NDArray.zeros(n, c);
+                NDArray out = NDArray.zeros(x.size(3), conv.conv.outputChannels());
                 NDArray w = conv.weights();
                 ChwnMBConv.pointwisePool(x.isContiguous() ? x : x.dup(), w, conv.bias(), conv.epilogue, pool.type(), out);
-                return pool.collapse() ? out : out.reshape(n, c, 1, 1);
+                return pool.shaped(out);
             }
             NDArray y = conv.run(in, pass);
-            NDArray out = org.dl4jbridge.ndarray.ops.GlobalPooling.forward(y, pool.type());
+            NDArray out = globalPool(pool, y, false);
             pass.ws.give(y);
-            return pool.collapse() ? out : out.reshape(out.size(0), out.size(1), 1, 1);
+            return out;
         }
     }
 
@@ -544,15 +543,16 @@ final class InferencePlan {
         boolean readsChwn(int k, boolean isChwn, int[] nchwShape) { return isChwn; }
 
         @Override
-        NDArray run(NDArray[] in, Pass pass) {
-            NDArray x = in[0];
-            requireRank4(pool, x);
-            int n = pass.inChwn[0] ? x.size(3) : x.size(0), c = pass.inChwn[0] ? x.size(0) : x.size(1);
-            NDArray out = NDArray.zeros(n, c);
-            if (pass.inChwn[0]) ChwnLayout.pool(x.isContiguous() ? x : x.dup(), pool.type(), out);
-            else org.dl4jbridge.ndarray.ops.GlobalPooling.forward(x, pool.type(), out);
-            return pool.collapse() ? out : out.reshape(n, c, 1, 1);
-        }
+        NDArray run(NDArray[] in, Pass pass) { return globalPool(pool, in[0], pass.inChwn[0]); }
+    }
+
+    /** The layer's global pooling of {@code x} (CHWN when {@code chwn}, else NCHW), shaped as the layer returns it. */
+    private static NDArray globalPool(GlobalPoolingLayerImpl pool, NDArray x, boolean chwn) {
+        requireRank4(pool, x);
+        NDArray out = chwn ? NDArray.zeros(x.size(3), x.size(0)) : NDArray.zeros(x.size(0), x.size(1));
+        if (chwn) ChwnLayout.pool(x.isContiguous() ? x : x.dup(), pool.type(), out);
+        else org.dl4jbridge.ndarray.ops.GlobalPooling.forward(x, pool.type(), out);
+        return pool.shaped(out);
     }
 
     /** Element-wise vertex into a pooled buffer, or in place over a first input that no one reads afterwards. */

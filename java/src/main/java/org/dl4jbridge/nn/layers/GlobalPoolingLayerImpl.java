@@ -24,14 +24,15 @@ public class GlobalPoolingLayerImpl extends AbstractLayer {
     /** The pooling type (inference plans pool activations of another layout with it). */
     public PoolingType type() { return type; }
 
-    /** Whether the output is [mb, C] rather than [mb, C, 1, 1]. */
-    public boolean collapse() { return collapse; }
+    /** Pooled {@code [mb, C]} as this layer returns it: as is when it collapses dimensions, else {@code [mb, C, 1, 1]}. */
+    public NDArray shaped(NDArray pooled) {
+        return collapse ? pooled : pooled.reshape(pooled.size(0), pooled.size(1), 1, 1);
+    }
 
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
-        NDArray out = GlobalPooling.forward(contiguous(x), type);
-        return collapse ? out : out.reshape(out.size(0), out.size(1), 1, 1);
+        return shaped(GlobalPooling.forward(contiguous(x), type));
     }
 
     @Override
