@@ -1,6 +1,7 @@
 package org.dl4jbridge.nn.graph;
 
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.dl4jbridge.datasets.DataSet;
 import org.dl4jbridge.nn.conf.ComputationGraphConfiguration;
 import org.dl4jbridge.nn.conf.ConvolutionMode;
@@ -25,7 +26,11 @@ import org.dl4jbridge.nn.conf.losses.LossFunctions.LossFunction;
 import org.dl4jbridge.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.dl4jbridge.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.dl4jbridge.nn.updater.IUpdater;
+import org.dl4jbridge.nn.transferlearning.FineTuneConfiguration;
+import org.dl4jbridge.nn.transferlearning.TransferLearning;
 import org.dl4jbridge.nn.updater.Nesterovs;
+import org.dl4jbridge.nn.weights.WeightInit;
+import org.dl4jbridge.zoo.EfficientNetLite0;
 import org.dl4jbridge.ndarray.NDArray;
 
 /** Small graphs shared by the nn tests. */
@@ -73,5 +78,30 @@ final class TestGraphs {
         NDArray y = NDArray.zeros(mb, classes);
         for (int i = 0; i < mb; i++) y.putAt(1f, i, r.nextInt(classes));
         return new DataSet(x, y);
+    }
+
+    /**
+     * A fine-tuning graph: EfficientNet-Lite0 at 64x64 (random init) frozen to block13_add, blocks 14-15 and the head
+     * trainable, a new 5-class output, Nesterovs (0.01, 0.9).
+     */
+    static ComputationGraph efficientNetFineTune() {
+        ComputationGraph base = new EfficientNetLite0(5, 7L, new Nesterovs(), new int[] {3, 64, 64}).init();
+        return new TransferLearning.GraphBuilder(base)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Nesterovs(0.01, 0.9)).seed(3).build())
+                .setFeatureExtractor("block13_add")
+                .removeVertexKeepConnections(EfficientNetLite0.OUTPUT)
+                .addLayer(EfficientNetLite0.OUTPUT, new OutputLayer.Builder(LossFunction.NEGATIVELOGLIKELIHOOD)
+                        .nIn(1280).nOut(5).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(),
+                        EfficientNetLite0.FEATURES)
+                .build();
+    }
+
+    /** {@code mb} images of 3x64x64 uniform in [-1, 1) with one-hot labels of 5 classes, for {@link #efficientNetFineTune}. */
+    static DataSet fineTuneBatch(int mb, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[mb * 3 * 64 * 64], y = new float[mb * 5];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
+        for (int i = 0; i < mb; i++) y[i * 5 + r.nextInt(5)] = 1f;
+        return new DataSet(NDArray.of(x, mb, 3, 64, 64), NDArray.of(y, mb, 5));
     }
 }

@@ -4,18 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.SplittableRandom;
 import org.dl4jbridge.datasets.DataSet;
 import org.dl4jbridge.ndarray.NDArray;
-import org.dl4jbridge.nn.conf.activations.Activation;
-import org.dl4jbridge.nn.conf.layers.OutputLayer;
-import org.dl4jbridge.nn.conf.losses.LossFunctions;
 import org.dl4jbridge.nn.layers.TrainingArrays;
-import org.dl4jbridge.nn.transferlearning.FineTuneConfiguration;
-import org.dl4jbridge.nn.transferlearning.TransferLearning;
-import org.dl4jbridge.nn.updater.Nesterovs;
-import org.dl4jbridge.nn.weights.WeightInit;
-import org.dl4jbridge.zoo.EfficientNetLite0;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,25 +40,6 @@ class TrainingArraysTest {
         t.end();
     }
 
-    private static ComputationGraph fineTuneGraph() {
-        ComputationGraph base = new EfficientNetLite0(5, 7L, new Nesterovs(), new int[] {3, 64, 64}).init();
-        return new TransferLearning.GraphBuilder(base)
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Nesterovs(0.01, 0.9)).seed(3).build())
-                .setFeatureExtractor("block13_add")
-                .removeVertexKeepConnections(EfficientNetLite0.OUTPUT)
-                .addLayer(EfficientNetLite0.OUTPUT, new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD)
-                        .nIn(1280).nOut(5).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(),
-                        EfficientNetLite0.FEATURES)
-                .build();
-    }
-
-    private static DataSet batch(int mb, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[mb * 3 * 64 * 64], y = new float[mb * 5];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 2 - 1);
-        for (int i = 0; i < mb; i++) y[i * 5 + r.nextInt(5)] = 1f;
-        return new DataSet(NDArray.of(x, mb, 3, 64, 64), NDArray.of(y, mb, 5));
-    }
 
     /** The gradient of a step on reused arrays equals a fresh graph's first step's (fresh, zeroed arrays). */
     private static void assertSameGradient(ComputationGraph g, DataSet ds, ComputationGraph fresh) {
@@ -85,8 +57,8 @@ class TrainingArraysTest {
 
     @Test
     void stepsOnReusedArraysComputeWhatFreshArraysDoAndAllocateNothing() {
-        ComputationGraph g = fineTuneGraph();
-        DataSet first = batch(4, 1), second = batch(4, 2), small = batch(3, 3);
+        ComputationGraph g = TestGraphs.efficientNetFineTune();
+        DataSet first = TestGraphs.fineTuneBatch(4, 1), second = TestGraphs.fineTuneBatch(4, 2), small = TestGraphs.fineTuneBatch(3, 3);
         // computeGradientAndScore leaves the parameters alone, so g and its clones stay identical.
         ComputationGraph fresh = g.clone(), freshSmall = g.clone();
         g.computeGradientAndScore(first);   // fills the pool with this batch's values
