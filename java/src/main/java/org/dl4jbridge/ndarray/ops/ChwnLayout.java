@@ -71,7 +71,7 @@ public final class ChwnLayout {
 
     /**
      * Global pooling of CHWN {@code x} into {@code out [n, c]}: per (image, channel) the same arithmetic as
-     * {@link GlobalPooling#forward} on the NCHW array (average: {@link GlobalPooling#sum}; max in pixel
+     * {@link GlobalPooling#forward} on the NCHW array (average: {@link Reductions#pooledSum}; max in pixel
      * order), so both layouts give the same floats.
      */
     public static void pool(NDArray x, PoolingType type, NDArray out) {
@@ -95,7 +95,7 @@ public final class ChwnLayout {
                 v = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p < hw; p++) v = Math.max(v, row[p * n + i]);
             } else {
-                v = (float) (GlobalPooling.sum(row, i, n, hw) / hw);
+                v = (float) (Reductions.pooledSum(row, i, n, hw) / hw);
             }
             out.put(i * c + ch, v);
         }

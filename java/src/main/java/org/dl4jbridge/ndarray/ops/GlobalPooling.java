@@ -30,32 +30,11 @@ public final class GlobalPooling {
                     v = Float.NEGATIVE_INFINITY;
                     for (int i = 0; i < plane; i++) v = Math.max(v, src[i]);
                 } else {
-                    v = (float) (sum(src, 0, 1, plane) / plane);
+                    v = (float) (Reductions.pooledSum(src, 0, 1, plane) / plane);
                 }
                 out.put(t, v);
             }
         });
-    }
-
-    /**
-     * The sum of {@code a[off + k * stride]} for {@code k < n}, in double, over four interleaved partial sums
-     * (a single running sum is a chain of dependent additions, each waiting about four cycles for the last,
-     * which made this pooling of EfficientNet-Lite0's head, 16 x 1280 planes of 49, cost about 2 ms of CPU a
-     * batch). The one summation of both layouts' average pooling (NCHW planes with stride 1, CHWN rows with the
-     * batch as stride), so the two give the same floats.
-     */
-    static double sum(float[] a, int off, int stride, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            int i = off + k * stride;
-            s0 += a[i];
-            s1 += a[i + stride];
-            s2 += a[i + 2 * stride];
-            s3 += a[i + 3 * stride];
-        }
-        for (; k < n; k++) s0 += a[off + k * stride];
-        return (s0 + s1) + (s2 + s3);
     }
 
     /** Input gradient (overwritten); MAX routes to each plane's first maximal cell. */
