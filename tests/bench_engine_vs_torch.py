@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -34,6 +35,10 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # batches of a quiet run still read 0.22, 0.19, 0.17, 0.15 s against 0.12-0.14 s from the fifth on
 # (session 6), so the rate mixed compilation into what is meant as steady-state throughput.
 EFF_WARMUP = 8
+# Timed EfficientNet-Lite0 batches a side. A batch takes 0.13-0.25 s on either side and single batches swing by a
+# third on this shared machine (a run's per-batch times show it), so 10 batches left the ratio moving by about
+# 0.1 between back-to-back runs; 30 cost 10 s more.
+EFF_ITERS = 30
 
 VGG_BLOCKS = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
 EFF_BLOCKS = [  # cin, expansion, kernel, stride, cout (EFFNET_LITE0.md)
@@ -175,7 +180,21 @@ def torch_time(torch, model, iters, warmup):
     return {"images_per_s": BATCH * iters / sum(times), "seconds_per_batch": times}
 
 
-def interleaved(torch, network, model, iters, warmup):
+class BlockTimer:
+    """Wall seconds per named torch module (forward hooks), summed over the timed batches: EfficientNet-Lite0's
+    stem, blocks b00-b15 and head, named as the engine's per-block figures are. Two perf_counter calls a module."""
+
+    def __init__(self, modules):
+        self.seconds, self._start = {}, {}
+        for name, module in modules:
+            module.register_forward_pre_hook(lambda m, a, name=name: self._start.__setitem__(name, time.perf_counter()))
+            module.register_forward_hook(lambda m, a, out, name=name: self._stop(name))
+
+    def _stop(self, name):
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - self._start[name]
+
+
+def interleaved(torch, network, model, iters, warmup, timer=None):
     """Alternates one engine batch and one torch batch, so both see the same machine load."""
     runner = engine_runner(network)
     x = torch_input(torch)
@@ -185,6 +204,8 @@ def interleaved(torch, network, model, iters, warmup):
             runner.forwardSeconds()
             model(x)
         runner.reset()
+        if timer is not None:
+            timer.seconds.clear()
         for _ in range(iters):
             eng.append(runner.forwardSeconds())
             t0 = time.perf_counter()
@@ -218,6 +239,20 @@ def measure_memory(side):
 def print_per_batch(engine, torch_side):
     print(f"    per batch (s): engine {[round(v, 2) for v in engine['seconds_per_batch']]},"
           f" torch {[round(v, 2) for v in torch_side['seconds_per_batch']]}")
+    me, mt = statistics.median(engine["seconds_per_batch"]), statistics.median(torch_side["seconds_per_batch"])
+    print(f"    median batch (s): engine {me:.3f}, torch {mt:.3f}, ratio of medians {mt / me:.2f}")
+
+
+def print_per_block(engine, torch_seconds, iters):
+    """Each EfficientNet block's ms per batch on both sides (the engine's include its layout conversions, PyTorch's
+    head excludes the final mean): where the engine leads and where it trails."""
+    names = ["stem"] + [f"b{i:02d}" for i in range(len(EFF_BLOCKS))] + ["head1x1+pool"]
+    cells = []
+    for name in names:
+        e = 1000 * engine["block_seconds"].get(name, float("nan")) / iters
+        t = 1000 * torch_seconds.get("head" if name == "head1x1+pool" else name, float("nan")) / iters
+        cells.append(f"{name} {e:.1f}/{t:.1f}={t / e:.2f}")
+    print("    per block, engine / torch ms per batch = ratio: " + ", ".join(cells))
 
 
 def vgg_conv_gflop_per_image():
@@ -241,7 +276,7 @@ def main():
         memory_child(args.memory_child)
         return
     only = set(args.only or ["vgg", "effnet", "gemm"])
-    vgg_iters, eff_iters = (2, 3) if args.quick else (4, 10)
+    vgg_iters, eff_iters = (2, 3) if args.quick else (4, EFF_ITERS)
     print(f"machine: {platform.machine()} {os.cpu_count()} cpus, {platform.platform()}")
     print(f"threads: {THREADS} per side, batch {BATCH}, 224x224x3, random weights;"
           f" OPENBLAS_THREAD_TIMEOUT={os.environ['OPENBLAS_THREAD_TIMEOUT']}")
@@ -267,7 +302,10 @@ def main():
               f" = {100 * conv_rate / results['gemm']['gflops_per_s']:.0f}% of the GEMM rate"
               f" ({vgg_conv_gflop_per_image():.2f} GFLOP/image)")
     if "effnet" in only:
-        e, t = interleaved(torch, "effnet", torch_effnet(torch), eff_iters, EFF_WARMUP)
+        net = torch_effnet(torch)
+        timer = BlockTimer([("stem", net.stem), ("head", net.head)]
+                           + [(f"b{i:02d}", block) for i, block in enumerate(net.blocks)])
+        e, t = interleaved(torch, "effnet", net, eff_iters, EFF_WARMUP, timer)
         results["effnet"] = {"engine": e, "torch": t}
         print(f"(b) EfficientNet-Lite0 to pooled 1280 (BN folded on both sides, {EFF_WARMUP} warm-up batches a side):"
               f" engine {e['images_per_s']:.2f}"
@@ -275,6 +313,7 @@ def main():
         print(f"    engine time by step (s over {eff_iters} batches): "
               + ", ".join(f"{k} {v:.2f}" for k, v in sorted(e["profile_seconds"].items(), key=lambda kv: -kv[1])))
         print_per_batch(e, t)
+        print_per_block(e, timer.seconds, eff_iters)
     print(f"load average after timing: {load_average()}")
     if not args.skip_memory:
         em, tm = measure_memory("engine"), measure_memory("torch")

@@ -58,7 +58,10 @@ public final class NetRunner {
         seconds = convSeconds = convFlops = 0;
         java.util.Arrays.fill(layerSeconds, 0);
         batches = 0;
-        if (eff != null) eff.profile.clear();
+        if (eff != null) {
+            eff.profile.clear();
+            eff.layerProfile.clear();
+        }
     }
 
     public String statsJson() {
@@ -70,6 +73,11 @@ public final class NetRunner {
             out.putPOJO("conv_layer_seconds", layerSeconds);
         } else {
             out.putPOJO("profile_seconds", eff.profile);
+            // Per block ("b04", ..., "stem", "head1x1+pool"): its steps, layout conversions included, summed, so a
+            // script can set each block beside the same block of another implementation.
+            java.util.Map<String, Double> blocks = new java.util.TreeMap<>();
+            eff.layerProfile.forEach((k, v) -> blocks.merge(k.split(" ")[0], v, Double::sum));
+            out.putPOJO("block_seconds", blocks);
         }
         out.put("backend", Backends.get().description()).put("engine_threads", Parallel.threads());
         return out.toString();
