@@ -314,9 +314,13 @@ public final class ChwnMBConv {
             int len = wo * n, kk = kH * kW;
             float b = bias == null ? 0f : bias[c];
             int loaded = -1; // last padded row in the ring
+            // Only padded rows [rLo, rHi) hold input; kernel rows that fall on the zero rows above and below are
+            // skipped, with their ring copies (a 5x5 kernel on a 7x7 map: 6 of its 35 kernel-row passes and 16 of
+            // its 44 row copies per channel).
+            int rLo = padTop, rHi = padTop + Math.min(h, hp - padTop);
             for (int oy = 0; oy < ho; oy++) {
-                int top = oy * sH;
-                for (int r = Math.max(loaded + 1, top); r < top + kH; r++) {
+                int top = oy * sH, kyLo = Math.max(0, rLo - top), kyHi = Math.min(kH, rHi - top);
+                for (int r = Math.max(loaded + 1, top + kyLo); r < top + kyHi; r++) {
                     int slot = (r % kH) * kW;
                     // The first tap's inputs start the row: the plane's own row serves, uncopied.
                     ring[slot] = plane[r];
@@ -325,27 +329,28 @@ public final class ChwnMBConv {
                         ring[slot + kx] = copies[slot + kx];
                     }
                 }
-                loaded = top + kH - 1;
+                loaded = Math.max(loaded, top + kyHi - 1);
                 // The first kernel row's loop starts the sums from the bias (no separate fill pass); 5x5 kernels
                 // go two kernel rows at a time, so the sums pass through memory three times rather than five
                 // (the taps' share of a 7x7 block's samples against its GEMMs': 0.29 against 0.32, JFR, under
                 // load; nine 3x3 taps in one loop showed no gain: 0.10 against 0.08).
-                int ky0 = 0;
+                int ky0 = kyLo;
                 if (kW == 5) {
-                    for (; ky0 + 1 < kH; ky0 += 2) {
+                    for (; ky0 + 1 < kyHi; ky0 += 2) {
                         int sa = ((top + ky0) % kH) * 5, sb = ((top + ky0 + 1) % kH) * 5;
                         taps10(acc, ring[sa], ring[sa + 1], ring[sa + 2], ring[sa + 3], ring[sa + 4], ring[sb], ring[sb + 1],
-                                ring[sb + 2], ring[sb + 3], ring[sb + 4], len, taps, c * kk + ky0 * 5, ky0 == 0, b);
+                                ring[sb + 2], ring[sb + 3], ring[sb + 4], len, taps, c * kk + ky0 * 5, ky0 == kyLo, b);
                     }
                 }
-                if (ky0 == 0 && kW != 3 && kW != 5) Arrays.fill(acc, 0, len, b);
-                for (int ky = ky0; ky < kH; ky++) {
+                // The sums start from the bias here where no taps3/taps5/taps10 call starts them.
+                if (ky0 == kyLo && (kyLo >= kyHi || (kW != 3 && kW != 5))) Arrays.fill(acc, 0, len, b);
+                for (int ky = ky0; ky < kyHi; ky++) {
                     int slot = ((top + ky) % kH) * kW, k = c * kk + ky * kW;
                     if (kW == 3) {
-                        taps3(acc, ring[slot], ring[slot + 1], ring[slot + 2], len, taps[k], taps[k + 1], taps[k + 2], ky == 0, b);
+                        taps3(acc, ring[slot], ring[slot + 1], ring[slot + 2], len, taps[k], taps[k + 1], taps[k + 2], ky == kyLo, b);
                     } else if (kW == 5) {
                         taps5(acc, ring[slot], ring[slot + 1], ring[slot + 2], ring[slot + 3], ring[slot + 4], len,
-                                taps[k], taps[k + 1], taps[k + 2], taps[k + 3], taps[k + 4], ky == 0, b);
+                                taps[k], taps[k + 1], taps[k + 2], taps[k + 3], taps[k + 4], ky == kyLo, b);
                     } else {
                         for (int kx = 0; kx < kW; kx++) tap(acc, ring[slot + kx], len, taps[k + kx]);
                     }

@@ -74,31 +74,48 @@ class ChwnMBConvTest {
         Random rnd = new Random(20261206);
         for (boolean fma : new boolean[] {true, false}) {
             DepthwiseTaps.fused = fma;
-            for (int[] s : SHAPES) {
-                int n = s[0], cin = s[1], mid = s[2], cout = s[3], h = s[4], w = s[5], k = s[6], stride = s[7];
-                boolean residual = s[8] == 1, expand = s[9] == 1;
-                NDArray x = random(rnd, 1f, n, cin, h, w);
-                NDArray expW = expand ? random(rnd, (float) (1 / Math.sqrt(cin)), mid, cin, 1, 1) : null;
-                NDArray expB = expand ? random(rnd, 0.5f, mid) : null;
-                NDArray dwW = random(rnd, 1f / k, k, k, mid, 1), dwB = random(rnd, 0.5f, mid);
-                NDArray projW = random(rnd, (float) (1 / Math.sqrt(mid)), cout, mid, 1, 1), projB = random(rnd, 0.5f, cout);
-                Conv2DConfig dwConf = Conv2DConfig.of(k, stride, ConvolutionMode.Same), pw = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
+            for (int[] s : SHAPES) matchesLayers(rnd, s, Conv2DConfig.of(s[6], s[7], ConvolutionMode.Same), fma);
+        }
+    }
 
-                NDArray e = expand ? Convolution2D.forward(x, expW, expB, pw, 1, FusedActivation.RELU6) : x;
-                NDArray d = DepthwiseConvolution2D.forward(e, dwW, DepthwiseConvolution2D.Layout.DL4J, 1, dwB, dwConf,
-                        FusedActivation.RELU6);
-                NDArray expected = Convolution2D.forward(d, projW, projB, pw, 1, FusedActivation.IDENTITY);
-                if (residual) ElementWise.forward(ElementWise.Op.Add, new NDArray[] {expected, x}, expected);
+    /**
+     * Explicit padding wider than the kernel reaches: the first and last output rows (and columns) see only zero
+     * padding, so they are the bias after the activation (the kernel skips kernel rows that fall on padding).
+     */
+    @Test
+    void outputRowsOnPaddingAloneMatchTheLayerByLayerPath() {
+        Random rnd = new Random(5);
+        for (boolean fma : new boolean[] {true, false}) {
+            DepthwiseTaps.fused = fma;
+            matchesLayers(rnd, new int[] {3, 8, 24, 8, 6, 5, 3, 1, 0, 1}, Conv2DConfig.padded(3, 1, 3), fma);
+            matchesLayers(rnd, new int[] {2, 8, 24, 10, 7, 7, 5, 2, 0, 1}, Conv2DConfig.padded(5, 2, 5), fma);
+        }
+    }
 
-                NDArray xc = chwn(x);
-                for (int block : new int[] {ChwnMBConv.EXPAND_FLOATS, 1, 5000}) {
-                    NDArray y = NDArray.zeros(ChwnLayout.chwnShape(expected.shape()));
-                    ChwnMBConv.forward(xc, expW, expB, FusedActivation.RELU6, dwW, DepthwiseConvolution2D.Layout.DL4J, dwB,
-                            dwConf, FusedActivation.RELU6, projW, projB, FusedActivation.IDENTITY, residual ? xc : null, y, block);
-                    assertNear(expected, ChwnLayout.toNchw(y), 1e-5,
-                            "shape " + java.util.Arrays.toString(s) + " block " + block + " fma " + fma);
-                }
-            }
+    /** One block {@code {n, cin, mid, cout, h, w, k, s, residual, expand}} against the layers one by one. */
+    private static void matchesLayers(Random rnd, int[] s, Conv2DConfig dwConf, boolean fma) {
+        int n = s[0], cin = s[1], mid = s[2], cout = s[3], h = s[4], w = s[5], k = s[6];
+        boolean residual = s[8] == 1, expand = s[9] == 1;
+        NDArray x = random(rnd, 1f, n, cin, h, w);
+        NDArray expW = expand ? random(rnd, (float) (1 / Math.sqrt(cin)), mid, cin, 1, 1) : null;
+        NDArray expB = expand ? random(rnd, 0.5f, mid) : null;
+        NDArray dwW = random(rnd, 1f / k, k, k, mid, 1), dwB = random(rnd, 0.5f, mid);
+        NDArray projW = random(rnd, (float) (1 / Math.sqrt(mid)), cout, mid, 1, 1), projB = random(rnd, 0.5f, cout);
+        Conv2DConfig pw = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
+
+        NDArray e = expand ? Convolution2D.forward(x, expW, expB, pw, 1, FusedActivation.RELU6) : x;
+        NDArray d = DepthwiseConvolution2D.forward(e, dwW, DepthwiseConvolution2D.Layout.DL4J, 1, dwB, dwConf,
+                FusedActivation.RELU6);
+        NDArray expected = Convolution2D.forward(d, projW, projB, pw, 1, FusedActivation.IDENTITY);
+        if (residual) ElementWise.forward(ElementWise.Op.Add, new NDArray[] {expected, x}, expected);
+
+        NDArray xc = chwn(x);
+        for (int block : new int[] {ChwnMBConv.EXPAND_FLOATS, 1, 5000}) {
+            NDArray y = NDArray.zeros(ChwnLayout.chwnShape(expected.shape()));
+            ChwnMBConv.forward(xc, expW, expB, FusedActivation.RELU6, dwW, DepthwiseConvolution2D.Layout.DL4J, dwB,
+                    dwConf, FusedActivation.RELU6, projW, projB, FusedActivation.IDENTITY, residual ? xc : null, y, block);
+            assertNear(expected, ChwnLayout.toNchw(y), 1e-5,
+                    "shape " + java.util.Arrays.toString(s) + " " + dwConf + " block " + block + " fma " + fma);
         }
     }
 
