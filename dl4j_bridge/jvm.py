@@ -414,6 +414,11 @@ def _holds_for(method) -> list:
     overloads = [m for d in gc.get_referents(method) if type(d) is dict
                  for m in d.values() if type(m) is _instance_method_types[0]]
     entry = [0, tuple(m.__get__ for m in (method, *overloads))]
+    if not overloads and type(method) is _instance_method_types[1]:
+        # An overloaded name called on its class (a static overload) before any instance existed:
+        # pyjnius adds the instance overloads with the first instance, so remember nothing yet.
+        # (getattr on the class has already unbound the name itself: a count of its own is enough.)
+        return entry
     with _holds_lock:
         return _holds.setdefault(method, entry)
 

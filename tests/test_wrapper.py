@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import run_python
 from dl4j_bridge import datasets as D
 from dl4j_bridge import jvm
 from dl4j_bridge.errors import ArgumentError, EngineIOError, JavaError
@@ -227,6 +228,30 @@ def test_a_call_keeps_no_hold_on_its_receiver(method, args):
         jvm.invoke(target, method, *args)
     del target
     assert _collected(ref), f"java.util.ArrayList stayed reachable after {method}() and del"
+
+
+def test_a_method_first_called_on_its_class_lets_go_of_later_receivers():
+    """Double.toString has a static and an instance overload; pyjnius adds the instance one only when
+    the first Double instance appears, so a static call before that must not settle what is let go
+    of. A fresh process, so that no Double instance existed before."""
+    r = run_python("""
+        import gc, time
+        from dl4j_bridge import jvm
+        assert jvm.call(jvm.cls("java.lang.Double").toString, 2.5) == "2.5"   # static, no instance yet
+        d = jvm.new("java.lang.Double", 1.5)
+        assert jvm.invoke(d, "toString") == "1.5"
+        ref = jvm.new("java.lang.ref.WeakReference", d)
+        del d
+        gc.collect()
+        for _ in range(10):
+            jvm.static("java.lang.System", "gc")
+            if jvm.invoke(ref, "get") is None:
+                break
+            time.sleep(0.05)
+        print("collected", jvm.invoke(ref, "get") is None)
+    """)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split()[-2:] == ["collected", "True"], r.stdout
 
 
 def test_a_wrapper_and_an_engine_network_are_let_go_after_calls():
