@@ -8,6 +8,7 @@ Nothing starts at import time; every wrapper calls :func:`start` (through :func:
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 import threading
@@ -180,6 +181,7 @@ def _start_locked() -> None:
             os.environ.pop("JAVA_HOME", None)
         else:
             os.environ["JAVA_HOME"] = previous_java_home
+    _note_method_types(jnius)
     _started = {"pid": os.getpid(), "where": where, "options": options,
                 "classpath": os.pathsep.join([str(jar), *extra]),
                 "java_home": str(java_home), "adopted": False}
@@ -198,6 +200,7 @@ def _adopt_foreign_jvm(jar: Path, where: str) -> None:
             f"{jnius_config_started_at()}) and its class path lacks the dl4j-bridge engine. A process can hold "
             "only one JVM. Fix: import dl4j_bridge and call dl4j_bridge.jvm.start() before the other library "
             f"starts its JVM, or add {jar} to that library's class path (jnius_config.add_classpath)") from None
+    _note_method_types(jnius)
     _started = {"pid": os.getpid(), "where": f"{where} (adopted a JVM started at {jnius_config_started_at()})",
                 "options": [], "classpath": "(foreign)", "java_home": os.environ.get("JAVA_HOME", "?"),
                 "adopted": True}
@@ -282,14 +285,29 @@ def _java_superclasses(name: str) -> tuple[str, ...]:
         return ()
 
 
-# The one error path: every call into Java from this package goes through call() (new, invoke and
-# static are spellings of it), so a Java exception always reaches the user as a typed error.
+# The one error path: every call into Java from this package goes through _call() (call, new, invoke
+# and static are spellings of it), so a Java exception always reaches the user as a typed error.
 
 def call(fn, *args):
     """Calls a Java method or constructor, translating Java exceptions into typed Python ones.
 
     On the main thread a Ctrl-C during the call stops the engine at its next minibatch and raises
-    KeyboardInterrupt (see "Ctrl-C while the engine computes" below)."""
+    KeyboardInterrupt (see "Ctrl-C while the engine computes" below). An instance method ``fn``
+    (``obj.method``) is unbound from ``obj`` afterwards, so bind it anew for each call (or use
+    :func:`invoke`); see "A call's hold on its receiver" below."""
+    if type(fn) not in _instance_method_types:   # a constructor, a static method, a Python function
+        return _call(fn, args)
+    holds = _holds.get(fn) or _holds_for(fn)
+    with _holds_lock:
+        holds[0] += 1
+    try:
+        return _call(fn, args)
+    finally:
+        _let_go(holds)
+
+
+def _call(fn, args: tuple):
+    """:func:`call` for a method that holds no receiver, or whose release the caller takes care of."""
     global _depth
     on_main = threading.get_ident() == _MAIN_THREAD_ID
     if on_main:
@@ -324,17 +342,26 @@ def call(fn, *args):
 
 def new(class_name: str, *args):
     """``new class_name(args...)``."""
-    return call(cls(class_name), *args)
+    return _call(cls(class_name), args)   # a constructor binds no receiver
 
 
 def invoke(obj, method: str, *args):
     """``obj.method(args...)`` on a Java object."""
-    return call(getattr(obj, method), *args)
+    unbound = type(obj).__dict__.get(method)
+    if type(unbound) not in _instance_method_types:   # a bean property, say: nothing to let go of
+        return _call(getattr(obj, method), args)
+    holds = _holds.get(unbound) or _holds_for(unbound)
+    with _holds_lock:
+        holds[0] += 1   # before getattr binds it: see "A call's hold on its receiver" below
+    try:
+        return _call(getattr(obj, method), args)
+    finally:
+        _let_go(holds)
 
 
 def static(class_name: str, method: str, *args):
     """``class_name.method(args...)`` (a static method)."""
-    return call(getattr(cls(class_name), method), *args)
+    return _call(getattr(cls(class_name), method), args)   # a static method binds no receiver
 
 
 def constant(class_name: str, name: str):
@@ -344,6 +371,65 @@ def constant(class_name: str, name: str):
         return getattr(klass, name)
     except AttributeError:
         raise ArgumentError(f"{class_name} has no constant {name!r}") from None
+
+
+# ---- A call's hold on its receiver -------------------------------------------------------------------
+#
+# pyjnius keeps ONE method object per Java class and method name, shared by all the class's instances
+# and all threads; ``getattr(obj, "m")`` stores obj's JNI global reference in it (``j_self``), and an
+# overloaded method also stores it in the overload it calls. pyjnius never clears these, so the last
+# object each method was called on stayed reachable for Java until the same method was next called on
+# another object (kivy/pyjnius#563): a network the user had dropped (hundreds of MB for VGG16) was
+# never collected. So after a call, call() and invoke() unbind the method and its overloads
+# (``__get__(None, ...)`` is pyjnius's own way to reset ``j_self`` to None).
+#
+# Threads: unbinding while another thread is between binding the same method and calling it would
+# fail that call ("Cannot call instance method"). Hence a count of the calls in flight per method
+# object, taken before the binding and given back after the call; the last one out unbinds, under a
+# lock, so no unbinding comes between a binding and its call. (invoke() counts before it binds;
+# call(obj.method) cannot, as its caller bound the method, so prefer invoke on threads.)
+# What this guarantees: once no call of a method is in flight, pyjnius holds none of its receivers;
+# while long calls of a method run on one thread, the receiver of the latest call of it on another
+# stays held until they end. What it does not fix: pyjnius's own race, in which two threads binding
+# the same method at once can send one thread's call to the other's object (upstream, as before).
+# Static methods and constructors bind no receiver and skip all this. Python code called back from
+# Java nests calls on the same thread, which the count handles like any other.
+
+_instance_method_types: tuple = ()   # jnius.JavaMethod, jnius.JavaMultipleMethod once jnius is imported
+# Reentrant: a garbage collection under it can run a __del__ that calls Java on this same thread.
+_holds_lock = threading.RLock()
+# pyjnius instance method object -> [calls between binding it and letting go, its unbinders]
+_holds: dict = {}
+
+
+def _note_method_types(jnius) -> None:
+    global _instance_method_types
+    _instance_method_types = (jnius.JavaMethod, jnius.JavaMultipleMethod)   # not JavaStaticMethod
+
+
+def _holds_for(method) -> list:
+    """The entry of ``_holds`` for a pyjnius instance method, made on its first call."""
+    # An overloaded method keeps its overloads in dicts that Python cannot name; the garbage
+    # collector's view of the object lists them. Once per method: pyjnius never replaces them.
+    overloads = [m for d in gc.get_referents(method) if type(d) is dict
+                 for m in d.values() if type(m) is _instance_method_types[0]]
+    entry = [0, tuple(m.__get__ for m in (method, *overloads))]
+    if not overloads and type(method) is _instance_method_types[1]:
+        # An overloaded name called on its class (a static overload) before any instance existed:
+        # pyjnius adds the instance overloads with the first instance, so remember nothing yet.
+        # (getattr on the class has already unbound the name itself: a count of its own is enough.)
+        return entry
+    with _holds_lock:
+        return _holds.setdefault(method, entry)
+
+
+def _let_go(holds: list) -> None:
+    """The end of a call: the last call of the method in flight unbinds it and its overloads."""
+    with _holds_lock:
+        holds[0] -= 1
+        if holds[0] == 0:
+            for unbind in holds[1]:
+                unbind(None, object)   # pyjnius's __get__ without an instance sets j_self to None
 
 
 # ---- Ctrl-C while the engine computes -------------------------------------------------------------

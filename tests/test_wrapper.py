@@ -1,12 +1,17 @@
 """One way through the Python layer: one wrapper base, one converter, one error path, jnius only in jvm.py."""
 
 import ast
+import gc
 import re
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import run_python
 from dl4j_bridge import datasets as D
 from dl4j_bridge import jvm
 from dl4j_bridge.errors import ArgumentError, EngineIOError, JavaError
@@ -186,3 +191,115 @@ def _tiny_net_for_images():
                        "pool")
             .set_outputs("out").set_input_types(InputType.convolutional(224, 224, 3)).build())
     return ComputationGraph(conf).init()
+
+
+# ---- a call leaves no hold on the Java object it was made on -------------------------------------
+# pyjnius keeps one method object per Java class and method name, and binding it (getattr) stores the
+# receiver in it until the next binding (kivy/pyjnius#563): without jvm.call's release, a network the
+# user dropped stayed reachable for Java until the same method was called on another object.
+
+def _collected(ref) -> bool:
+    """Whether Java collected what the java.lang.ref.WeakReference ``ref`` points at (a few full GCs)."""
+    gc.collect()   # Python first: a dropped wrapper frees its JNI global reference when it is deallocated
+    for _ in range(10):
+        jvm.static("java.lang.System", "gc")
+        if jvm.invoke(ref, "get") is None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("method, args", [
+    ("size", ()),            # several declarations in the class hierarchy (pyjnius: JavaMultipleMethod)
+    ("trimToSize", ()),      # one declaration (pyjnius: JavaMethod)
+    ("add", ("x",)),         # overloaded
+    ("get", (5,)),           # throws: the receiver is let go on the error path too
+    ("call", ()),            # jvm.call(target.size), bound by the caller
+])
+def test_a_call_keeps_no_hold_on_its_receiver(method, args):
+    target = jvm.new("java.util.ArrayList")
+    ref = jvm.new("java.lang.ref.WeakReference", target)
+    if method == "get":
+        with pytest.raises(JavaError, match="IndexOutOfBounds"):
+            jvm.invoke(target, method, *args)
+    elif method == "call":
+        assert jvm.call(getattr(target, "size")) == 0
+    else:
+        jvm.invoke(target, method, *args)
+    del target
+    assert _collected(ref), f"java.util.ArrayList stayed reachable after {method}() and del"
+
+
+def test_a_method_first_called_on_its_class_lets_go_of_later_receivers():
+    """Double.toString has a static and an instance overload; pyjnius adds the instance one only when
+    the first Double instance appears, so a static call before that must not settle what is let go
+    of. A fresh process, so that no Double instance existed before."""
+    r = run_python("""
+        import gc, time
+        from dl4j_bridge import jvm
+        assert jvm.call(jvm.cls("java.lang.Double").toString, 2.5) == "2.5"   # static, no instance yet
+        d = jvm.new("java.lang.Double", 1.5)
+        assert jvm.invoke(d, "toString") == "1.5"
+        ref = jvm.new("java.lang.ref.WeakReference", d)
+        del d
+        gc.collect()
+        for _ in range(10):
+            jvm.static("java.lang.System", "gc")
+            if jvm.invoke(ref, "get") is None:
+                break
+            time.sleep(0.05)
+        print("collected", jvm.invoke(ref, "get") is None)
+    """)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split()[-2:] == ["collected", "True"], r.stdout
+
+
+def test_a_wrapper_and_an_engine_network_are_let_go_after_calls():
+    """The wrapper base's calls (JavaWrapper._call, repr) and a real network, the case that cost memory."""
+    net = _tiny_net()
+    net.num_params()
+    net.params()
+    repr(net)
+    ref = jvm.new("java.lang.ref.WeakReference", net.java)
+    lst = JavaWrapper(jvm.new("java.util.ArrayList"))
+    lst._call("size")
+    repr(lst)
+    lst_ref = jvm.new("java.lang.ref.WeakReference", lst.java)
+    del net, lst
+    assert _collected(ref), "the ComputationGraph stayed reachable after del"
+    assert _collected(lst_ref), "the wrapped ArrayList stayed reachable after del"
+
+
+def test_a_call_ending_on_another_thread_leaves_this_threads_binding_alone():
+    """A method bound for a call on this thread must still be bound when the call starts, even if a
+    call of the same method ends on another thread in between (unbinding it then would fail this
+    call with "Cannot call instance method"). A profile hook holds this thread exactly there: after
+    invoke() bound ``await``, before the call, until the other thread's ``await`` has returned."""
+    other_gate = jvm.new("java.util.concurrent.CountDownLatch", 1)   # the other thread waits on it
+    open_gate = jvm.new("java.util.concurrent.CountDownLatch", 0)    # this thread's await returns at once
+    failures, held_here = [], []
+
+    def other():
+        try:
+            jvm.invoke(other_gate, "await")
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append(repr(e))
+
+    def hold_between_binding_and_call(frame, event, _arg):
+        if (event == "call" and frame.f_code.co_name in ("call", "_call")
+                and frame.f_globals["__name__"] == "dl4j_bridge.jvm"):
+            sys.setprofile(None)
+            held_here.append(True)
+            jvm.invoke(other_gate, "countDown")   # the other thread's call ends and lets go of `await`...
+            thread.join(timeout=30)               # ...while this thread's binding waits for its call
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    time.sleep(0.2)   # the other thread is inside await (if not yet, it binds after this one: the same test)
+    sys.setprofile(hold_between_binding_and_call)
+    try:
+        jvm.invoke(open_gate, "await")
+    finally:
+        sys.setprofile(None)
+    assert held_here, "the profile hook never found jvm.call/_call: the test no longer holds the thread where it must"
+    assert not thread.is_alive() and not failures, failures
