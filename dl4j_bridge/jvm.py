@@ -297,13 +297,7 @@ def call(fn, *args):
     :func:`invoke`); see "A call's hold on its receiver" below."""
     if type(fn) not in _instance_method_types:   # a constructor, a static method, a Python function
         return _call(fn, args)
-    holds = _holds.get(fn) or _holds_for(fn)
-    with _holds_lock:
-        holds[0] += 1
-    try:
-        return _call(fn, args)
-    finally:
-        _let_go(holds)
+    return _held(fn, lambda: _call(fn, args))
 
 
 def _call(fn, args: tuple):
@@ -348,15 +342,12 @@ def new(class_name: str, *args):
 def invoke(obj, method: str, *args):
     """``obj.method(args...)`` on a Java object."""
     unbound = type(obj).__dict__.get(method)
-    if type(unbound) not in _instance_method_types:   # a bean property, say: nothing to let go of
+    if type(unbound) not in _instance_method_types:
+        # Not an instance method of this class's own table (a name pyjnius resolves elsewhere, a field, a
+        # dunder): called as before, without the release below.
         return _call(getattr(obj, method), args)
-    holds = _holds.get(unbound) or _holds_for(unbound)
-    with _holds_lock:
-        holds[0] += 1   # before getattr binds it: see "A call's hold on its receiver" below
-    try:
-        return _call(getattr(obj, method), args)
-    finally:
-        _let_go(holds)
+    # Counted before getattr binds it: see "A call's hold on its receiver" below.
+    return _held(unbound, lambda: _call(getattr(obj, method), args))
 
 
 def static(class_name: str, method: str, *args):
@@ -386,14 +377,18 @@ def constant(class_name: str, name: str):
 # Threads: unbinding while another thread is between binding the same method and calling it would
 # fail that call ("Cannot call instance method"). Hence a count of the calls in flight per method
 # object, taken before the binding and given back after the call; the last one out unbinds, under a
-# lock, so no unbinding comes between a binding and its call. (invoke() counts before it binds;
-# call(obj.method) cannot, as its caller bound the method, so prefer invoke on threads.)
+# lock, so none of our unbindings comes between a binding and its call. (invoke() counts before it
+# binds; call(obj.method) cannot, as its caller bound the method, so prefer invoke on threads.)
 # What this guarantees: once no call of a method is in flight, pyjnius holds none of its receivers;
 # while long calls of a method run on one thread, the receiver of the latest call of it on another
 # stays held until they end. What it does not fix: pyjnius's own race, in which two threads binding
-# the same method at once can send one thread's call to the other's object (upstream, as before).
-# Static methods and constructors bind no receiver and skip all this. Python code called back from
-# Java nests calls on the same thread, which the count handles like any other.
+# the same method at once can send one thread's call to the other's object, and pyjnius's own reset
+# when a name with static and instance overloads (Double.toString) is looked up on its class, which
+# can land between another thread's binding and its call (upstream, as before). Static methods and
+# constructors bind no receiver and skip all this. Python code called back from Java nests calls on
+# the same thread, which the count handles like any other. A KeyboardInterrupt raised exactly as the
+# count is given back (a second Ctrl-C within microseconds of the first) leaves that one method
+# counted, so it keeps its last receiver: pyjnius's behaviour without this release, for that method.
 
 _instance_method_types: tuple = ()   # jnius.JavaMethod, jnius.JavaMultipleMethod once jnius is imported
 # Reentrant: a garbage collection under it can run a __del__ that calls Java on this same thread.
@@ -407,29 +402,64 @@ def _note_method_types(jnius) -> None:
     _instance_method_types = (jnius.JavaMethod, jnius.JavaMultipleMethod)   # not JavaStaticMethod
 
 
+def _held(method, bind_and_call):
+    """``bind_and_call()``, which binds the pyjnius instance method ``method`` and calls it, counted as a
+    call in flight of ``method``; the last call of it in flight unbinds it and its overloads."""
+    holds, counted = None, False
+    try:
+        holds = _holds.get(method) or _holds_for(method)
+        with _holds_lock:
+            holds[0] += 1
+            counted = True   # no signal check between these two lines: the count and the flag agree
+        return bind_and_call()
+    finally:
+        if counted:   # inline, no Python call before the decrement (each call is a signal check)
+            with _holds_lock:
+                holds[0] -= 1
+                if holds[0] == 0:
+                    for unbind in holds[1]:
+                        unbind(None, object)   # pyjnius's __get__ without an instance sets j_self to None
+
+
+_warned_internals = False
+
+
 def _holds_for(method) -> list:
     """The entry of ``_holds`` for a pyjnius instance method, made on its first call."""
-    # An overloaded method keeps its overloads in dicts that Python cannot name; the garbage
-    # collector's view of the object lists them. Once per method: pyjnius never replaces them.
-    overloads = [m for d in gc.get_referents(method) if type(d) is dict
-                 for m in d.values() if type(m) is _instance_method_types[0]]
+    # An overloaded method (JavaMultipleMethod) keeps its overloads in dicts that Python cannot name, and
+    # its declarations in a list of (signature, is_static, is_varargs); the garbage collector's view of
+    # the object shows them. Once per method: pyjnius never replaces them.
+    referents = gc.get_referents(method)
+    overloads = [m for d in referents if type(d) is dict for m in d.values() if type(m) is _instance_method_types[0]]
     entry = [0, tuple(m.__get__ for m in (method, *overloads))]
-    if not overloads and type(method) is _instance_method_types[1]:
-        # An overloaded name called on its class (a static overload) before any instance existed:
-        # pyjnius adds the instance overloads with the first instance, so remember nothing yet.
-        # (getattr on the class has already unbound the name itself: a count of its own is enough.)
-        return entry
+    if type(method) is _instance_method_types[1]:
+        declared = [d for d in referents if type(d) is list and all(type(t) is tuple and len(t) == 3 for t in d)]
+        instance_overloads = sum(1 for t in declared[0] if not t[1]) if len(declared) == 1 else None
+        if instance_overloads is not None and 0 < instance_overloads and not overloads:
+            # A name with static and instance overloads looked up on its class before any instance of
+            # the class existed: pyjnius adds the instance overloads with the first instance, so
+            # remember nothing yet (the lookup on the class has unbound the name itself).
+            return entry
+        if instance_overloads != len(overloads):
+            _warn_internals(method, instance_overloads, len(overloads))
+            return entry
     with _holds_lock:
         return _holds.setdefault(method, entry)
 
 
-def _let_go(holds: list) -> None:
-    """The end of a call: the last call of the method in flight unbinds it and its overloads."""
-    with _holds_lock:
-        holds[0] -= 1
-        if holds[0] == 0:
-            for unbind in holds[1]:
-                unbind(None, object)   # pyjnius's __get__ without an instance sets j_self to None
+def _warn_internals(method, declared, found) -> None:
+    """Once per process: this pyjnius keeps its overloads where _holds_for does not find them."""
+    global _warned_internals
+    if _warned_internals:
+        return
+    _warned_internals = True
+    import warnings
+    import jnius
+    warnings.warn(f"dl4j_bridge.jvm: pyjnius {getattr(jnius, '__version__', '?')} keeps the overloads of "
+                  f"{getattr(method, 'name', method)!r} where dl4j_bridge does not find them ({declared} instance "
+                  f"overloads declared, {found} found), so objects such calls were made on may stay in memory "
+                  "after you drop them (kivy/pyjnius#563). Fix: install pyjnius 1.9.0 (the version dl4j-bridge is "
+                  "tested with), or report this message to dl4j-bridge.", RuntimeWarning, stacklevel=3)
 
 
 # ---- Ctrl-C while the engine computes -------------------------------------------------------------

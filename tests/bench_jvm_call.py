@@ -25,6 +25,7 @@ def main():
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     lst = jvm.new("java.util.ArrayList")
     variants = {
+        # jvm._call is the error path without the release: what jvm.invoke did before it let go.
         "bound, kept": lambda: jvm._call(getattr(lst, "size"), ()),
         "jvm.invoke": lambda: jvm.invoke(lst, "size"),
         "pyjnius direct": lambda: lst.size(),

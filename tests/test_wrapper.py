@@ -237,6 +237,11 @@ def test_a_method_first_called_on_its_class_lets_go_of_later_receivers():
     r = run_python("""
         import gc, time
         from dl4j_bridge import jvm
+        method = vars(jvm.cls("java.lang.Double"))["toString"]
+        def instance_overloads():
+            return sum(1 for d in gc.get_referents(method) if type(d) is dict
+                       for m in d.values() if type(m).__name__ == "JavaMethod")
+        assert instance_overloads() == 0, "premise: no Double instance (and so no instance overload) yet"
         assert jvm.call(jvm.cls("java.lang.Double").toString, 2.5) == "2.5"   # static, no instance yet
         d = jvm.new("java.lang.Double", 1.5)
         assert jvm.invoke(d, "toString") == "1.5"
@@ -293,7 +298,7 @@ def test_a_call_ending_on_another_thread_leaves_this_threads_binding_alone():
             jvm.invoke(other_gate, "countDown")   # the other thread's call ends and lets go of `await`...
             thread.join(timeout=30)               # ...while this thread's binding waits for its call
 
-    thread = threading.Thread(target=other)
+    thread = threading.Thread(target=other, daemon=True)   # daemon: a failure here must not hang pytest
     thread.start()
     time.sleep(0.2)   # the other thread is inside await (if not yet, it binds after this one: the same test)
     sys.setprofile(hold_between_binding_and_call)
@@ -301,5 +306,7 @@ def test_a_call_ending_on_another_thread_leaves_this_threads_binding_alone():
         jvm.invoke(open_gate, "await")
     finally:
         sys.setprofile(None)
+        jvm.invoke(other_gate, "countDown")   # frees the other thread whatever happened above
+        thread.join(timeout=30)
     assert held_here, "the profile hook never found jvm.call/_call: the test no longer holds the thread where it must"
     assert not thread.is_alive() and not failures, failures
