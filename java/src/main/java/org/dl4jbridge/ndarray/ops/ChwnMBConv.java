@@ -313,7 +313,7 @@ public final class ChwnMBConv {
             fillPlane(src, srcOff, inAct, inBias);
             int len = wo * n, kk = kH * kW;
             float b = bias == null ? 0f : bias[c];
-            int loaded = -1; // last padded row in the ring
+            int loaded = -1; // padded rows up to here are in the ring or skipped as padding
             // Only padded rows [rLo, rHi) hold input; kernel rows that fall on the zero rows above and below are
             // skipped, with their ring copies (a 5x5 kernel on a 7x7 map: 6 of its 35 kernel-row passes and 16 of
             // its 44 row copies per channel).
@@ -330,7 +330,7 @@ public final class ChwnMBConv {
                     }
                 }
                 loaded = Math.max(loaded, top + kyHi - 1);
-                // The first kernel row's loop starts the sums from the bias (no separate fill pass); 5x5 kernels
+                // The first kernel row not skipped starts the sums from the bias (no separate fill pass); 5x5 kernels
                 // go two kernel rows at a time, so the sums pass through memory three times rather than five
                 // (the taps' share of a 7x7 block's samples against its GEMMs': 0.29 against 0.32, JFR, under
                 // load; nine 3x3 taps in one loop showed no gain: 0.10 against 0.08).

@@ -74,32 +74,40 @@ class ChwnMBConvTest {
         Random rnd = new Random(20261206);
         for (boolean fma : new boolean[] {true, false}) {
             DepthwiseTaps.fused = fma;
-            for (int[] s : SHAPES) matchesLayers(rnd, s, Conv2DConfig.of(s[6], s[7], ConvolutionMode.Same), fma);
+            for (int[] s : SHAPES) {
+                matchesLayers(rnd, new int[] {s[0], s[1], s[2], s[3], s[4], s[5], s[8], s[9]},
+                        Conv2DConfig.of(s[6], s[7], ConvolutionMode.Same), fma);
+            }
         }
     }
 
     /**
      * Explicit padding wider than the kernel reaches: the first and last output rows (and columns) see only zero
-     * padding, so they are the bias after the activation (the kernel skips kernel rows that fall on padding).
+     * padding, so they are the bias after the activation (the kernel skips kernel rows that fall on padding); for
+     * kernel widths 3 and 5 (their own tap loops) and the general per-tap path (7x7, 1x1, a 3x5 kernel).
      */
     @Test
     void outputRowsOnPaddingAloneMatchTheLayerByLayerPath() {
         Random rnd = new Random(5);
         for (boolean fma : new boolean[] {true, false}) {
             DepthwiseTaps.fused = fma;
-            matchesLayers(rnd, new int[] {3, 8, 24, 8, 6, 5, 3, 1, 0, 1}, Conv2DConfig.padded(3, 1, 3), fma);
-            matchesLayers(rnd, new int[] {2, 8, 24, 10, 7, 7, 5, 2, 0, 1}, Conv2DConfig.padded(5, 2, 5), fma);
+            matchesLayers(rnd, new int[] {3, 8, 24, 8, 6, 5, 0, 1}, Conv2DConfig.padded(3, 1, 3), fma);
+            matchesLayers(rnd, new int[] {2, 8, 24, 10, 7, 7, 0, 1}, Conv2DConfig.padded(5, 2, 5), fma);
+            matchesLayers(rnd, new int[] {2, 8, 16, 8, 5, 6, 0, 1}, Conv2DConfig.padded(7, 1, 7), fma);
+            matchesLayers(rnd, new int[] {2, 8, 16, 8, 5, 6, 0, 1}, Conv2DConfig.padded(1, 1, 1), fma);
+            matchesLayers(rnd, new int[] {2, 8, 16, 8, 6, 7, 0, 1},
+                    new Conv2DConfig(3, 5, 1, 2, 4, 2, 1, 1, ConvolutionMode.Truncate), fma);
         }
     }
 
-    /** One block {@code {n, cin, mid, cout, h, w, k, s, residual, expand}} against the layers one by one. */
+    /** One block {@code {n, cin, mid, cout, h, w, residual, expand}} with depthwise {@code dwConf}, against the layers one by one. */
     private static void matchesLayers(Random rnd, int[] s, Conv2DConfig dwConf, boolean fma) {
-        int n = s[0], cin = s[1], mid = s[2], cout = s[3], h = s[4], w = s[5], k = s[6];
-        boolean residual = s[8] == 1, expand = s[9] == 1;
+        int n = s[0], cin = s[1], mid = s[2], cout = s[3], h = s[4], w = s[5], k = dwConf.kH() * dwConf.kW();
+        boolean residual = s[6] == 1, expand = s[7] == 1;
         NDArray x = random(rnd, 1f, n, cin, h, w);
         NDArray expW = expand ? random(rnd, (float) (1 / Math.sqrt(cin)), mid, cin, 1, 1) : null;
         NDArray expB = expand ? random(rnd, 0.5f, mid) : null;
-        NDArray dwW = random(rnd, 1f / k, k, k, mid, 1), dwB = random(rnd, 0.5f, mid);
+        NDArray dwW = random(rnd, (float) (1 / Math.sqrt(k)), dwConf.kH(), dwConf.kW(), mid, 1), dwB = random(rnd, 0.5f, mid);
         NDArray projW = random(rnd, (float) (1 / Math.sqrt(mid)), cout, mid, 1, 1), projB = random(rnd, 0.5f, cout);
         Conv2DConfig pw = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
 
