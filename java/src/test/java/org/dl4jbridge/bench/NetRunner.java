@@ -73,10 +73,14 @@ public final class NetRunner {
             out.putPOJO("conv_layer_seconds", layerSeconds);
         } else {
             out.putPOJO("profile_seconds", eff.profile);
-            // Per block ("b04", ..., "stem", "head1x1+pool"): its steps, layout conversions included, summed, so a
-            // script can set each block beside the same block of another implementation.
+            // Per block ("stem", "b00" .. "b15", "head1x1+pool"): its steps, layout conversions included, summed, so
+            // a script can set each block beside the same block of another implementation. The head is one entry
+            // whether it ran fused with its pool or as the 1x1 convolution and the pool apart.
             java.util.Map<String, Double> blocks = new java.util.TreeMap<>();
-            eff.layerProfile.forEach((k, v) -> blocks.merge(k.split(" ")[0], v, Double::sum));
+            eff.layerProfile.forEach((k, v) -> {
+                String block = k.split(" ")[0];
+                blocks.merge(block.equals("head1x1") || block.equals("pool") ? "head1x1+pool" : block, v, Double::sum);
+            });
             out.putPOJO("block_seconds", blocks);
         }
         out.put("backend", Backends.get().description()).put("engine_threads", Parallel.threads());
