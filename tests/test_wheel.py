@@ -51,8 +51,11 @@ def wheel(tmp_path_factory) -> Path:
 def user_venv(wheel, tmp_path_factory) -> Path:
     """A new virtual environment with only the wheel (and its PyPI dependencies) installed."""
     venv = tmp_path_factory.mktemp("user") / "venv"
-    _run([sys.executable, "-m", "venv", venv], timeout=300)
-    _run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel], timeout=900)
+    # Without the developer's PYTHONPATH: with the checkout on it, pip in the new environment finds
+    # dl4j_bridge already importable and installs nothing (a user's machine has no checkout).
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    _run([sys.executable, "-m", "venv", venv], timeout=300, env=env)
+    _run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel], timeout=900, env=env)
     return venv
 
 
