@@ -124,8 +124,7 @@ final class InferencePlan {
         }
         if (ConvConfig.DEFAULT.fuseBlocks() || ConvConfig.DEFAULT.chwnBlocks()) fuseBlocks(requested);
         if (ConvConfig.DEFAULT.chwnBlocks()) fuseHeadPools(requested);
-        readers = new int[n];
-        for (Step s : steps) for (int j : s.inputs) readers[j]++;
+        readers = stepReads();
         for (int o : outputs) readers[o]++;
         List<ConvStep> f = new ArrayList<>();
         for (Step s : steps) {
@@ -206,9 +205,8 @@ final class InferencePlan {
      * reader and is not requested.
      */
     private void fuseBlocks(boolean[] requested) {
-        Map<Integer, Integer> reads = new java.util.HashMap<>();
-        for (Step s : steps) for (int j : s.inputs) reads.merge(j, 1, Integer::sum);
-        java.util.function.IntPredicate internal = v -> !requested[v] && reads.getOrDefault(v, 0) == 1;
+        int[] reads = stepReads();
+        java.util.function.IntPredicate internal = v -> !requested[v] && reads[v] == 1;
         for (int i = 0; i + 1 < steps.size(); i++) {
             // expansion, depthwise, projection; or depthwise, projection (a block without expansion, where the
             // three-step form does not match)
@@ -249,11 +247,10 @@ final class InferencePlan {
      * {@link HeadPoolStep}, where the convolution's output is not requested.
      */
     private void fuseHeadPools(boolean[] requested) {
-        Map<Integer, Integer> reads = new java.util.HashMap<>();
-        for (Step s : steps) for (int j : s.inputs) reads.merge(j, 1, Integer::sum);
+        int[] reads = stepReads();
         for (int i = 0; i < steps.size(); i++) {
             if (!(steps.get(i) instanceof ConvStep c) || !pointwise(c.conv) || c.inputs.length != 1 || requested[c.target]
-                    || reads.getOrDefault(c.target, 0) != 1) continue;
+                    || reads[c.target] != 1) continue;
             for (int k = i + 1; k < steps.size(); k++) {
                 if (steps.get(k) instanceof GlobalPoolStep gp && gp.inputs.length == 1 && gp.inputs[0] == c.target) {
                     steps.set(k, new HeadPoolStep(gp.target, c.inputs, c, gp.pool));
@@ -265,19 +262,25 @@ final class InferencePlan {
         }
     }
 
-    /** 1x1 convolutions this plan runs with their global pool (tests check that fusion happens where it should). */
-    int fusedHeadPools() {
+    /** How many steps of the plan read each vertex's activation, by vertex index. */
+    private int[] stepReads() {
+        int[] reads = new int[vertices.length];
+        for (Step s : steps) for (int j : s.inputs) reads[j]++;
+        return reads;
+    }
+
+    /** Steps of one kind in the plan (tests check that fusion happens where it should, through the counts below). */
+    private int stepsOf(Class<? extends Step> kind) {
         int count = 0;
-        for (Step s : steps) if (s instanceof HeadPoolStep) count++;
+        for (Step s : steps) if (kind.isInstance(s)) count++;
         return count;
     }
 
-    /** Inverted-residual blocks this plan runs fused (tests check that fusion happens where it should). */
-    int fusedBlocks() {
-        int count = 0;
-        for (Step s : steps) if (s instanceof MBConvStep) count++;
-        return count;
-    }
+    /** 1x1 convolutions this plan runs with their global pool. */
+    int fusedHeadPools() { return stepsOf(HeadPoolStep.class); }
+
+    /** Inverted-residual blocks this plan runs fused. */
+    int fusedBlocks() { return stepsOf(MBConvStep.class); }
 
     private static boolean pointwise(ConvolutionLayerImpl conv) {
         Conv2DConfig c = conv.convConfig();
@@ -425,12 +428,8 @@ final class InferencePlan {
         }
     }
 
-    /** Convolutions this plan runs with their max pool fused (tests check that fusion happens where it should). */
-    int fusedPools() {
-        int count = 0;
-        for (Step s : steps) if (s instanceof ConvPoolStep) count++;
-        return count;
-    }
+    /** Convolutions this plan runs with their max pool fused. */
+    int fusedPools() { return stepsOf(ConvPoolStep.class); }
 
     /**
      * An inverted-residual block, its convolutions (with folded batch norms: an optional expansion, the depthwise,
