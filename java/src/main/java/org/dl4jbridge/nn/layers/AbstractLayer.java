@@ -49,7 +49,7 @@ public abstract class AbstractLayer {
      * An array for an output or gradient this layer's kernel overwrites completely: from the open
      * training step's pool (contents undefined), else a new zeroed array.
      */
-    protected NDArray newArray(int... shape) { return stepArrays == null ? NDArray.zeros(shape) : stepArrays.take(shape); }
+    protected NDArray newArray(int... shape) { return TrainingArrays.takeOrNew(stepArrays, shape); }
 
     /** Binds parameter and gradient views starting at {@code start} of the flat vectors (gradients may be null). */
     public void setViews(NDArray flatParams, NDArray flatGrads, int start) {

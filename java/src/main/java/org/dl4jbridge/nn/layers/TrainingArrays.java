@@ -40,6 +40,15 @@ public final class TrainingArrays {
         return a;
     }
 
+    /**
+     * An array for an output or gradient that a kernel overwrites completely: from the pool of {@code step} when a
+     * training step is open (contents undefined), else (null: no step) a new zeroed array. Layers and graph
+     * vertices both get their arrays here.
+     */
+    public static NDArray takeOrNew(TrainingArrays step, int... shape) {
+        return step == null ? NDArray.zeros(shape) : step.take(shape);
+    }
+
     /** Ends the step: every array taken since {@link #begin} goes back to the pool (and must not be read again). */
     public void end() {
         if (!open) return;

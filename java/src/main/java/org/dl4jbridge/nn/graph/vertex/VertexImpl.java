@@ -23,7 +23,7 @@ public abstract class VertexImpl {
     public void setTrainingArrays(TrainingArrays arrays) { this.stepArrays = arrays; }
 
     /** An array the vertex's kernel overwrites completely: from the open step's pool, else new and zeroed. */
-    protected NDArray newArray(int... shape) { return stepArrays == null ? NDArray.zeros(shape) : stepArrays.take(shape); }
+    protected NDArray newArray(int... shape) { return TrainingArrays.takeOrNew(stepArrays, shape); }
 
     public abstract NDArray forward(NDArray[] inputs, boolean training);
 
