@@ -32,7 +32,9 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true} or {@code NetworkAB effnet 20 old=chwnBlocks:false new=}
  * (EfficientNet's blocks 4-15, head and pool in the batch-innermost layout against layer by layer). With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
- * they show the work, not the wait for a core). With {@code -Dnetworkab.size=240} VGG16's input is 240x240 (the
+ * they show the work, not the wait for a core). With {@code -Dnetworkab.perBatch=true} each batch's wall and
+ * process CPU seconds are printed as it ends (whether the JIT has settled: a quiet run's batches reach their steady time
+ * by about the eighth). With {@code -Dnetworkab.size=240} VGG16's input is 240x240 (the
  * pretrained convolution base's size) rather than 224x224.
  */
 public final class NetworkAB {
@@ -125,6 +127,7 @@ public final class NetworkAB {
                 net.forward(variants.get(v));
                 double dt = (System.nanoTime() - t0) / 1e9, dc = (os.getProcessCpuTime() - c0) / 1e9;
                 double[] ph = Convolution2D.phaseSeconds(true);
+                if (Boolean.getBoolean("networkab.perBatch")) System.out.printf("batch %d %s %.4f s cpu %.4f%n", round, names.get(v), dt, dc);
                 if (round < 0) continue;
                 total[v] += dt;
                 cpu[v] += dc;

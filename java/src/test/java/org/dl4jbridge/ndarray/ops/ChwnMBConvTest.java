@@ -63,6 +63,10 @@ class ChwnMBConvTest {
         {1, 192, 1152, 192, 7, 7, 5, 1, 1, 1},    // block 13, batch 1
         {16, 192, 1152, 320, 7, 7, 3, 1, 0, 1},   // block 15
         {3, 7, 37, 11, 9, 9, 5, 2, 0, 1},         // channels not a multiple of 16, odd map: Same pads 2/2
+        {16, 7, 37, 11, 9, 6, 5, 1, 0, 1},        // batch 16 (taps at constant shifts), map not square
+        {16, 9, 21, 9, 5, 8, 3, 1, 1, 1},         // the same with 3x3 and a residual
+        {16, 7, 21, 9, 9, 10, 5, 2, 0, 1},        // batch 16 at stride 2 (even and odd columns apart), 5x5
+        {16, 6, 6, 5, 8, 7, 3, 2, 0, 0},          // and 3x3 without expansion
         {1, 13, 29, 13, 10, 10, 5, 2, 0, 1},      // even map at stride 2: Same pads 1/2
         {3, 9, 21, 9, 6, 11, 3, 2, 0, 1},         // a map that is not square
         {3, 17, 17, 6, 8, 7, 3, 1, 0, 0},         // no expansion (EfficientNet's block 0 form)
@@ -93,6 +97,9 @@ class ChwnMBConvTest {
             DepthwiseTaps.fused = fma;
             matchesLayers(rnd, new int[] {3, 8, 24, 8, 6, 5, 0, 1}, Conv2DConfig.padded(3, 1, 3), fma);
             matchesLayers(rnd, new int[] {2, 8, 24, 10, 7, 7, 0, 1}, Conv2DConfig.padded(5, 2, 5), fma);
+            // Batch 16: the loops that read the padded rows at constant shifts (no ring copies).
+            matchesLayers(rnd, new int[] {16, 8, 24, 8, 6, 5, 0, 1}, Conv2DConfig.padded(3, 1, 3), fma);
+            matchesLayers(rnd, new int[] {16, 8, 24, 10, 7, 7, 0, 1}, Conv2DConfig.padded(5, 2, 5), fma);
             matchesLayers(rnd, new int[] {2, 8, 16, 8, 5, 6, 0, 1}, Conv2DConfig.padded(7, 1, 7), fma);
             matchesLayers(rnd, new int[] {2, 8, 16, 8, 5, 6, 0, 1}, Conv2DConfig.padded(1, 1, 1), fma);
             matchesLayers(rnd, new int[] {2, 8, 16, 8, 6, 7, 0, 1},
