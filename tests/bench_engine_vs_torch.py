@@ -249,10 +249,15 @@ def print_per_block(engine, torch_seconds, iters):
     pool; PyTorch's head is the 1x1 convolution without the final mean. The hooks cost two perf_counter calls per
     module, 38 a batch, inside PyTorch's timed batches (microseconds against 0.15-0.25 s)."""
     names = ["stem"] + [f"b{i:02d}" for i in range(len(EFF_BLOCKS))] + ["head1x1+pool"]
+    if "stem+b00" in engine["block_seconds"]:
+        # The engine computes the stem inside block 0 (FusedMBConv.forwardWithStem): one figure for both, set
+        # beside PyTorch's stem and block 0 together.
+        names = ["stem+b00"] + names[2:]
     cells = []
     for name in names:
         e = 1000 * engine["block_seconds"].get(name, float("nan")) / iters
-        t = 1000 * torch_seconds.get("head" if name == "head1x1+pool" else name, float("nan")) / iters
+        parts = ["head"] if name == "head1x1+pool" else name.split("+")
+        t = 1000 * sum(torch_seconds.get(p, float("nan")) for p in parts) / iters
         cells.append(f"{name} {e:.1f}/{t:.1f}={t / e:.2f}")
     print("    per block, engine / torch ms per batch = ratio: " + ", ".join(cells))
 

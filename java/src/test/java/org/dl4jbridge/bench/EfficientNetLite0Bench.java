@@ -94,13 +94,29 @@ final class EfficientNetLite0Bench {
     NDArray forward(NDArray input, NDArray features) {
         mark = now();
         int h = (size + 1) / 2;
-        NDArray x = BenchArrays.view(buffers[0], batch, 32, h, h);
-        Convolution2D.forward(input, stemW, stemB, Conv2DConfig.of(3, 2, ConvolutionMode.Same), 1, FusedActivation.RELU6, x, conv);
-        lap("stem");
-        int cur = 0;
+        Conv2DConfig stemConf = Conv2DConfig.of(3, 2, ConvolutionMode.Same);
+        Block b0 = blocks.get(0);
+        Conv2DConfig dw0 = Conv2DConfig.of(b0.k(), b0.s(), ConvolutionMode.Same);
+        int first = 0, cur = 0;
+        NDArray x;
+        if (conv.fuseStem() && b0.expW() == null && b0.cin() != b0.cout()
+                && ChwnMBConv.choose(conv, dw0, b0.mid(), h, h) == ChwnMBConv.Path.FUSED) {
+            // As inference does (InferencePlan): the stem inside block 0, its output never stored.
+            h = (h + b0.s() - 1) / b0.s();
+            x = BenchArrays.view(buffers[0], batch, b0.cout(), h, h);
+            FusedMBConv.forwardWithStem(input, stemW, stemB, stemConf, FusedActivation.RELU6, b0.dwW(),
+                    DepthwiseConvolution2D.Layout.DL4J, b0.dwB(), dw0, FusedActivation.RELU6, b0.projW(), b0.projB(),
+                    FusedActivation.IDENTITY, x);
+            lap("stem+b00");
+            first = 1;
+        } else {
+            x = BenchArrays.view(buffers[0], batch, 32, h, h);
+            Convolution2D.forward(input, stemW, stemB, stemConf, 1, FusedActivation.RELU6, x, conv);
+            lap("stem");
+        }
         // Whether x is in the batch-innermost layout (ChwnLayout): consecutive CHWN blocks pass it on as it is.
         boolean chwn = false;
-        for (int bi = 0; bi < blocks.size(); bi++) {
+        for (int bi = first; bi < blocks.size(); bi++) {
             Block b = blocks.get(bi);
             layer = String.format("b%02d %dx%ds%d %4d@%3d ", bi, b.k(), b.k(), b.s(), b.mid(), h);
             int[] free = freeBuffers(cur);

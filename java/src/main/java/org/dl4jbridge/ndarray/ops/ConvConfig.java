@@ -41,18 +41,21 @@ package org.dl4jbridge.ndarray.ops;
  *                             0.152 s against 0.186 s over 8 batches
  * @param chwnBlocks           inference runs an inverted-residual block that {@link FusedMBConv} does not take as one
  *                             {@link ChwnMBConv} over the batch-innermost layout ({@link ChwnLayout})
+ * @param fuseStem             inference runs a stem convolution whose output only a {@link FusedMBConv} block without
+ *                             expansion reads (EfficientNet's first layer and block 0) inside that block
+ *                             ({@link FusedMBConv#forwardWithStem}), so the stem's output is never stored
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
                          boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats,
-                         boolean bandedShortK, boolean splitStem, boolean chwnBlocks) {
+                         boolean bandedShortK, boolean splitStem, boolean chwnBlocks, boolean fuseStem) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
      * {@code -Ddl4jbridge.conv.columnBudget=N}, {@code .shortK=N}, {@code .unfoldAllKernelRows=true},
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
      * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
-     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false}, {@code .splitStem=false}, {@code .chwnBlocks=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false}, {@code .splitStem=false}, {@code .chwnBlocks=false}, {@code .fuseStem=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
@@ -80,14 +83,15 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 Integer.getInteger("dl4jbridge.conv.depthwiseStackFloats", 16384),
                 !"false".equals(System.getProperty("dl4jbridge.conv.bandedShortK")),
                 !"false".equals(System.getProperty("dl4jbridge.conv.splitStem")),
-                !"false".equals(System.getProperty("dl4jbridge.conv.chwnBlocks")));
+                !"false".equals(System.getProperty("dl4jbridge.conv.chwnBlocks")),
+                !"false".equals(System.getProperty("dl4jbridge.conv.fuseStem")));
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
                 tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats,
-                bandedShortK, splitStem, chwnBlocks);
+                bandedShortK, splitStem, chwnBlocks, fuseStem);
     }
 
     /**
@@ -95,7 +99,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
      * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
      * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, {@code bandedShortK}, {@code splitStem},
-     * {@code chwnBlocks}, and any of
+     * {@code chwnBlocks}, {@code fuseStem}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
@@ -103,7 +107,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
         int budget = columnBudget, sk = shortK, directMin = pointwiseDirectMin, tile = tileFloats;
         int minTiles = minTilesPerThread, dwBlock = depthwiseBlockFloats, dwStack = depthwiseStackFloats;
         boolean unfoldAll = unfoldAllKernelRows, batched = batchedPointwise, fuse = fuseBlocks;
-        boolean banded = bandedShortK, stem = splitStem, chwn = chwnBlocks;
+        boolean banded = bandedShortK, stem = splitStem, chwn = chwnBlocks, fusedStem = fuseStem;
         for (String[] kv : WinogradConfig.settings(changes, "convolution")) {
             String v = kv[1];
             switch (kv[0]) {
@@ -120,17 +124,19 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 case "bandedShortK" -> banded = Boolean.parseBoolean(v);
                 case "splitStem" -> stem = Boolean.parseBoolean(v);
                 case "chwnBlocks" -> chwn = Boolean.parseBoolean(v);
+                case "fuseStem" -> fusedStem = Boolean.parseBoolean(v);
                 default -> {
                     if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
                                 + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, "
-                                + "depthwiseStackFloats, bandedShortK, splitStem, chwnBlocks, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
+                                + "depthwiseStackFloats, bandedShortK, splitStem, chwnBlocks, fuseStem, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
                     }
                     wg = wg.with(kv[0] + ":" + v);
                 }
             }
         }
-        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, banded, stem, chwn);
+        return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, banded, stem, chwn,
+                fusedStem);
     }
 }

@@ -42,6 +42,13 @@ public final class FusedMBConv {
      * strips whose overlap rows (5x5 kernels) cost more expansion work than the cache saved.
      */
     static final int STRIP_FLOATS = 512 << 10;
+    /**
+     * A unit's working set with a fused stem ({@link #forwardWithStem}): EfficientNet-Lite0's stem and block 0 at batch
+     * 16 took 0.67-0.70 of their unfused time with 128K floats (strips of about 10 rows) against 0.78 with 256K, 0.88
+     * with 512K, 0.83 with 1M, 0.80 with 64K and 0.99 with 32K ({@code NetworkAB effnet 20 old=fuseStem:false new=},
+     * same JVM, one run each, 2-core Xeon).
+     */
+    static final int STEM_STRIP_FLOATS = 128 << 10;
 
     private FusedMBConv() {}
 
@@ -105,12 +112,75 @@ public final class FusedMBConv {
         }
         ConvGeometry g = checkShapes(x, expW, dwW, dwLayout, dw, projW, residual, out);
         int mid = expW == null ? x.size(1) : expW.size(0), cout = projW.size(0);
-        new Plan(x, expW == null ? null : Buffers.contiguous(expW), floats(expB, mid, "expansion bias"), expAct,
+        new Plan(x, null, expW == null ? null : Buffers.contiguous(expW), floats(expB, mid, "expansion bias"), expAct,
                 DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
                 g, dwAct,
                 Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, residual, out, mid,
                 unitFloats, blockFloats).run();
     }
+
+    /**
+     * A block without expansion whose input is a stem convolution's output ({@code mid} channels), the stem computed
+     * inside the block, strip by strip, so that its output never goes to memory:
+     * {@code out = projAct(proj(dwAct(dw(stemAct(stem(image) + stemB)))) + projB)}. The stem is an ungrouped 3x3
+     * stride-2 undilated convolution with at most {@link StemConvolution#MAX_INPUT_CHANNELS} input channels
+     * (EfficientNet's first layer), batch norm folded in by the caller; it takes the place of the expansion: the
+     * strip's GEMM multiplies the stem's weights by the image's columns ({@link StemConvolution}'s, each input row
+     * split once into even and odd columns) placed into the zero-padded stack, rather than the expansion's weights by
+     * the block's input. No residual: the block's input would be the stem's output, which is never stored.
+     *
+     * @param image    [n, c0, H, W], contiguous
+     * @param stemW    [mid, c0, 3, 3]
+     * @param stemB    [mid] or null
+     * @param stemConf the stem's window, stride, padding and mode
+     * @param out      [n, cout, outH, outW] of the depthwise step on the stem's output, contiguous, distinct from image
+     */
+    public static void forwardWithStem(NDArray image, NDArray stemW, NDArray stemB, Conv2DConfig stemConf,
+                                       FusedActivation stemAct, NDArray dwW, DepthwiseConvolution2D.Layout dwLayout,
+                                       NDArray dwB, Conv2DConfig dw, FusedActivation dwAct, NDArray projW, NDArray projB,
+                                       FusedActivation projAct, NDArray out) {
+        forwardWithStem(image, stemW, stemB, stemConf, stemAct, dwW, dwLayout, dwB, dw, dwAct, projW, projB, projAct, out,
+                STEM_STRIP_FLOATS, ConvConfig.DEFAULT.depthwiseBlockFloats());
+    }
+
+    /** Whether {@link #forwardWithStem} computes a stem of this window on {@code cin} input channels. */
+    public static boolean stemFits(Conv2DConfig stemConf, int cin) {
+        return StemConvolution.fits(stemConf, cin);
+    }
+
+    /** As above, with the unit's working set and the depthwise step's block of accumulator floats given (tests). */
+    static void forwardWithStem(NDArray image, NDArray stemW, NDArray stemB, Conv2DConfig stemConf, FusedActivation stemAct,
+                                NDArray dwW, DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, Conv2DConfig dw,
+                                FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct, NDArray out,
+                                int unitFloats, int blockFloats) {
+        Convolution2D.checkRank4(image, "image");
+        Buffers.requireContiguous(image, "image");
+        Buffers.requireContiguous(out, "output");
+        int c0 = image.size(1);
+        if (!stemFits(stemConf, c0)) {
+            throw new IllegalArgumentException("FusedMBConv: a fused stem must be a 3x3 stride-2 undilated convolution on at "
+                    + "most " + StemConvolution.MAX_INPUT_CHANNELS + " input channels, got " + stemConf + " on " + c0
+                    + " channels; run the stem as a convolution of its own instead");
+        }
+        if (!applies(dw)) {
+            throw new IllegalArgumentException("FusedMBConv: depthwise stride must be 1 or 2 on both axes without "
+                    + "dilation, got " + dw + "; run the layers one by one instead");
+        }
+        int mid = stemW.size(0);
+        Convolution2D.requireShape(stemW, "stem weights", mid, c0, 3, 3);
+        ConvGeometry sg = stemConf.geometry(image.size(2), image.size(3));
+        int cout = checkWeights(mid, null, dwW, dwLayout, dw, projW);
+        ConvGeometry g = dw.geometry(sg.outH(), sg.outW());
+        Convolution2D.requireShape(out, "output", image.size(0), cout, g.outH(), g.outW());
+        Buffers.requireSeparate(out, "output", image, "the image");
+        new Plan(image, new Stem(sg), Buffers.contiguous(stemW), floats(stemB, mid, "stem bias"), stemAct,
+                DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
+                g, dwAct, Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, null, out, mid,
+                unitFloats, blockFloats).run();
+    }
+
+    /** A fused stem's geometry on the image ({@link #forwardWithStem}); its output is the block's input. */
+    private record Stem(ConvGeometry g) {}
 
     /**
      * The block's shape checks ({@link #checkWeights} for the weights): contiguous input and
@@ -157,7 +227,10 @@ public final class FusedMBConv {
     }
 
     private static final class Plan {
+        /** The block's input, or with a {@link #stem} the image the stem reads. */
         final NDArray x, expW, projW, residual, out;
+        /** Null, or the stem computed in place of the expansion (its weights in expW, [mid, 9 * c0]). */
+        final Stem stem;
         final float[] expB, taps, dwB, projB;
         final FusedActivation expAct, dwAct, projAct;
         final ConvGeometry g;
@@ -178,13 +251,18 @@ public final class FusedMBConv {
         final boolean expWB, projWB;
         final int expWBOff, projWBOff;
 
-        Plan(NDArray x, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
+        Plan(NDArray x, Stem stem, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
              FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
              int mid, int unitFloats, int blockFloats) {
-            this.x = x; this.expW = expW; this.expB = expB; this.expAct = expAct;
+            this.x = x; this.stem = stem; this.expW = expW; this.expB = expB; this.expAct = expAct;
             this.taps = taps; this.dwB = dwB; this.g = g; this.c = g.cfg(); this.dwAct = dwAct;
             this.projW = projW; this.projB = projB; this.projAct = projAct; this.residual = residual; this.out = out;
-            this.n = x.size(0); this.cin = x.size(1); this.h = x.size(2); this.w = x.size(3);
+            // With a stem, the block's input is the stem's output, and the expansion's input channels are the
+            // stem's column rows (c0 * 3 * 3).
+            this.n = x.size(0);
+            this.cin = stem == null ? x.size(1) : 9 * x.size(1);
+            this.h = stem == null ? x.size(2) : stem.g().outH();
+            this.w = stem == null ? x.size(3) : stem.g().outW();
             this.mid = mid; this.cout = projW.size(0); this.blockFloats = blockFloats;
             this.ho = g.outH(); this.wo = g.outW(); this.s = c.sH(); this.kk = c.kH() * c.kW();
             this.expWB = expW != null && expB != null;
@@ -282,10 +360,12 @@ public final class FusedMBConv {
                 int kx = expWB ? cin + 1 : cin;
                 FloatBuffer xs = ws.direct(ConvWorkspace.GEMM_OUT, kx * S);
                 st.clear(stack);
+                float[] phases = stem == null ? null : stemPhases(ws, img0, nb, iyA, rowsIn);
                 for (int ci = 0; ci < kx; ci++) {
                     for (int b = 0; b < nb; b++) {
-                        if (ci < cin) Buffers.load(xb, xOff + (b * cin + ci) * plane + iyA * w, chan, 0, lenIn);
-                        else Arrays.fill(chan, 0, lenIn, 1f);
+                        if (ci >= cin) Arrays.fill(chan, 0, lenIn, 1f);
+                        else if (stem != null) stemColumns(phases, b, ci, rowsIn, chan);
+                        else Buffers.load(xb, xOff + (b * cin + ci) * plane + iyA * w, chan, 0, lenIn);
                         st.place(chan, 0, b, stack);
                     }
                     Buffers.store(stack, 0, xs, ci * S, S);
@@ -378,6 +458,47 @@ public final class FusedMBConv {
                     PointwiseConvolution.epilogue(ob, outOff, cout, lenOut, p, null, projAct);
                     if (residual != null) addResidual(ob, outOff, lenOut, p, img0 + b, oy0);
                 }
+            }
+        }
+
+        /**
+         * The image rows that the stem's output rows [iyA, iyA + rowsIn) of images [img0, img0 + nb) read, each split
+         * once into its even and odd columns ({@link StemConvolution#split}): per image b and input channel c,
+         * padded rows vr = 0 .. 2 * rowsIn (padded row 2 * iyA + vr; kernel row ky of output row iyA + r is vr = 2r +
+         * ky), each {@code w + 1} even then {@code w} odd floats. Rows in the padding are zero.
+         */
+        float[] stemPhases(ConvWorkspace ws, int img0, int nb, int iyA, int rowsIn) {
+            ConvGeometry sg = stem.g();
+            int c0 = x.size(1), ih = x.size(2), iw = x.size(3), vrs = 2 * rowsIn + 1, rl = 2 * w + 1;
+            int size = nb * c0 * vrs * rl;
+            float[] ph = ws.heap(6, size + iw);
+            FloatBuffer xb = x.buffer();
+            for (int b = 0; b < nb; b++) {
+                for (int c = 0; c < c0; c++) {
+                    for (int vr = 0; vr < vrs; vr++) {
+                        int at = ((b * c0 + c) * vrs + vr) * rl, iy = 2 * iyA + vr - sg.padTop();
+                        if (iy < 0 || iy >= ih) {
+                            Arrays.fill(ph, at, at + rl, 0f);
+                            continue;
+                        }
+                        Buffers.load(xb, x.offset() + (((img0 + b) * c0 + c) * ih + iy) * iw, ph, size, iw);
+                        StemConvolution.split(ph, size, iw, sg.padLeft(), w, ph, at, ph, at + w + 1);
+                    }
+                }
+            }
+            return ph;
+        }
+
+        /**
+         * Column row {@code ci = (c * 3 + ky) * 3 + kx} of the stem (the weights' order) for image b's output rows
+         * [iyA, iyA + rowsIn) into {@code chan}, from {@link #stemPhases}: kx = 0 reads the even columns, 1 the odd
+         * ones, 2 the even ones from the second on.
+         */
+        void stemColumns(float[] phases, int b, int ci, int rowsIn, float[] chan) {
+            int c0 = x.size(1), c = ci / 9, ky = ci / 3 % 3, kx = ci % 3, vrs = 2 * rowsIn + 1, rl = 2 * w + 1;
+            int shift = kx == 1 ? w + 1 : kx / 2;
+            for (int r = 0; r < rowsIn; r++) {
+                System.arraycopy(phases, ((b * c0 + c) * vrs + 2 * r + ky) * rl + shift, chan, r * w, w);
             }
         }
 

@@ -27,9 +27,13 @@ final class StemConvolution {
     private StemConvolution() {}
 
     static boolean applies(ConvConfig conf, ConvGeometry g, int groups, int cin) {
-        Conv2DConfig c = g.cfg();
-        return conf.splitStem() && groups == 1 && cin <= MAX_INPUT_CHANNELS && c.kH() == 3 && c.kW() == 3
-                && c.sH() == 2 && c.sW() == 2 && c.dH() == 1 && c.dW() == 1;
+        return conf.splitStem() && groups == 1 && fits(g.cfg(), cin);
+    }
+
+    /** Whether an ungrouped convolution of this window on {@code cin} input channels is a stem: 3x3, stride 2, undilated, few channels. */
+    static boolean fits(Conv2DConfig c, int cin) {
+        return cin <= MAX_INPUT_CHANNELS && c.kH() == 3 && c.kW() == 3 && c.sH() == 2 && c.sW() == 2 && c.dH() == 1
+                && c.dW() == 1;
     }
 
     /** x [n, cin, h, w], w [cout, cin, 3, 3], both contiguous; out [n, cout, outH, outW] contiguous. */
@@ -60,7 +64,7 @@ final class StemConvolution {
                         Arrays.fill(odd, 0, wo, 0f);
                     } else {
                         Buffers.load(xb, x.offset() + ((img * cin + ci) * h + iy) * wi, raw, 0, wi);
-                        split(raw, wi, g.padLeft(), wo, even, odd);
+                        split(raw, 0, wi, g.padLeft(), wo, even, 0, odd, 0);
                     }
                     for (int ky = vr % 2; ky < 3; ky += 2) {
                         int oy = (vr - ky) / 2;
@@ -81,20 +85,21 @@ final class StemConvolution {
     }
 
     /**
-     * Virtual column {@code X = ix + padLeft} of an input row: {@code even[q]} is X = 2q for q in [0, wo],
-     * {@code odd[q]} X = 2q + 1 for q in [0, wo); padding columns are zero.
+     * Virtual column {@code X = ix + padLeft} of an input row of {@code w} floats at {@code raw[rawOff]}:
+     * {@code even[evenOff + q]} is X = 2q for q in [0, wo], {@code odd[oddOff + q]} X = 2q + 1 for q in [0, wo);
+     * padding columns are zero. (Also how {@link FusedMBConv} builds a fused stem's columns.)
      */
-    static void split(float[] raw, int w, int padLeft, int wo, float[] even, float[] odd) {
-        fillPhase(raw, w, -padLeft, even, wo + 1);
-        fillPhase(raw, w, 1 - padLeft, odd, wo);
+    static void split(float[] raw, int rawOff, int w, int padLeft, int wo, float[] even, int evenOff, float[] odd, int oddOff) {
+        fillPhase(raw, rawOff, w, -padLeft, even, evenOff, wo + 1);
+        fillPhase(raw, rawOff, w, 1 - padLeft, odd, oddOff, wo);
     }
 
-    /** {@code dst[q] = raw[2q + shift]} where that is inside the row, else 0, for q in [0, count). */
-    private static void fillPhase(float[] raw, int w, int shift, float[] dst, int count) {
+    /** {@code dst[dstOff + q] = raw[rawOff + 2q + shift]} where that is inside the row, else 0, for q in [0, count). */
+    private static void fillPhase(float[] raw, int rawOff, int w, int shift, float[] dst, int dstOff, int count) {
         int lo = Math.min(count, Math.max(0, (-shift + 1) / 2));
         int hi = Math.max(lo, Math.min(count, (w - shift + 1) / 2));
-        Arrays.fill(dst, 0, lo, 0f);
-        for (int q = lo; q < hi; q++) dst[q] = raw[2 * q + shift];
-        Arrays.fill(dst, hi, count, 0f);
+        Arrays.fill(dst, dstOff, dstOff + lo, 0f);
+        for (int q = lo; q < hi; q++) dst[dstOff + q] = raw[rawOff + 2 * q + shift];
+        Arrays.fill(dst, dstOff + hi, dstOff + count, 0f);
     }
 }

@@ -387,6 +387,12 @@ public class ComputationGraph {
         return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedBlocks();
     }
 
+    /** Stem convolutions the inference plan to these vertices runs inside their block (tests check where it does). */
+    int fusedStems(List<String> vertexNames) {
+        requireInit();
+        return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedStems();
+    }
+
     /** Convolutions whose max pool the inference plan to these vertices fuses (tests check where it does). */
     int fusedPools(List<String> vertexNames) {
         requireInit();

@@ -51,7 +51,10 @@ import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
  * residual add that is the projection's only reader) runs as one {@link ChwnMBConv} or
  * {@link FusedMBConv} ({@link ChwnMBConv#choose}), so its expanded tensor is never stored
  * ({@link ConvConfig#chwnBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
- * reads the intermediate activations. A block without expansion (depthwise, projection) fuses the same way.
+ * reads the intermediate activations. A block without expansion (depthwise, projection) fuses the same way,
+ * and where a stem convolution (3x3, stride 2, at most 4 input channels: EfficientNet's first layer) is its only
+ * reader's input, that block computes the stem itself where it runs as one {@link FusedMBConv}
+ * ({@link FusedMBConv#forwardWithStem}, {@link ConvConfig#fuseStem}): the stem's output is never stored.
  *
  * <p>Blocks on the {@link ChwnMBConv} path read and write the batch-innermost layout ({@link ChwnLayout}), and
  * so do the 1x1 convolutions and global poolings that read such an activation: consecutive CHWN steps pass
@@ -132,6 +135,7 @@ final class InferencePlan {
             else if (s instanceof ConvPoolStep cp) f.add(cp.conv);
             else if (s instanceof HeadPoolStep h) f.add(h.conv);
             else if (s instanceof MBConvStep b) {
+                if (b.stem != null) f.add(b.stem);
                 if (b.expand != null) f.add(b.expand);
                 f.add(b.depthwise);
                 f.add(b.project);
@@ -236,9 +240,23 @@ final class InferencePlan {
                 target = add.target;
                 last++;
             }
-            MBConvStep block = new MBConvStep(target, new int[] {blockIn}, e, d, p, target != p.target);
+            // A stem convolution whose output only this block (without expansion or residual) reads runs inside the
+            // block where the block runs fused (FusedMBConv.forwardWithStem): EfficientNet's first layer and block 0.
+            ConvStep stem = null;
+            if (e == null && target == p.target && i > 0 && ConvConfig.DEFAULT.fuseStem()
+                    && steps.get(i - 1) instanceof ConvStep s0 && !(s0.conv instanceof DepthwiseConvolution2DImpl)
+                    && s0.target == d.inputs[0] && s0.inputs.length == 1 && internal.test(s0.target)
+                    && FusedMBConv.stemFits(s0.conv.convConfig(), s0.conv.paramTable().get("W").size(1))) {
+                stem = s0;
+                blockIn = s0.inputs[0];
+            }
+            MBConvStep block = new MBConvStep(target, new int[] {blockIn}, stem, e, d, p, target != p.target);
             for (int k = last; k > i; k--) steps.remove(k);
             steps.set(i, block);
+            if (stem != null) {
+                steps.remove(i - 1);
+                i--;
+            }
         }
     }
 
@@ -281,6 +299,13 @@ final class InferencePlan {
 
     /** Inverted-residual blocks this plan runs fused. */
     int fusedBlocks() { return stepsOf(MBConvStep.class); }
+
+    /** Stem convolutions this plan runs inside their block (where that block runs as one {@link FusedMBConv}). */
+    int fusedStems() {
+        int count = 0;
+        for (Step s : steps) if (s instanceof MBConvStep b && b.stem != null) count++;
+        return count;
+    }
 
     private static boolean pointwise(ConvolutionLayerImpl conv) {
         Conv2DConfig c = conv.convConfig();
@@ -433,14 +458,17 @@ final class InferencePlan {
 
     /**
      * An inverted-residual block, its convolutions (with folded batch norms: an optional expansion, the depthwise,
-     * the projection) and optional residual in one pass.
+     * the projection) and optional residual in one pass; optionally with the stem convolution before it, whose output
+     * the block computes itself where it runs as one {@link FusedMBConv} (otherwise the stem runs first).
      */
     private static final class MBConvStep extends Step {
-        private final ConvStep expand, depthwise, project;
+        private final ConvStep stem, expand, depthwise, project;
         private final boolean residual;
 
-        MBConvStep(int target, int[] inputs, ConvStep expand, ConvStep depthwise, ConvStep project, boolean residual) {
+        MBConvStep(int target, int[] inputs, ConvStep stem, ConvStep expand, ConvStep depthwise, ConvStep project,
+                   boolean residual) {
             super(target, inputs);
+            this.stem = stem;
             this.expand = expand;
             this.depthwise = depthwise;
             this.project = project;
@@ -454,11 +482,50 @@ final class InferencePlan {
 
         @Override
         boolean readsChwn(int k, boolean isChwn, int[] nchwShape) {
-            return nchwShape.length == 4 && path(nchwShape) == ChwnMBConv.Path.CHWN;
+            // With a stem the input is the image, which the stem reads NCHW.
+            return stem == null && nchwShape.length == 4 && path(nchwShape) == ChwnMBConv.Path.CHWN;
         }
 
         @Override
         NDArray run(NDArray[] in, Pass pass) {
+            return stem == null ? block(in, pass) : withStem(in[0], pass);
+        }
+
+        /**
+         * The stem inside the block where the block runs fused on the stem's output shape; otherwise (smaller images)
+         * the stem, then the block on its output in the layout the block's path reads.
+         */
+        private NDArray withStem(NDArray image, Pass pass) {
+            requireRank4(stem.conv, image);
+            NDArray x = image.isContiguous() ? image : image.dup();
+            int[] shape = stem.conv.outputShape(x);
+            ChwnMBConv.Path path = path(shape);
+            if (path != ChwnMBConv.Path.FUSED) {
+                NDArray y = stem.run(new NDArray[] {x}, pass);
+                boolean chwn = path == ChwnMBConv.Path.CHWN;
+                NDArray yin = y;
+                if (chwn) {
+                    yin = pass.ws.take(ChwnLayout.chwnShape(y.shape()));
+                    ChwnLayout.toChwn(y, yin);
+                    pass.ws.give(y);
+                }
+                pass.inChwn = new boolean[] {chwn};
+                NDArray out = block(new NDArray[] {yin}, pass);
+                pass.ws.give(yin);
+                return out;
+            }
+            Conv2DConfig dwConf = depthwise.conv.convConfig();
+            org.dl4jbridge.ndarray.ops.ConvGeometry g = dwConf.geometry(shape[2], shape[3]);
+            NDArray out = pass.ws.take(shape[0], project.conv.outputChannels(), g.outH(), g.outW());
+            // weights() before bias(): it refolds the batch norm that bias() then reads.
+            NDArray sw = stem.weights(), sb = stem.bias(), dw = depthwise.weights(), db = depthwise.bias();
+            NDArray pw = project.weights(), pb = project.bias();
+            FusedMBConv.forwardWithStem(x, sw, sb, stem.conv.convConfig(), stem.epilogue, dw, DepthwiseConvolution2D.Layout.DL4J,
+                    db, dwConf, depthwise.epilogue, pw, pb, project.epilogue, out);
+            return out;
+        }
+
+        private NDArray block(NDArray[] in, Pass pass) {
             requireRank4(expand != null ? expand.conv : depthwise.conv, in[0]);
             NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
             Conv2DConfig dwConf = depthwise.conv.convConfig();

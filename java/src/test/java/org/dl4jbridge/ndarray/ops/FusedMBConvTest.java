@@ -91,6 +91,92 @@ class FusedMBConvTest {
         assertTrue(clamped, "the activation clamps some outputs, so its order against the residual matters");
     }
 
+    /**
+     * A stem computed inside block 0 ({@link FusedMBConv#forwardWithStem}) against the stem through im2col (not the
+     * split-column path the fused stem shares with {@link StemConvolution}) and the block's layers one by one: the
+     * EfficientNet form (3 channels, Same padding, 3x3 stride-1 depthwise), odd maps with Same's uneven padding and a
+     * strided 5x5 depthwise, explicit padding on 1 and 4 channels; whole images, strips of a few rows and of one row;
+     * with the fused multiply-add loops and the plain ones.
+     */
+    @Test
+    void stemInsideTheBlockMatchesTheLayers() {
+        java.util.Random rnd = new java.util.Random(12);
+        ConvConfig im2col = ConvConfig.DEFAULT.with("splitStem:false");
+        Conv2DConfig same3 = Conv2DConfig.of(3, 2, ConvolutionMode.Same);
+        // {n, c0, H, W, mid, dw k, dw s, cout}, stem window
+        Object[][] cases = {
+            {new int[] {2, 3, 64, 64, 32, 3, 1, 16}, same3},
+            {new int[] {3, 3, 57, 45, 8, 5, 2, 5}, same3},
+            {new int[] {16, 1, 20, 23, 6, 3, 1, 4}, Conv2DConfig.padded(3, 2, 1)},
+            {new int[] {2, 4, 31, 30, 5, 5, 1, 7}, Conv2DConfig.padded(3, 2, 0)},
+        };
+        for (boolean fma : new boolean[] {true, false}) {
+            DepthwiseTaps.fused = fma;
+            for (Object[] c : cases) {
+                int[] s = (int[]) c[0];
+                Conv2DConfig stemConf = (Conv2DConfig) c[1];
+                int n = s[0], c0 = s[1], mid = s[4], k = s[5], cout = s[7];
+                NDArray image = random(rnd, 1f, n, c0, s[2], s[3]);
+                NDArray stemW = random(rnd, (float) (1 / Math.sqrt(9 * c0)), mid, c0, 3, 3), stemB = random(rnd, 0.5f, mid);
+                NDArray dwW = random(rnd, (float) (1 / Math.sqrt(k * k)), k, k, mid, 1), dwB = random(rnd, 0.5f, mid);
+                NDArray projW = random(rnd, (float) (1 / Math.sqrt(mid)), cout, mid, 1, 1), projB = random(rnd, 0.5f, cout);
+                Conv2DConfig dw = Conv2DConfig.of(k, s[6], ConvolutionMode.Same), pw = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
+
+                ConvGeometry sg = stemConf.geometry(s[2], s[3]);
+                NDArray stem = NDArray.zeros(n, mid, sg.outH(), sg.outW());
+                Convolution2D.forward(image, stemW, stemB, stemConf, 1, FusedActivation.RELU6, stem, im2col);
+                NDArray d = DepthwiseConvolution2D.forward(stem, dwW, DepthwiseConvolution2D.Layout.DL4J, 1, dwB, dw,
+                        FusedActivation.RELU6);
+                NDArray expected = Convolution2D.forward(d, projW, projB, pw, 1, FusedActivation.IDENTITY);
+                for (int unit : new int[] {FusedMBConv.STRIP_FLOATS, 3000, 1}) {
+                    NDArray y = NDArray.zeros(expected.shape());
+                    FusedMBConv.forwardWithStem(image, stemW, stemB, stemConf, FusedActivation.RELU6, dwW,
+                            DepthwiseConvolution2D.Layout.DL4J, dwB, dw, FusedActivation.RELU6, projW, projB,
+                            FusedActivation.IDENTITY, y, unit, 2048);
+                    assertNear(expected, y, "stem case " + java.util.Arrays.toString(s) + " " + stemConf + " unit " + unit
+                            + " fma " + fma);
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesAStemItDoesNotCompute() {
+        NDArray image = NDArray.zeros(1, 5, 16, 16), dwW = NDArray.zeros(3, 3, 4, 1), proj = NDArray.zeros(4, 4, 1, 1);
+        Conv2DConfig dw = Conv2DConfig.of(3, 1, ConvolutionMode.Same);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FusedMBConv.forwardWithStem(image,
+                NDArray.zeros(4, 5, 3, 3), null, Conv2DConfig.of(3, 2, ConvolutionMode.Same), FusedActivation.RELU6, dwW,
+                DepthwiseConvolution2D.Layout.DL4J, null, dw, FusedActivation.RELU6, proj, null, FusedActivation.IDENTITY,
+                NDArray.zeros(1, 4, 8, 8)));
+        assertTrue(e.getMessage().contains("at most 4 input channels") && e.getMessage().contains("of its own"), e.getMessage());
+        assertTrue(!FusedMBConv.stemFits(Conv2DConfig.of(3, 1, ConvolutionMode.Same), 3)
+                && !FusedMBConv.stemFits(Conv2DConfig.of(5, 2, ConvolutionMode.Same), 3)
+                && FusedMBConv.stemFits(Conv2DConfig.of(3, 2, ConvolutionMode.Same), 3));
+        NDArray image3 = NDArray.zeros(1, 3, 16, 16);
+        e = assertThrows(IllegalArgumentException.class, () -> FusedMBConv.forwardWithStem(image3,
+                NDArray.zeros(4, 3, 3, 3), null, Conv2DConfig.of(3, 2, ConvolutionMode.Same), FusedActivation.RELU6, dwW,
+                DepthwiseConvolution2D.Layout.DL4J, null, dw, FusedActivation.RELU6, proj, null, FusedActivation.IDENTITY,
+                NDArray.zeros(1, 4, 16, 16)));
+        assertTrue(e.getMessage().contains("output"), e.getMessage());
+    }
+
+    /** Largest difference within 1e-5 of the expected values' largest magnitude (at least 1). */
+    private static void assertNear(NDArray expected, NDArray actual, String what) {
+        assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()), what + ": shape");
+        double scale = 1, err = 0;
+        for (int i = 0; i < expected.length(); i++) {
+            scale = Math.max(scale, Math.abs(expected.get(i)));
+            err = Math.max(err, Math.abs(expected.get(i) - actual.get(i)));
+        }
+        assertTrue(err <= 1e-5 * scale, what + ": error " + err + " (scale " + scale + ")");
+    }
+
+    private static NDArray random(java.util.Random rnd, float scale, int... shape) {
+        NDArray a = NDArray.zeros(shape);
+        for (int i = 0; i < a.length(); i++) a.put(i, (rnd.nextFloat() * 2 - 1) * scale);
+        return a;
+    }
+
     @Test
     void refusesWhatItDoesNotCompute() {
         NDArray x = NDArray.zeros(1, 4, 8, 8), dwW = NDArray.zeros(4, 1, 3, 3), proj = NDArray.zeros(4, 4, 1, 1);

@@ -255,12 +255,28 @@ class PerfPathTest {
         assertSameAsPlain(g, x, List.of("out"));
     }
 
+    /**
+     * At 192x192 block 0's 96x96 map is large enough for FusedMBConv, which then computes the stem itself
+     * (FusedMBConv.forwardWithStem): the features match the plain forward pass; asking for the stem's output keeps
+     * the stem apart.
+     */
     @Test
-    void efficientNetLite0FeaturizeMatchesPlainForward() {
-        ComputationGraph g = new EfficientNetLite0(5, 7L, new Nesterovs(), new int[] {3, 64, 64}).init();
-        randomize(g, 41);
-        // He-scale the conv weights again so 16 blocks neither explode nor vanish.
-        Random r = new Random(42);
+    void efficientNetLite0StemInsideBlockZeroMatchesPlainForward() {
+        ComputationGraph g = new EfficientNetLite0(5, 7L, new Nesterovs(), new int[] {3, 192, 192}).init();
+        randomize(g, 43);
+        heScale(g, 44);
+        NDArray x = random(11, 2, 3, 192, 192);
+        assertEquals(1, g.fusedStems(List.of(EfficientNetLite0.FEATURES)));
+        assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES));
+        List<String> withStem = List.of("stem_act", EfficientNetLite0.FEATURES);
+        assertEquals(0, g.fusedStems(withStem));
+        assertEquals(16, g.fusedBlocks(withStem));
+        assertSameAsPlain(g, x, withStem);
+    }
+
+    /** He-scales the convolutions' weights again so 16 blocks neither explode nor vanish. */
+    private static void heScale(ComputationGraph g, long seed) {
+        Random r = new Random(seed);
         for (Map.Entry<String, NDArray> e : g.paramTable().entrySet()) {
             NDArray p = e.getValue();
             if (!e.getKey().endsWith("_W") || p.rank() != 4) continue;
@@ -268,10 +284,20 @@ class PerfPathTest {
             int fanIn = depthwise ? p.size(0) * p.size(1) : p.size(1) * p.size(2) * p.size(3);
             for (int i = 0; i < p.length(); i++) p.put(i, (float) (r.nextGaussian() * Math.sqrt(1.0 / fanIn)));
         }
+    }
+
+    @Test
+    void efficientNetLite0FeaturizeMatchesPlainForward() {
+        ComputationGraph g = new EfficientNetLite0(5, 7L, new Nesterovs(), new int[] {3, 64, 64}).init();
+        randomize(g, 41);
+        heScale(g, 42);
         NDArray x = random(8, 2, 3, 64, 64);
         assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES, EfficientNetLite0.OUTPUT));
         // Every block runs as one fused step (block 0, without expansion, as depthwise and projection)...
         assertEquals(16, g.fusedBlocks(List.of(EfficientNetLite0.FEATURES)));
+        // The stem is absorbed into block 0's step, but at 64x64 block 0 runs in the batch-innermost layout, so the
+        // stem runs first (its own convolution) and its output is converted: the fallback path, checked above.
+        assertEquals(1, g.fusedStems(List.of(EfficientNetLite0.FEATURES)));
         // ...also where an intermediate activation is asked for: block 1's expansion runs apart and the rest of
         // block 1 fuses as a block without expansion; block 2's projection output leaves its residual add outside
         // the fused step; block 7's depthwise output keeps block 7 layer by layer. At 64x64 every map is small, so
