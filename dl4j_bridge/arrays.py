@@ -43,7 +43,7 @@ def to_java(array, out=None) -> object:
 def to_numpy(java_array) -> np.ndarray:
     """A numpy float32 copy of a Java NDArray (strided views are made contiguous first)."""
     bridge = jvm.cls(_BRIDGE)
-    contiguous = jvm.call(bridge.contiguous, java_array)
+    contiguous = jvm.invoke(java_array, "contiguous")
     shape = tuple(jvm.invoke(contiguous, "shape"))
     out = np.empty(shape, dtype=np.float32)
     if out.nbytes:

@@ -195,6 +195,7 @@ def _cancel_jobs_from_a_helper_thread(spark) -> None:
 
     on_ctrl_c.dl4j_bridge_raises_keyboard_interrupt = True   # the engine's Ctrl-C watcher acts on it (jvm.py)
     signal.signal(signal.SIGINT, on_ctrl_c)
+    _keep_keyboard_interrupt_through_call_site_reset()
     # py4j logs a KeyboardInterrupt that ends a driver call as an error, traceback included, on the root
     # logger; the KeyboardInterrupt itself reaches the caller, so that log only repeats it.
     # A logger's filters see only the records logged to it, not those propagated from its children,
@@ -204,6 +205,38 @@ def _cancel_jobs_from_a_helper_thread(spark) -> None:
         log = logging.getLogger(name)
         if not any(isinstance(f, _Py4jInterruptLog) for f in log.filters):
             log.addFilter(_Py4jInterruptLog())
+
+
+def _keep_keyboard_interrupt_through_call_site_reset() -> None:
+    """Lets a KeyboardInterrupt that ends a driver call reach the caller through pyspark's call-site reset.
+
+    pyspark wraps driver calls in ``SCCallSiteSync``, whose ``__exit__`` resets the JVM's call site with one
+    more py4j call, also when the call ended by an exception. After Ctrl-C broke the main thread's py4j
+    connection, that reset opens a new connection, and the JVM sometimes answers its handshake with nothing
+    (about 1 run in 10 of tests/test_interrupt.py's Spark test): the resulting Py4JNetworkError then replaced
+    the KeyboardInterrupt. While a KeyboardInterrupt propagates, a py4j error of the reset is dropped; the call
+    site stays that of the interrupted call until the next driver call sets its own (pyspark sets it on entry).
+    Any other failure of the reset, and every reset after a normal return, is left as pyspark has it.
+    """
+    try:
+        from py4j.protocol import Py4JError
+        from pyspark.traceback_utils import SCCallSiteSync
+    except ImportError:  # a pyspark without this class: nothing to adjust
+        return
+    original = SCCallSiteSync.__exit__
+    if getattr(original, "dl4j_bridge_keeps_keyboard_interrupt", False):
+        return
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            return original(self, exc_type, exc, tb)
+        except Py4JError:
+            if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+                return None  # not handled: the KeyboardInterrupt goes on
+            raise
+
+    __exit__.dl4j_bridge_keeps_keyboard_interrupt = True
+    SCCallSiteSync.__exit__ = __exit__
 
 
 class _Py4jInterruptLog:

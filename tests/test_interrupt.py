@@ -245,6 +245,50 @@ def test_ctrl_c_during_a_spark_driver_call_cancels_the_jobs_and_raises_keyboard_
     assert "Traceback" not in r.stderr and "KeyboardInterrupt while sending" not in r.stderr, r.stderr[-3000:]
 
 
+@pytest.mark.skipif(spark_unavailable() is not None, reason=f"Spark cannot run: {spark_unavailable()}")
+def test_a_failed_call_site_reset_does_not_replace_the_keyboard_interrupt():
+    """The failure behind the test above's flake, made to happen every time: pyspark's SCCallSiteSync resets the
+    JVM's call site on exit with a py4j call; when that call fails while a KeyboardInterrupt propagates, the
+    KeyboardInterrupt reaches the caller (dl4j_bridge.spark's adjustment); after a normal return, or under another
+    exception, the reset's error is pyspark's as before. No JVM: the context's reset raises."""
+    r = run_python("""
+        from py4j.protocol import Py4JNetworkError
+        from pyspark.traceback_utils import SCCallSiteSync
+        from dl4j_bridge import spark
+
+        class Jsc:
+            def setCallSite(self, site):
+                if site is None:
+                    raise Py4JNetworkError("Answer from Java side is empty")
+
+        class Context:
+            _jsc = Jsc()
+
+        def run(body):
+            try:
+                with SCCallSiteSync(Context()):
+                    body()
+            except BaseException as e:
+                return type(e).__name__
+            return "returned"
+
+        def interrupted():
+            raise KeyboardInterrupt
+
+        def failed():
+            raise ValueError("the call's own error")
+
+        before = [run(interrupted), run(failed), run(lambda: None)]
+        spark._keep_keyboard_interrupt_through_call_site_reset()
+        spark._keep_keyboard_interrupt_through_call_site_reset()   # twice: wraps once
+        after = [run(interrupted), run(failed), run(lambda: None)]
+        print(before, after, SCCallSiteSync._spark_stack_depth)
+    """)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["['Py4JNetworkError',", "'Py4JNetworkError',", "'Py4JNetworkError']",
+                                "['KeyboardInterrupt',", "'Py4JNetworkError',", "'Py4JNetworkError']", "0"], r.stdout
+
+
 def test_importing_sets_nothing_up():
     r = run_python("""
         import signal, threading

@@ -36,11 +36,6 @@ public final class ArrayBridge {
         return Pointer.nativeValue(base) + (long) array.offset() * Float.BYTES;
     }
 
-    /** A c-order copy of the array's elements (a contiguous copy when it is a strided view). */
-    public static NDArray contiguous(NDArray array) {
-        return array.isContiguous() ? array : array.dup();
-    }
-
     /** Builds an array from native-order float32 bytes. */
     public static NDArray fromBytes(byte[] data, int[] shape) {
         int n = NDArray.lengthOf(shape);
@@ -58,7 +53,7 @@ public final class ArrayBridge {
 
     /** The array's elements in c-order as native-order float32 bytes. */
     public static byte[] toBytes(NDArray array) {
-        NDArray c = contiguous(array);
+        NDArray c = array.contiguous();
         byte[] out = new byte[c.length() * Float.BYTES];
         java.nio.FloatBuffer src = c.buffer().duplicate();
         src.position(c.offset()).limit(c.offset() + c.length());

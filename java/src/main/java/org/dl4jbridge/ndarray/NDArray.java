@@ -147,6 +147,14 @@ public final class NDArray {
         return out;
     }
 
+    /**
+     * This array when it is c-order contiguous, else a contiguous copy ({@link #dup}): what a kernel that reads
+     * plain runs of floats takes; a view is copied once.
+     */
+    public NDArray contiguous() {
+        return isContiguous() ? this : dup();
+    }
+
     /** Copies {@code src} (same shape, any strides) into this array. */
     public NDArray assign(NDArray src) {
         if (!Arrays.equals(shape, src.shape)) {

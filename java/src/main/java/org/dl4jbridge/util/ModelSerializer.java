@@ -126,11 +126,11 @@ public final class ModelSerializer {
     }
 
     private static NDArray asRow(NDArray a) {
-        return a.isContiguous() ? a.reshape(1, a.length()) : a.dup().reshape(1, a.length());
+        return a.contiguous().reshape(1, a.length());
     }
 
     private static NDArray asVector(NDArray a) {
-        return a.isContiguous() ? a.reshape(a.length()) : a.dup().reshape(a.length());
+        return a.contiguous().reshape(a.length());
     }
 
     // ---- networks: restoring ----------------------------------------------------------------------

@@ -92,7 +92,7 @@ public final class Nd4jBinary {
         data.writeUTF(MODE_CURRENT);
         data.writeLong(n);
         data.writeUTF("FLOAT");
-        writeFloatsBigEndian(array.isContiguous() ? array : array.dup(), data);
+        writeFloatsBigEndian(array.contiguous(), data);
         data.flush();
     }
 

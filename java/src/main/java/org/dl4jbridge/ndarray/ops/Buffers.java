@@ -35,11 +35,6 @@ final class Buffers {
         dst.put(dstOff, src, srcOff, n);
     }
 
-    /** The array itself when c-order contiguous, else a contiguous copy (a cold path). */
-    static NDArray contiguous(NDArray a) {
-        return a.isContiguous() ? a : a.dup();
-    }
-
     static void requireContiguous(NDArray a, String what) {
         if (!a.isContiguous()) {
             throw new IllegalArgumentException(what + " must be a contiguous c-order array (kernels write it in place);"

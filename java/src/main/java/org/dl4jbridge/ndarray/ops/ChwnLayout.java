@@ -30,7 +30,7 @@ public final class ChwnLayout {
         Convolution2D.checkRank4(x, "input");
         Convolution2D.requireShape(out, "CHWN output", chwnShape(x.shape()));
         Buffers.requireContiguous(out, "CHWN output");
-        NDArray xc = Buffers.contiguous(x);
+        NDArray xc = x.contiguous();
         int n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
         // Per channel: its n planes into a heap block, transposed to pixel-major, stored as one run.
         Parallel.dynamic(c, ch -> {

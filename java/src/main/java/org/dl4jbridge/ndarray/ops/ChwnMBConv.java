@@ -108,7 +108,7 @@ public final class ChwnMBConv {
         float[] taps = DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW());
         float[] eb = FusedMBConv.floats(expB, mid, "expansion bias"), db = FusedMBConv.floats(dwB, mid, "depthwise bias");
         float[] pb = FusedMBConv.floats(projB, cout, "projection bias");
-        NDArray ew = expW == null ? null : Buffers.contiguous(expW), pw = Buffers.contiguous(projW);
+        NDArray ew = expW == null ? null : expW.contiguous(), pw = projW.contiguous();
         int ho = g.outH(), wo = g.outW(), cols = ho * wo * n;
         Backend blas = Backends.get();
         // D [mid x ho*wo*n] in the calling thread's scratch (the worker threads use their own slots).
@@ -197,7 +197,7 @@ public final class ChwnMBConv {
         Convolution2D.requireShape(out, "CHWN output", cout, x.size(1), x.size(2), x.size(3));
         Buffers.requireSeparate(out, "CHWN output", x, "the CHWN input");
         float[] bias = FusedMBConv.floats(b, cout, "bias");
-        NDArray wc = Buffers.contiguous(w);
+        NDArray wc = w.contiguous();
         Backends.get().singleThreaded(() -> tiles(x.buffer(), x.offset(), cin, cols, wc, bias, act, null, out));
     }
 
@@ -249,7 +249,7 @@ public final class ChwnMBConv {
         Convolution2D.requireShape(pooled, "pooled output", n, cout);
         Buffers.requireSeparate(pooled, "pooled output", x, "the CHWN input");
         float[] bias = FusedMBConv.floats(b, cout, "bias");
-        NDArray wc = Buffers.contiguous(w);
+        NDArray wc = w.contiguous();
         int threads = Parallel.threads();
         int rb = Math.max(1, Math.min(EXPAND_FLOATS / cols, (cout + 2 * threads - 1) / (2 * threads)));
         int rows = rb, count = (cout + rb - 1) / rb;

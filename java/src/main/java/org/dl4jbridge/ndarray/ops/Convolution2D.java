@@ -71,9 +71,9 @@ public final class Convolution2D {
         requireShape(out, "output", n, cout, g.outH(), g.outW());
         Buffers.requireContiguous(out, "output");
         if (act == null) act = FusedActivation.IDENTITY;
-        x = Buffers.contiguous(x);
-        w = Buffers.contiguous(w);
-        if (b != null) b = Buffers.contiguous(b);
+        x = x.contiguous();
+        w = w.contiguous();
+        if (b != null) b = b.contiguous();
         if (isDepthwise(cin, groups, w)) {
             DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out, conf);
             return;
@@ -116,8 +116,8 @@ public final class Convolution2D {
         requireShape(pooled, "pooled output", x.size(0), w.size(0), g.outH() / 2, g.outW() / 2);
         Buffers.requireContiguous(pooled, "pooled output");
         if (act == null) act = FusedActivation.IDENTITY;
-        Winograd.forwardMaxPooled(conf.winograd(), Buffers.contiguous(x), Buffers.contiguous(w),
-                b == null ? null : Buffers.contiguous(b), g, act, pooled);
+        Winograd.forwardMaxPooled(conf.winograd(), x.contiguous(), w.contiguous(),
+                b == null ? null : b.contiguous(), g, act, pooled);
     }
 
     static boolean isDepthwise(int cin, int groups, NDArray w) {
@@ -323,9 +323,9 @@ public final class Convolution2D {
         if (gradB != null && gradB.length() != cout) {
             throw new IllegalArgumentException("bias gradient has " + gradB.length() + " elements, expected nOut = " + cout);
         }
-        x = Buffers.contiguous(x);
-        w = Buffers.contiguous(w);
-        gradOut = Buffers.contiguous(gradOut);
+        x = x.contiguous();
+        w = w.contiguous();
+        gradOut = gradOut.contiguous();
         if (isDepthwise(cin, groups, w)) {
             DepthwiseConvolution2D.backwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, gradOut, g,
                     gradIn, gradW, gradB);

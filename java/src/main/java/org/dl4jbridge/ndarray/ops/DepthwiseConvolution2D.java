@@ -55,8 +55,8 @@ public final class DepthwiseConvolution2D {
         ConvGeometry g = validate(x, w, layout, depthMultiplier, b, cfg);
         Convolution2D.requireShape(out, "output", x.size(0), x.size(1) * depthMultiplier, g.outH(), g.outW());
         Buffers.requireContiguous(out, "output");
-        forwardKernel(Buffers.contiguous(x), Buffers.contiguous(w), layout, depthMultiplier,
-                b == null ? null : Buffers.contiguous(b), g, act == null ? FusedActivation.IDENTITY : act, out, conf);
+        forwardKernel(x.contiguous(), w.contiguous(), layout, depthMultiplier,
+                b == null ? null : b.contiguous(), g, act == null ? FusedActivation.IDENTITY : act, out, conf);
     }
 
     static ConvGeometry validate(NDArray x, NDArray w, Layout layout, int m, NDArray b, Conv2DConfig cfg) {
@@ -201,7 +201,7 @@ public final class DepthwiseConvolution2D {
         if (gradB != null && gradB.length() != cout) {
             throw new IllegalArgumentException("bias gradient has " + gradB.length() + " elements, expected " + cout);
         }
-        backwardKernel(Buffers.contiguous(x), Buffers.contiguous(w), layout, m, Buffers.contiguous(gradOut), g,
+        backwardKernel(x.contiguous(), w.contiguous(), layout, m, gradOut.contiguous(), g,
                 gradIn, gradW, gradB);
     }
 

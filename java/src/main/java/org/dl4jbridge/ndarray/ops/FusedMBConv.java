@@ -112,10 +112,10 @@ public final class FusedMBConv {
         }
         ConvGeometry g = checkShapes(x, expW, dwW, dwLayout, dw, projW, residual, out);
         int mid = expW == null ? x.size(1) : expW.size(0), cout = projW.size(0);
-        new Plan(x, null, expW == null ? null : Buffers.contiguous(expW), floats(expB, mid, "expansion bias"), expAct,
+        new Plan(x, null, expW == null ? null : expW.contiguous(), floats(expB, mid, "expansion bias"), expAct,
                 DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
                 g, dwAct,
-                Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, residual, out, mid,
+                projW.contiguous(), floats(projB, cout, "projection bias"), projAct, residual, out, mid,
                 unitFloats, blockFloats).run();
     }
 
@@ -173,9 +173,9 @@ public final class FusedMBConv {
         ConvGeometry g = dw.geometry(sg.outH(), sg.outW());
         Convolution2D.requireShape(out, "output", image.size(0), cout, g.outH(), g.outW());
         Buffers.requireSeparate(out, "output", image, "the image");
-        new Plan(image, new Stem(sg), Buffers.contiguous(stemW), floats(stemB, mid, "stem bias"), stemAct,
+        new Plan(image, new Stem(sg), stemW.contiguous(), floats(stemB, mid, "stem bias"), stemAct,
                 DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
-                g, dwAct, Buffers.contiguous(projW), floats(projB, cout, "projection bias"), projAct, null, out, mid,
+                g, dwAct, projW.contiguous(), floats(projB, cout, "projection bias"), projAct, null, out, mid,
                 unitFloats, blockFloats).run();
     }
 

@@ -19,7 +19,7 @@ public final class GlobalPooling {
         Convolution2D.checkRank4(x, "input");
         if (type == null) throw new IllegalArgumentException("pooling type is null; use PoolingType.MAX or AVG");
         Convolution2D.requireShape(out, "output", x.size(0), x.size(1));
-        NDArray xc = Buffers.contiguous(x);
+        NDArray xc = x.contiguous();
         int plane = x.size(2) * x.size(3);
         Parallel.range(x.size(0) * x.size(1), (lo, hi) -> {
             float[] src = ConvWorkspace.get().heap(0, plane);
@@ -44,7 +44,7 @@ public final class GlobalPooling {
         Convolution2D.requireShape(gradOut, "output gradient", x.size(0), x.size(1));
         Convolution2D.requireShape(gradIn, "input gradient", x.shape());
         Buffers.requireContiguous(gradIn, "input gradient");
-        NDArray xc = Buffers.contiguous(x);
+        NDArray xc = x.contiguous();
         int plane = x.size(2) * x.size(3);
         Parallel.range(x.size(0) * x.size(1), (lo, hi) -> {
             ConvWorkspace ws = ConvWorkspace.get();

@@ -54,7 +54,7 @@ public final class PointwiseItems {
         int n = x.size(0), cin = x.size(1), cout = w.size(0), p = x.size(2) * x.size(3);
         Convolution2D.requireShape(out, "output", n, cout, x.size(2), x.size(3));
         Buffers.requireContiguous(out, "output");
-        NDArray xc = Buffers.contiguous(x), wc = Buffers.contiguous(w);
+        NDArray xc = x.contiguous(), wc = w.contiguous();
         int per = imagesPerItem(n, p), items = (n + per - 1) / per;
         float[] bias = b == null ? null : b.toFloatArray();
         FusedActivation epilogue = act == null ? FusedActivation.IDENTITY : act;

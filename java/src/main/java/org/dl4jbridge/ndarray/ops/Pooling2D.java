@@ -27,7 +27,7 @@ public final class Pooling2D {
         ConvGeometry g = validate(x, cfg, type);
         Convolution2D.requireShape(out, "output", x.size(0), x.size(1), g.outH(), g.outW());
         Buffers.requireContiguous(out, "output");
-        NDArray xc = Buffers.contiguous(x);
+        NDArray xc = x.contiguous();
         int planes = x.size(0) * x.size(1);
         int in = g.inPlane(), p = g.outPlane();
         Windows win = Windows.of(g);
@@ -149,7 +149,7 @@ public final class Pooling2D {
         Convolution2D.requireShape(gradOut, "output gradient", x.size(0), x.size(1), g.outH(), g.outW());
         Convolution2D.requireShape(gradIn, "input gradient", x.shape());
         Buffers.requireContiguous(gradIn, "input gradient");
-        NDArray xc = Buffers.contiguous(x), gc = Buffers.contiguous(gradOut);
+        NDArray xc = x.contiguous(), gc = gradOut.contiguous();
         int in = g.inPlane(), p = g.outPlane();
         Conv2DConfig c = g.cfg();
         int w = g.inW(), wo = g.outW();

@@ -244,7 +244,7 @@ public class ComputationGraph {
         if (p.length() != flatParams.length()) {
             throw new IllegalArgumentException("setParams: got " + p.length() + " values, the network has " + flatParams.length());
         }
-        flatParams.assign(p.isContiguous() ? p.reshape(1, p.length()) : p.dup().reshape(1, p.length()));
+        flatParams.assign(p.contiguous().reshape(1, p.length()));
     }
 
     /** The flat gradient vector (same layout as params), as left by the last gradient computation (summed over the minibatch). */
@@ -648,7 +648,7 @@ public class ComputationGraph {
                 eps[j] = d[k];
             } else {
                 NDArray sum = eps[j].dup();
-                NDArray add = d[k].isContiguous() ? d[k] : d[k].dup();
+                NDArray add = d[k].contiguous();
                 for (int i = 0; i < sum.length(); i++) sum.buffer().put(i, sum.buffer().get(i) + add.buffer().get(add.offset() + i));
                 eps[j] = sum;
             }

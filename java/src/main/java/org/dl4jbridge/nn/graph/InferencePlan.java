@@ -370,7 +370,7 @@ final class InferencePlan {
                 }
                 NDArray out = pass.ws.take(conv.outputChannels(), x.size(1), x.size(2), x.size(3));
                 NDArray w = weights();
-                ChwnMBConv.pointwise(x.isContiguous() ? x : x.dup(), w, bias(), epilogue, out);
+                ChwnMBConv.pointwise(x.contiguous(), w, bias(), epilogue, out);
                 pass.outChwn = true;
                 return out;
             }
@@ -497,7 +497,7 @@ final class InferencePlan {
          */
         private NDArray withStem(NDArray image, Pass pass) {
             requireRank4(stem.conv, image);
-            NDArray x = image.isContiguous() ? image : image.dup();
+            NDArray x = image.contiguous();
             int[] shape = stem.conv.outputShape(x);
             ChwnMBConv.Path path = path(shape);
             if (path != ChwnMBConv.Path.FUSED) {
@@ -527,7 +527,7 @@ final class InferencePlan {
 
         private NDArray block(NDArray[] in, Pass pass) {
             requireRank4(expand != null ? expand.conv : depthwise.conv, in[0]);
-            NDArray x = in[0].isContiguous() ? in[0] : in[0].dup();
+            NDArray x = in[0].contiguous();
             Conv2DConfig dwConf = depthwise.conv.convConfig();
             int[] shape = pass.inChwn[0] ? ChwnLayout.nchwShape(x.shape()) : x.shape();
             ChwnMBConv.Path path = path(shape);
@@ -586,7 +586,7 @@ final class InferencePlan {
             if (pass.inChwn[0]) {
                 NDArray out = NDArray.zeros(x.size(3), conv.conv.outputChannels());
                 NDArray w = conv.weights();
-                ChwnMBConv.pointwisePool(x.isContiguous() ? x : x.dup(), w, conv.bias(), conv.epilogue, pool.type(), out);
+                ChwnMBConv.pointwisePool(x.contiguous(), w, conv.bias(), conv.epilogue, pool.type(), out);
                 return pool.shaped(out);
             }
             NDArray y = conv.run(in, pass);
@@ -616,7 +616,7 @@ final class InferencePlan {
     private static NDArray globalPool(GlobalPoolingLayerImpl pool, NDArray x, boolean chwn) {
         requireRank4(pool, x);
         NDArray out = chwn ? NDArray.zeros(x.size(3), x.size(0)) : NDArray.zeros(x.size(0), x.size(1));
-        if (chwn) ChwnLayout.pool(x.isContiguous() ? x : x.dup(), pool.type(), out);
+        if (chwn) ChwnLayout.pool(x.contiguous(), pool.type(), out);
         else org.dl4jbridge.ndarray.ops.GlobalPooling.forward(x, pool.type(), out);
         return pool.shaped(out);
     }
@@ -638,7 +638,7 @@ final class InferencePlan {
                     throw new IllegalArgumentException("ElementWiseVertex (" + op + "): inputs must have one shape, got "
                             + Arrays.toString(in[0].shape()) + " and " + Arrays.toString(in[k].shape()));
                 }
-                c[k] = in[k].isContiguous() ? in[k] : in[k].dup();
+                c[k] = in[k].contiguous();
             }
             NDArray out = pass.canOverwrite(inputs[0], c[0], inputs) ? c[0] : pass.ws.take(in[0].shape());
             return ElementWise.forward(op, c, out);
@@ -682,7 +682,7 @@ final class InferencePlan {
                 NDArray a = acts[v];
                 NDArray c = ws.take(wantChwn ? ChwnLayout.chwnShape(a.shape()) : ChwnLayout.nchwShape(a.shape()));
                 if (wantChwn) ChwnLayout.toChwn(a, c);
-                else ChwnLayout.toNchw(a.isContiguous() ? a : a.dup(), c);
+                else ChwnLayout.toNchw(a.contiguous(), c);
                 converted[v] = c;
             }
             return converted[v];

@@ -68,7 +68,7 @@ public abstract class AbstractLayer {
         if (training && conf.getIDropout() instanceof Dropout d && d.getP() < 1.0) {
             if (rng == null) throw new IllegalStateException("layer '" + name() + "' has no random generator for dropout");
             dropoutMask = NDArray.zeros(in.shape());
-            x = org.dl4jbridge.ndarray.ops.Dropout.forward(contiguous(in), d.getP(), rng, dropoutMask, NDArray.zeros(in.shape()));
+            x = org.dl4jbridge.ndarray.ops.Dropout.forward(in.contiguous(), d.getP(), rng, dropoutMask, NDArray.zeros(in.shape()));
         }
         this.input = keepForBackprop() ? x : null;
         return forward(x, training);
@@ -88,7 +88,7 @@ public abstract class AbstractLayer {
     /** The input gradient through this layer's dropout mask (identity without dropout). */
     protected NDArray maskInputGradient(NDArray dx) {
         if (dx == null || dropoutMask == null) return dx;
-        return org.dl4jbridge.ndarray.ops.Dropout.backward(contiguous(dx), dropoutMask, NDArray.zeros(dx.shape()));
+        return org.dl4jbridge.ndarray.ops.Dropout.backward(dx.contiguous(), dropoutMask, NDArray.zeros(dx.shape()));
     }
 
     protected abstract NDArray forward(NDArray x, boolean training);
@@ -100,8 +100,6 @@ public abstract class AbstractLayer {
 
     /** Drops references to cached activations. */
     public void clearCaches() { input = null; dropoutMask = null; }
-
-    protected static NDArray contiguous(NDArray a) { return a.isContiguous() ? a : a.dup(); }
 
     protected IllegalArgumentException shapeError(String expected, NDArray got) {
         return new IllegalArgumentException("layer '" + name() + "' (" + conf.getClass().getSimpleName() + ") expects input "

@@ -17,14 +17,14 @@ public class ActivationLayerImpl extends AbstractLayer {
 
     @Override
     protected NDArray forward(NDArray x, boolean training) {
-        NDArray a = act.op().forward(contiguous(x), newArray(x.shape()), act.alpha());   // element-wise: overwritten
+        NDArray a = act.op().forward(x.contiguous(), newArray(x.shape()), act.alpha());   // element-wise: overwritten
         output = keepForBackprop() ? a : null;
         return a;
     }
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
-        return needInputGradient ? act.backward(output, contiguous(eps), newArray(output.shape())) : null;
+        return needInputGradient ? act.backward(output, eps.contiguous(), newArray(output.shape())) : null;
     }
 
     @Override public void clearCaches() { super.clearCaches(); output = null; }

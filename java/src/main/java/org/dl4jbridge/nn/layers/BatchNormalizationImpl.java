@@ -47,7 +47,7 @@ public class BatchNormalizationImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         check(x);
-        x = contiguous(x);
+        x = x.contiguous();
         NDArray out = newArray(x.shape());   // both transforms overwrite it
         if (training) {
             stats = BatchNorm.training(x, gamma(), beta(), bn.getEps(), out);
@@ -80,7 +80,7 @@ public class BatchNormalizationImpl extends AbstractLayer {
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
-        NDArray dy = contiguous(eps);
+        NDArray dy = eps.contiguous();
         if (stats == null) return inferenceBackward(dy);
         NDArray dx = newArray(dy.shape());   // overwritten
         BatchNorm.backward(input, dy, gamma(), stats, dx, grads.get("gamma"), grads.get("beta"));

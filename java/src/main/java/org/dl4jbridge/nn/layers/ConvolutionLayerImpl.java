@@ -52,7 +52,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         checkInput(x);
-        x = contiguous(x);
+        x = x.contiguous();
         FusedActivation fused = act.fused();
         NDArray out = newArray(outputShape(x));   // the convolution overwrites it
         NDArray w = params.get("W");
@@ -82,7 +82,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      * backward kernels only read it, so it is not copied into a new array.
      */
     protected NDArray outputGradient(NDArray eps) {
-        NDArray e = contiguous(eps);
+        NDArray e = eps.contiguous();
         return act.op() == org.dl4jbridge.ndarray.ops.Activation.IDENTITY ? e : act.backward(output, e);
     }
 
@@ -114,7 +114,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      * layout (e.g. batch norm folded in): inference only, nothing is kept for backprop.
      */
     public void inferInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, NDArray out) {
-        Convolution2D.forward(contiguous(x), w, b, cfg, 1, epilogue, out);
+        Convolution2D.forward(x.contiguous(), w, b, cfg, 1, epilogue, out);
     }
 
     /**
@@ -131,7 +131,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      * without storing the convolution's output; only where {@link #poolFuses} holds.
      */
     public void inferPooledInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, Conv2DConfig pool, NDArray pooled) {
-        Convolution2D.forwardMaxPooled(contiguous(x), w, b, cfg, epilogue, pool, pooled,
+        Convolution2D.forwardMaxPooled(x.contiguous(), w, b, cfg, epilogue, pool, pooled,
                 ConvConfig.DEFAULT);
     }
 
@@ -140,7 +140,7 @@ public class ConvolutionLayerImpl extends AbstractLayer {
      * (contiguous, the shape of W): folding an inference batch norm that follows this layer.
      */
     public void scaledWeights(float[] scale, NDArray dst) {
-        NDArray w = contiguous(params.get("W"));
+        NDArray w = params.get("W").contiguous();
         int len = w.length();
         java.nio.FloatBuffer src = w.buffer(), out = dst.buffer();
         int so = w.offset(), d = dst.offset();

@@ -24,7 +24,7 @@ public class DenseLayerImpl extends AbstractLayer {
         if (x.rank() != 2 || x.size(1) != nIn) {
             throw shapeError("[minibatch, " + nIn + "] (nIn=" + nIn + ")", x);
         }
-        x = contiguous(x);
+        x = x.contiguous();
         NDArray z = Linalg.mmul(x, params.get("W"));
         NDArray b = params.get("b");
         if (b != null) Bias.addRowVector(z, b);
@@ -35,7 +35,7 @@ public class DenseLayerImpl extends AbstractLayer {
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
-        return backwardFromPreActivation(act.backward(output, contiguous(eps)), needInputGradient);
+        return backwardFromPreActivation(act.backward(output, eps.contiguous()), needInputGradient);
     }
 
     /** Weight, bias and input gradients from dL/dz (summed over the minibatch). */

@@ -16,7 +16,7 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         checkInput(x);
-        x = contiguous(x);
+        x = x.contiguous();
         FusedActivation fused = act.fused();
         NDArray out = newArray(outputShape(x));   // overwritten
         org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x, params.get("W"),
@@ -31,7 +31,7 @@ public class DepthwiseConvolution2DImpl extends ConvolutionLayerImpl {
 
     @Override
     public void inferInto(NDArray x, NDArray w, NDArray b, FusedActivation epilogue, NDArray out) {
-        org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(contiguous(x), w,
+        org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.forward(x.contiguous(), w,
                 org.dl4jbridge.ndarray.ops.DepthwiseConvolution2D.Layout.DL4J, multiplier, b, cfg, epilogue, out);
     }
 

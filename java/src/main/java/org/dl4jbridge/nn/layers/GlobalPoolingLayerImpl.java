@@ -32,13 +32,13 @@ public class GlobalPoolingLayerImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
-        return shaped(GlobalPooling.forward(contiguous(x), type));
+        return shaped(GlobalPooling.forward(x.contiguous(), type));
     }
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         if (!needInputGradient) return null;
-        NDArray e = contiguous(eps);
+        NDArray e = eps.contiguous();
         if (e.rank() == 4) e = e.reshape(e.size(0), e.size(1));
         NDArray dx = newArray(input.shape());   // overwritten
         GlobalPooling.backward(input, e, type, dx);

@@ -32,20 +32,20 @@ public class OutputLayerImpl extends DenseLayerImpl {
     /** Mean loss over the minibatch for activations {@code a} (the forward output). */
     public double score(NDArray a, NDArray labels) {
         checkLabels(a, labels);
-        return loss.score(a, contiguous(labels), act.op(), clipEps);
+        return loss.score(a, labels.contiguous(), act.op(), clipEps);
     }
 
     /** Per-example losses. */
     public double[] scoreExamples(NDArray a, NDArray labels) {
         checkLabels(a, labels);
-        return loss.scoreArray(a, contiguous(labels), act.op(), clipEps);
+        return loss.scoreArray(a, labels.contiguous(), act.op(), clipEps);
     }
 
     /** Backward from labels: fills gradients, returns dL/dinput (per example, summed convention). */
     public NDArray backpropLabels(NDArray labels, boolean needInputGradient) {
         if (output == null || input == null) throw new IllegalStateException("output layer '" + name() + "': no training forward pass");
         checkLabels(output, labels);
-        NDArray dz = loss.gradient(output, contiguous(labels), act.op(), act.alpha(), NDArray.zeros(output.shape()));
+        NDArray dz = loss.gradient(output, labels.contiguous(), act.op(), act.alpha(), NDArray.zeros(output.shape()));
         return maskInputGradient(backwardFromPreActivation(dz, needInputGradient));
     }
 }

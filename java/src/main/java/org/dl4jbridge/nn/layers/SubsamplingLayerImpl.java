@@ -32,7 +32,7 @@ public class SubsamplingLayerImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
-        return Pooling2D.forward(contiguous(x), cfg, type, includePad);
+        return Pooling2D.forward(x.contiguous(), cfg, type, includePad);
     }
 
     /** Window, stride, padding, dilation and mode (the graph's inference plan fuses some pools into convolutions). */
@@ -50,14 +50,14 @@ public class SubsamplingLayerImpl extends AbstractLayer {
 
     /** Inference forward into {@code out} (of {@link #outputShape}); nothing is kept for backprop. */
     public void inferInto(NDArray x, NDArray out) {
-        Pooling2D.forward(contiguous(x), cfg, type, includePad, out);
+        Pooling2D.forward(x.contiguous(), cfg, type, includePad, out);
     }
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         if (!needInputGradient) return null;
         NDArray dx = NDArray.zeros(input.shape());
-        Pooling2D.backward(input, contiguous(eps), cfg, type, includePad, dx);
+        Pooling2D.backward(input, eps.contiguous(), cfg, type, includePad, dx);
         return dx;
     }
 }

@@ -16,12 +16,12 @@ public class Upsampling2DImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
-        return org.dl4jbridge.ndarray.ops.Upsampling2D.forward(contiguous(x), sH, sW);
+        return org.dl4jbridge.ndarray.ops.Upsampling2D.forward(x.contiguous(), sH, sW);
     }
 
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         if (!needInputGradient) return null;
-        return org.dl4jbridge.ndarray.ops.Upsampling2D.backward(contiguous(eps), sH, sW, NDArray.zeros(input.shape()));
+        return org.dl4jbridge.ndarray.ops.Upsampling2D.backward(eps.contiguous(), sH, sW, NDArray.zeros(input.shape()));
     }
 }

@@ -20,7 +20,7 @@ public class ZeroPaddingLayerImpl extends AbstractLayer {
     @Override
     protected NDArray forward(NDArray x, boolean training) {
         if (x.rank() != 4) throw shapeError("[minibatch, channels, height, width] (NCHW)", x);
-        x = contiguous(x);
+        x = x.contiguous();
         int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), oh = h + top + bottom, ow = w + left + right;
         NDArray out = NDArray.zeros(n, c, oh, ow);
         copyRows(x.buffer(), x.offset(), out.buffer(), 0, n * c, h, w, oh, ow, true);
@@ -30,7 +30,7 @@ public class ZeroPaddingLayerImpl extends AbstractLayer {
     @Override
     protected NDArray backward(NDArray eps, boolean needInputGradient) {
         if (!needInputGradient) return null;
-        NDArray e = contiguous(eps);
+        NDArray e = eps.contiguous();
         int[] s = input.shape();
         NDArray dx = NDArray.zeros(s);
         copyRows(e.buffer(), e.offset(), dx.buffer(), 0, s[0] * s[1], s[2], s[3], s[2] + top + bottom, s[3] + left + right, false);

@@ -271,7 +271,7 @@ public class TransferLearningHelper {
     /** Hashes shape and values in chunks: VGG16's fc1 weights alone are 411 MB, too much to copy at once. */
     static void hashArray(java.security.MessageDigest md, NDArray a) {
         md.update(Arrays.toString(a.shape()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        NDArray c = a.isContiguous() ? a : a.dup();
+        NDArray c = a.contiguous();
         int chunkFloats = Math.max(1, Math.min(HASH_CHUNK, c.length()));
         java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(chunkFloats * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int start = 0; start < c.length(); start += HASH_CHUNK) {

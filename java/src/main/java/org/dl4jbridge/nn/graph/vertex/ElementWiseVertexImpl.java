@@ -25,7 +25,7 @@ public class ElementWiseVertexImpl extends VertexImpl {
                 throw new IllegalArgumentException("ElementWiseVertex '" + name + "' (" + op + "): inputs must have one shape, got "
                         + Arrays.toString(in[0].shape()) + " and " + Arrays.toString(in[k].shape()));
             }
-            c[k] = in[k].isContiguous() ? in[k] : in[k].dup();
+            c[k] = in[k].contiguous();
         }
         inputs = training ? c : null;
         return ElementWise.forward(op, c, newArray(in[0].shape()));   // overwritten
@@ -33,7 +33,7 @@ public class ElementWiseVertexImpl extends VertexImpl {
 
     @Override
     public NDArray[] backward(NDArray eps, boolean[] need) {
-        NDArray e = eps.isContiguous() ? eps : eps.dup();
+        NDArray e = eps.contiguous();
         NDArray[] d = new NDArray[need.length];
         for (int k = 0; k < d.length; k++) d[k] = newArray(e.shape());   // every op's backward overwrites them
         ElementWise.backward(op, inputs, e, d);

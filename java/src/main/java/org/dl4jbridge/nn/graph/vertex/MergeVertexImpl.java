@@ -34,7 +34,7 @@ public class MergeVertexImpl extends VertexImpl {
         FloatBuffer ob = out.buffer();
         int at = 0;
         for (int k = 0; k < in.length; k++) {
-            NDArray x = in[k].isContiguous() ? in[k] : in[k].dup();
+            NDArray x = in[k].contiguous();
             int block = sizes[k] * inner;
             for (int n = 0; n < mb; n++) {
                 FloatBuffer src = x.buffer().duplicate();
@@ -51,7 +51,7 @@ public class MergeVertexImpl extends VertexImpl {
     @Override
     public NDArray[] backward(NDArray eps, boolean[] need) {
         if (need.length == 1) return new NDArray[] {eps};
-        NDArray e = eps.isContiguous() ? eps : eps.dup();
+        NDArray e = eps.contiguous();
         int[] shape = e.shape();
         int mb = shape[0], total = shape[1], inner = NDArray.lengthOf(shape) / (mb * total);
         NDArray[] out = new NDArray[need.length];
