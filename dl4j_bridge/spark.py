@@ -216,7 +216,9 @@ def _keep_keyboard_interrupt_through_call_site_reset() -> None:
     (about 1 run in 10 of tests/test_interrupt.py's Spark test): the resulting Py4JNetworkError then replaced
     the KeyboardInterrupt. While a KeyboardInterrupt propagates, a py4j error of the reset is dropped; the call
     site stays that of the interrupted call until the next driver call sets its own (pyspark sets it on entry).
-    Any other failure of the reset, and every reset after a normal return, is left as pyspark has it.
+    Any other failure of the reset, and every reset after a normal return, is left as pyspark has it. The
+    adjustment is process-wide (pyspark's class) and stays; a pyspark without ``SCCallSiteSync`` needs none
+    (tests/test_interrupt.py checks the class is there and adjusted).
     """
     try:
         from py4j.protocol import Py4JError

@@ -245,12 +245,12 @@ def test_ctrl_c_during_a_spark_driver_call_cancels_the_jobs_and_raises_keyboard_
     assert "Traceback" not in r.stderr and "KeyboardInterrupt while sending" not in r.stderr, r.stderr[-3000:]
 
 
-@pytest.mark.skipif(spark_unavailable() is not None, reason=f"Spark cannot run: {spark_unavailable()}")
 def test_a_failed_call_site_reset_does_not_replace_the_keyboard_interrupt():
     """The failure behind the test above's flake, made to happen every time: pyspark's SCCallSiteSync resets the
     JVM's call site on exit with a py4j call; when that call fails while a KeyboardInterrupt propagates, the
     KeyboardInterrupt reaches the caller (dl4j_bridge.spark's adjustment); after a normal return, or under another
     exception, the reset's error is pyspark's as before. No JVM: the context's reset raises."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -e '.[test]' installs it)")
     r = run_python("""
         from py4j.protocol import Py4JNetworkError
         from pyspark.traceback_utils import SCCallSiteSync

@@ -273,8 +273,9 @@ public final class ChwnMBConv {
      * One thread's depthwise state: a channel's zero-bordered input plane, stored as {@code [hp][sW][wpc][n]}
      * (each padded row split into its sW column phases, so a tap's inputs for a whole output row are one
      * contiguous run at any stride), one array per padded row, and a ring over the last kH padded rows' kW
-     * shifted inputs: the row itself for the first tap, zero-offset copies for the others. At batch 16 the taps
-     * read the plane's rows at constant shifts instead ({@link #shiftedRows}), with no ring.
+     * shifted inputs: the row itself for the first tap, zero-offset copies for the others. At batch 16 with kernel
+     * widths 3 and 5 the taps read the plane's rows at constant shifts instead ({@link #shiftedRows}), with no ring;
+     * at stride 2 the plane's rows then hold the even columns ({@code [hp][wpc][n]}) and {@link #odd} the odd ones.
      */
     private static final class Depthwise {
         final int n, h, w, ho, wo, sH, sW, kH, kW, padTop, padLeft, hp, wpc, rowLen;
@@ -312,8 +313,8 @@ public final class ChwnMBConv {
             this.acc = new float[wo * n];
             this.input = new float[h * w * n];
             this.out = new float[ho * wo * n];
-            this.copies = new float[kH * kW][wo * n];
-            this.ring = new float[kH * kW][];
+            this.copies = shifted ? null : new float[kH * kW][wo * n];
+            this.ring = shifted ? null : new float[kH * kW][];
         }
 
         /**

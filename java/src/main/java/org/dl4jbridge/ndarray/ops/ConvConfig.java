@@ -42,7 +42,7 @@ package org.dl4jbridge.ndarray.ops;
  * @param chwnBlocks           inference runs an inverted-residual block that {@link FusedMBConv} does not take as one
  *                             {@link ChwnMBConv} over the batch-innermost layout ({@link ChwnLayout})
  * @param fuseStem             inference runs a stem convolution whose output only a {@link FusedMBConv} block without
- *                             expansion reads (EfficientNet's first layer and block 0) inside that block
+ *                             expansion or residual reads (EfficientNet's first layer and block 0) inside that block
  *                             ({@link FusedMBConv#forwardWithStem}), so the stem's output is never stored
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,

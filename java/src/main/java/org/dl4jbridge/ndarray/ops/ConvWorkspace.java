@@ -14,6 +14,11 @@ public final class ConvWorkspace {
     static final int COLUMNS = 0, GEMM_OUT = 1, PACKED_WEIGHTS = 2, GRAD_COLUMNS = 3;
     /** A strided {@link ChwnMBConv} block's input with its columns split by phase, beside its GEMM_OUT. */
     static final int PHASES = 4;
+    /**
+     * The heap row slot of a fused stem's image rows ({@link FusedMBConv#forwardWithStem}), beside slots 0-5 that
+     * the block kernels number themselves.
+     */
+    static final int STEM_ROWS = 6;
     private static final int SLOTS = 5, HEAP_SLOTS = 7;
 
     private static final ThreadLocal<ConvWorkspace> LOCAL = ThreadLocal.withInitial(ConvWorkspace::new);

@@ -33,6 +33,9 @@ import org.dl4jbridge.ndarray.Parallel;
  * output in a pass of their own), same-JVM A/B of EfficientNet-Lite0's blocks 0-3 at batch 16 (10 batches,
  * interleaved, under load, 8 runs alternating the order): faster in 7 of 8 runs, median 16 % less wall time.
  *
+ * <p>A block without expansion can compute its input itself from the image, when that input is a stem
+ * convolution's output ({@link #forwardWithStem}: the stem takes the expansion's place in the strip's GEMM).
+ *
  * <p>Batch norms are folded into the three convolutions' weights and biases by the caller.
  */
 public final class FusedMBConv {
@@ -273,7 +276,8 @@ public final class FusedMBConv {
             if (expWB) withBiasColumn(expW, expB, mid, cin, wb, expWBOff);
             if (projWB) withBiasColumn(projW, projB, cout, mid, wb, projWBOff);
             // Per output row: the expanded input rows it reads (s, more at the strip's edges), its depthwise
-            // row and its output row.
+            // row and its output row. (A fused stem's columns and image rows are not counted: its unit size,
+            // STEM_STRIP_FLOATS, was measured with this count.)
             long perRow = (long) mid * (s * w + wo) + (long) cout * wo;
             int units = 4 * Parallel.threads();
             if (perRow * ho <= unitFloats) {
@@ -340,7 +344,8 @@ public final class FusedMBConv {
             float[] even = ws.heap(4, len + c.kW());
             float[] odd = ws.heap(5, len + c.kW());
             FloatBuffer xb = x.buffer();
-            int plane = h * w, xOff = x.offset() + img0 * cin * plane;
+            // The block's input channels (no stem: with one, the input is computed from the image, stemPhases).
+            int plane = h * w, xOff = stem == null ? x.offset() + img0 * cin * plane : -1;
 
             // The expansion's input, each channel placed into the strip's zero-padded stack as the depthwise step
             // reads it, and with a bias a last row that is 1 at the data and 0 at the padding: the GEMM then writes
@@ -471,7 +476,7 @@ public final class FusedMBConv {
             ConvGeometry sg = stem.g();
             int c0 = x.size(1), ih = x.size(2), iw = x.size(3), vrs = 2 * rowsIn + 1, rl = 2 * w + 1;
             int size = nb * c0 * vrs * rl;
-            float[] ph = ws.heap(6, size + iw);
+            float[] ph = ws.heap(ConvWorkspace.STEM_ROWS, size + iw);
             FloatBuffer xb = x.buffer();
             for (int b = 0; b < nb; b++) {
                 for (int c = 0; c < c0; c++) {

@@ -387,7 +387,7 @@ public class ComputationGraph {
         return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedBlocks();
     }
 
-    /** Stem convolutions the inference plan to these vertices runs inside their block (tests check where it does). */
+    /** Stem convolutions the inference plan to these vertices joins to their block's step (tests check where it does). */
     int fusedStems(List<String> vertexNames) {
         requireInit();
         return plan(vertexNames.stream().mapToInt(this::indexOf).toArray()).fusedStems();

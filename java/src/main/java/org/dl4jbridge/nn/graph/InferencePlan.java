@@ -51,10 +51,11 @@ import org.dl4jbridge.nn.layers.SubsamplingLayerImpl;
  * residual add that is the projection's only reader) runs as one {@link ChwnMBConv} or
  * {@link FusedMBConv} ({@link ChwnMBConv#choose}), so its expanded tensor is never stored
  * ({@link ConvConfig#chwnBlocks}, {@link ConvConfig#fuseBlocks}); again only where nothing else
- * reads the intermediate activations. A block without expansion (depthwise, projection) fuses the same way,
- * and where a stem convolution (3x3, stride 2, at most 4 input channels: EfficientNet's first layer) is its only
- * reader's input, that block computes the stem itself where it runs as one {@link FusedMBConv}
- * ({@link FusedMBConv#forwardWithStem}, {@link ConvConfig#fuseStem}): the stem's output is never stored.
+ * reads the intermediate activations. A block without expansion (depthwise, projection) fuses the same way;
+ * when such a block (without a residual) is the only reader of a stem convolution (3x3, stride 2, at most 4 input
+ * channels: EfficientNet's first layer), the stem joins the block's step, and the block computes it itself where
+ * it runs as one {@link FusedMBConv} ({@link FusedMBConv#forwardWithStem}, {@link ConvConfig#fuseStem}): the
+ * stem's output is never stored. (Elsewhere, on smaller images, the step runs the stem first.)
  *
  * <p>Blocks on the {@link ChwnMBConv} path read and write the batch-innermost layout ({@link ChwnLayout}), and
  * so do the 1x1 convolutions and global poolings that read such an activation: consecutive CHWN steps pass
@@ -300,7 +301,10 @@ final class InferencePlan {
     /** Inverted-residual blocks this plan runs fused. */
     int fusedBlocks() { return stepsOf(MBConvStep.class); }
 
-    /** Stem convolutions this plan runs inside their block (where that block runs as one {@link FusedMBConv}). */
+    /**
+     * Stem convolutions joined to their block's step: the block computes them itself where it runs as one
+     * {@link FusedMBConv} (large maps), else the step runs them first (tests check where they join).
+     */
     int fusedStems() {
         int count = 0;
         for (Step s : steps) if (s instanceof MBConvStep b && b.stem != null) count++;

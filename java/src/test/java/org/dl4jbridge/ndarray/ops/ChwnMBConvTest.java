@@ -1,6 +1,8 @@
 package org.dl4jbridge.ndarray.ops;
 
 import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
+import static org.dl4jbridge.ndarray.ops.ConvReference.assertNear;
+import static org.dl4jbridge.ndarray.ops.ConvReference.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -215,21 +217,5 @@ class ChwnMBConvTest {
         e = assertThrows(IllegalArgumentException.class, () -> FusedMBConv.forward(nchw, null, null, FusedActivation.RELU6, dwW,
                 DepthwiseConvolution2D.Layout.DL4J, null, dw, FusedActivation.RELU6, proj, null, FusedActivation.IDENTITY, nchw, nchw));
         assertTrue(e.getMessage().contains("overlaps the input"), e.getMessage());
-    }
-
-    private static void assertNear(NDArray expected, NDArray actual, double rel, String what) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double scale = 1, worst = 0;
-        for (int i = 0; i < expected.length(); i++) {
-            scale = Math.max(scale, Math.abs(expected.get(i)));
-            worst = Math.max(worst, Math.abs(expected.get(i) - actual.get(i)));
-        }
-        assertTrue(worst <= rel * scale, what + ": error " + worst + " against the NCHW kernels (scale " + scale + ")");
-    }
-
-    private static NDArray random(Random rnd, float scale, int... shape) {
-        NDArray a = NDArray.zeros(shape);
-        for (int i = 0; i < a.length(); i++) a.put(i, (rnd.nextFloat() * 2 - 1) * scale);
-        return a;
     }
 }

@@ -105,6 +105,27 @@ final class ConvReference {
     }
 
     /**
+     * As {@link #assertClose} against another float32 computation (the layers one by one, the NCHW kernels): every
+     * element within {@code rel} of the expected array's largest magnitude (at least 1).
+     */
+    static void assertNear(NDArray expected, NDArray actual, double rel, String what) {
+        assertEquals(Arrays.toString(expected.shape()), Arrays.toString(actual.shape()), what + ": shape");
+        double scale = 1, worst = 0;
+        for (int i = 0; i < expected.length(); i++) {
+            scale = Math.max(scale, Math.abs(expected.get(i)));
+            worst = Math.max(worst, Math.abs(expected.get(i) - actual.get(i)));
+        }
+        assertTrue(worst <= rel * scale, what + ": error " + worst + " (scale " + scale + ")");
+    }
+
+    /** An array of the shape with elements uniform in [-scale, scale). */
+    static NDArray random(java.util.Random rnd, float scale, int... shape) {
+        NDArray a = NDArray.zeros(shape);
+        for (int i = 0; i < a.length(); i++) a.put(i, (rnd.nextFloat() * 2 - 1) * scale);
+        return a;
+    }
+
+    /**
      * Every case of {@code resource}: Convolution2D.backward's input, weight and bias gradients
      * within 1e-5 of PyTorch autograd's (the cases hold dL/dz in {@code gy}).
      */

@@ -1,6 +1,8 @@
 package org.dl4jbridge.ndarray.ops;
 
 import static org.dl4jbridge.ndarray.ops.ConvReference.assertClose;
+import static org.dl4jbridge.ndarray.ops.ConvReference.assertNear;
+import static org.dl4jbridge.ndarray.ops.ConvReference.random;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,21 +105,24 @@ class FusedMBConvTest {
         java.util.Random rnd = new java.util.Random(12);
         ConvConfig im2col = ConvConfig.DEFAULT.with("splitStem:false");
         Conv2DConfig same3 = Conv2DConfig.of(3, 2, ConvolutionMode.Same);
-        // {n, c0, H, W, mid, dw k, dw s, cout}, stem window
+        // {n, c0, H, W, mid, dw k, dw s, cout}, stem window, stem bias (without one the GEMM has no ones row)
         Object[][] cases = {
-            {new int[] {2, 3, 64, 64, 32, 3, 1, 16}, same3},
-            {new int[] {3, 3, 57, 45, 8, 5, 2, 5}, same3},
-            {new int[] {16, 1, 20, 23, 6, 3, 1, 4}, Conv2DConfig.padded(3, 2, 1)},
-            {new int[] {2, 4, 31, 30, 5, 5, 1, 7}, Conv2DConfig.padded(3, 2, 0)},
+            {new int[] {2, 3, 64, 64, 32, 3, 1, 16}, same3, true},
+            {new int[] {3, 3, 57, 45, 8, 5, 2, 5}, same3, true},
+            {new int[] {16, 1, 20, 23, 6, 3, 1, 4}, Conv2DConfig.padded(3, 2, 1), true},
+            {new int[] {2, 4, 31, 30, 5, 5, 1, 7}, Conv2DConfig.padded(3, 2, 0), true},
+            {new int[] {2, 3, 33, 34, 8, 3, 1, 6}, same3, false},
         };
         for (boolean fma : new boolean[] {true, false}) {
             DepthwiseTaps.fused = fma;
             for (Object[] c : cases) {
                 int[] s = (int[]) c[0];
                 Conv2DConfig stemConf = (Conv2DConfig) c[1];
+                boolean bias = (Boolean) c[2];
                 int n = s[0], c0 = s[1], mid = s[4], k = s[5], cout = s[7];
                 NDArray image = random(rnd, 1f, n, c0, s[2], s[3]);
-                NDArray stemW = random(rnd, (float) (1 / Math.sqrt(9 * c0)), mid, c0, 3, 3), stemB = random(rnd, 0.5f, mid);
+                NDArray stemW = random(rnd, (float) (1 / Math.sqrt(9 * c0)), mid, c0, 3, 3);
+                NDArray stemB = bias ? random(rnd, 0.5f, mid) : null;
                 NDArray dwW = random(rnd, (float) (1 / Math.sqrt(k * k)), k, k, mid, 1), dwB = random(rnd, 0.5f, mid);
                 NDArray projW = random(rnd, (float) (1 / Math.sqrt(mid)), cout, mid, 1, 1), projB = random(rnd, 0.5f, cout);
                 Conv2DConfig dw = Conv2DConfig.of(k, s[6], ConvolutionMode.Same), pw = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
@@ -133,8 +138,8 @@ class FusedMBConvTest {
                     FusedMBConv.forwardWithStem(image, stemW, stemB, stemConf, FusedActivation.RELU6, dwW,
                             DepthwiseConvolution2D.Layout.DL4J, dwB, dw, FusedActivation.RELU6, projW, projB,
                             FusedActivation.IDENTITY, y, unit, 2048);
-                    assertNear(expected, y, "stem case " + java.util.Arrays.toString(s) + " " + stemConf + " unit " + unit
-                            + " fma " + fma);
+                    assertNear(expected, y, 1e-5, "stem case " + java.util.Arrays.toString(s) + " " + stemConf + " unit "
+                            + unit + " fma " + fma + (bias ? "" : " no stem bias"));
                 }
             }
         }
@@ -158,23 +163,6 @@ class FusedMBConvTest {
                 DepthwiseConvolution2D.Layout.DL4J, null, dw, FusedActivation.RELU6, proj, null, FusedActivation.IDENTITY,
                 NDArray.zeros(1, 4, 16, 16)));
         assertTrue(e.getMessage().contains("output"), e.getMessage());
-    }
-
-    /** Largest difference within 1e-5 of the expected values' largest magnitude (at least 1). */
-    private static void assertNear(NDArray expected, NDArray actual, String what) {
-        assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()), what + ": shape");
-        double scale = 1, err = 0;
-        for (int i = 0; i < expected.length(); i++) {
-            scale = Math.max(scale, Math.abs(expected.get(i)));
-            err = Math.max(err, Math.abs(expected.get(i) - actual.get(i)));
-        }
-        assertTrue(err <= 1e-5 * scale, what + ": error " + err + " (scale " + scale + ")");
-    }
-
-    private static NDArray random(java.util.Random rnd, float scale, int... shape) {
-        NDArray a = NDArray.zeros(shape);
-        for (int i = 0; i < a.length(); i++) a.put(i, (rnd.nextFloat() * 2 - 1) * scale);
-        return a;
     }
 
     @Test

@@ -266,6 +266,7 @@ class PerfPathTest {
         randomize(g, 43);
         heScale(g, 44);
         NDArray x = random(11, 2, 3, 192, 192);
+        assertTrue(org.dl4jbridge.ndarray.ops.FusedMBConv.pays(32, 96, 96), "block 0 runs fused at 192x192");
         assertEquals(1, g.fusedStems(List.of(EfficientNetLite0.FEATURES)));
         assertSameAsPlain(g, x, List.of(EfficientNetLite0.FEATURES));
         List<String> withStem = List.of("stem_act", EfficientNetLite0.FEATURES);
