@@ -32,13 +32,16 @@ import org.dl4jbridge.ndarray.ops.Convolution2D;
  * {@code NetworkAB effnet 4 tiled= batched=batchedPointwise:true} or {@code NetworkAB effnet 20 old=chwnBlocks:false new=}
  * (EfficientNet's blocks 4-15, head and pool in the batch-innermost layout against layer by layer). With {@code -Dnetworkab.cpuTime=true}
  * EfficientNet's per-layer figures are process CPU seconds rather than wall seconds (on a loaded machine
- * they show the work, not the wait for a core). With {@code -Dnetworkab.perBatch=true} each batch's wall and
+ * they show the work, not the wait for a core). With {@code -Dnetworkab.batch=N} batches hold N images instead of 16. With {@code -Dnetworkab.perBatch=true} each batch's wall and
  * process CPU seconds are printed as it ends (whether the JIT has settled: a quiet run's batches reach their steady time
  * by about the eighth). With {@code -Dnetworkab.size=240} VGG16's input is 240x240 (the
  * pretrained convolution base's size) rather than 224x224.
  */
 public final class NetworkAB {
     private NetworkAB() {}
+
+    /** Images per batch: 16 (the benchmark's and the lesson's), or {@code -Dnetworkab.batch=N}. */
+    private static final int BATCH = Integer.getInteger("networkab.batch", 16);
 
     /** One network: a forward pass of one batch, and the seconds per layer collected since the last take. */
     private interface Timed {
@@ -49,9 +52,9 @@ public final class NetworkAB {
     private static Timed network(String name) {
         switch (name) {
             case "effnet": {
-                EfficientNetLite0Bench net = new EfficientNetLite0Bench(16, 224, 42);
+                EfficientNetLite0Bench net = new EfficientNetLite0Bench(BATCH, 224, 42);
                 net.cpuTime = Boolean.getBoolean("networkab.cpuTime");
-                NDArray input = net.randomInput(7), features = NDArray.zeros(16, 1280);
+                NDArray input = net.randomInput(7), features = NDArray.zeros(BATCH, 1280);
                 return new Timed() {
                     public void forward(ConvConfig conv) {
                         net.conv = conv;
@@ -66,7 +69,7 @@ public final class NetworkAB {
             }
             case "vgg16": {
                 // 240: the input size of the ImageNet convolution base the lesson uses (bench_vgg16_conv.py).
-                Vgg16Bench net = new Vgg16Bench(16, Integer.getInteger("networkab.size", 224), 42);
+                Vgg16Bench net = new Vgg16Bench(BATCH, Integer.getInteger("networkab.size", 224), 42);
                 NDArray input = net.randomInput(7);
                 return new Timed() {
                     public void forward(ConvConfig conv) {
@@ -136,7 +139,7 @@ public final class NetworkAB {
                 net.takeLayerSeconds().forEach((k, s) -> layers.get(vv).merge(k, s, Double::sum));
             }
         }
-        StringBuilder sb = new StringBuilder(String.format("%-34s", "layer (s over " + batches + " batches of 16)"));
+        StringBuilder sb = new StringBuilder(String.format("%-34s", "layer (s over " + batches + " batches of " + BATCH + ")"));
         for (String n : names) sb.append(String.format("%10s", n));
         System.out.println(sb);
         java.util.SortedSet<String> keys = new java.util.TreeSet<>();
@@ -165,7 +168,7 @@ public final class NetworkAB {
             System.out.println(sb);
         }
         sb = new StringBuilder(String.format("%-34s", "images/s"));
-        for (double t : total) sb.append(String.format("%10.2f", 16 * batches / t));
+        for (double t : total) sb.append(String.format("%10.2f", BATCH * batches / t));
         System.out.println(sb);
         sb = new StringBuilder(String.format("%-34s", "process CPU s per batch"));
         for (double t : cpu) sb.append(String.format("%10.3f", t / batches));
