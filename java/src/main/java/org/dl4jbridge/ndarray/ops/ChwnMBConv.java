@@ -279,6 +279,11 @@ public final class ChwnMBConv {
      */
     private static final class Depthwise {
         final int n, h, w, ho, wo, sH, sW, kH, kW, padTop, padLeft, hp, wpc, rowLen;
+        /**
+         * Input rows the taps read, placed at padded rows [padTop, padTop + inRows) (Same padding at stride 2 may leave
+         * the last input row unread); the padded rows outside hold zeros only.
+         */
+        final int inRows;
         final float[] taps, bias;
         final FusedActivation act;
         final float[][] plane;
@@ -305,6 +310,7 @@ public final class ChwnMBConv {
             int wp = (wo - 1) * sW + kW;
             this.wpc = (wp + sW - 1) / sW;
             this.rowLen = sW * wpc * n;
+            this.inRows = Math.min(h, hp - padTop);
             // Zeroed once: every channel writes the same interior cells, so the border stays zero.
             this.shifted = n == 16 && sW <= 2 && (kW == 3 || kW == 5);
             boolean split = shifted && sW == 2;
@@ -329,7 +335,7 @@ public final class ChwnMBConv {
             // Only padded rows [rLo, rHi) hold input; kernel rows that fall on the zero rows above and below are
             // skipped, with their ring copies (a 5x5 kernel on a 7x7 map: 6 of its 35 kernel-row passes and 16 of
             // its 44 row copies per channel).
-            int rLo = padTop, rHi = padTop + Math.min(h, hp - padTop);
+            int rLo = padTop, rHi = padTop + inRows;
             if (shifted) {
                 shiftedRows(c, len, b, rLo, rHi);
                 finish(d, dOff);
@@ -423,7 +429,7 @@ public final class ChwnMBConv {
          * floats of a 7x7 map's row, the loop's overhead made it a tenth of a 7x7 block's time, under load).
          */
         private void fillPlane(FloatBuffer src, int srcOff, FusedActivation inAct, float inBias) {
-            int rows = Math.min(h, hp - padTop), cols = Math.min(w, (wpc * sW) - padLeft);
+            int rows = inRows, cols = Math.min(w, (wpc * sW) - padLeft);
             Buffers.load(src, srcOff, input, 0, rows * w * n);
             inAct.applyInPlace(input, 0, rows * w * n, inBias);
             for (int iy = 0; iy < rows; iy++) {
