@@ -90,7 +90,8 @@ class ChwnMBConvTest {
     /**
      * Explicit padding wider than the kernel reaches: the first and last output rows (and columns) see only zero
      * padding, so they are the bias after the activation (the kernel skips kernel rows that fall on padding); for
-     * kernel widths 3 and 5 (their own tap loops) and the general per-tap path (7x7, 1x1, a 3x5 kernel).
+     * kernel widths 3 and 5 (their own tap loops) and the general per-tap path (7x7, 1x1, a 3x5 kernel); at batch 16
+     * the constant-shift loops, the 3x5 kernel at strides 1x2 included (its rows split into even and odd columns).
      */
     @Test
     void outputRowsOnPaddingAloneMatchTheLayerByLayerPath() {
@@ -105,6 +106,8 @@ class ChwnMBConvTest {
             matchesLayers(rnd, new int[] {2, 8, 16, 8, 5, 6, 0, 1}, Conv2DConfig.padded(7, 1, 7), fma);
             matchesLayers(rnd, new int[] {2, 8, 16, 8, 5, 6, 0, 1}, Conv2DConfig.padded(1, 1, 1), fma);
             matchesLayers(rnd, new int[] {2, 8, 16, 8, 6, 7, 0, 1},
+                    new Conv2DConfig(3, 5, 1, 2, 4, 2, 1, 1, ConvolutionMode.Truncate), fma);
+            matchesLayers(rnd, new int[] {16, 8, 16, 8, 6, 7, 0, 1},
                     new Conv2DConfig(3, 5, 1, 2, 4, 2, 1, 1, ConvolutionMode.Truncate), fma);
         }
     }
