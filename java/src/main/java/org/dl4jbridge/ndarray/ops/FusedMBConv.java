@@ -109,17 +109,19 @@ public final class FusedMBConv {
                         FusedActivation dwAct, NDArray projW, NDArray projB, FusedActivation projAct,
                         NDArray residual, NDArray out, int unitFloats, int blockFloats) {
         Convolution2D.checkRank4(x, "input");
+        requireDepthwise(dw);
+        ConvGeometry g = checkShapes(x, expW, dwW, dwLayout, dw, projW, residual, out);
+        int mid = expW == null ? x.size(1) : expW.size(0);
+        new Plan(x, null, expW == null ? null : expW.contiguous(), floats(expB, mid, "expansion bias"), expAct,
+                dwW, dwLayout, dwB, g, dwAct, projW, projB, projAct, residual, out, mid, unitFloats, blockFloats).run();
+    }
+
+    /** {@link #applies}, or an error naming the fix. */
+    private static void requireDepthwise(Conv2DConfig dw) {
         if (!applies(dw)) {
             throw new IllegalArgumentException("FusedMBConv: depthwise stride must be 1 or 2 on both axes without "
                     + "dilation, got " + dw + "; run the layers one by one instead");
         }
-        ConvGeometry g = checkShapes(x, expW, dwW, dwLayout, dw, projW, residual, out);
-        int mid = expW == null ? x.size(1) : expW.size(0), cout = projW.size(0);
-        new Plan(x, null, expW == null ? null : expW.contiguous(), floats(expB, mid, "expansion bias"), expAct,
-                DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
-                g, dwAct,
-                projW.contiguous(), floats(projB, cout, "projection bias"), projAct, residual, out, mid,
-                unitFloats, blockFloats).run();
     }
 
     /**
@@ -165,10 +167,7 @@ public final class FusedMBConv {
                     + "most " + StemConvolution.MAX_INPUT_CHANNELS + " input channels, got " + stemConf + " on " + c0
                     + " channels; run the stem as a convolution of its own instead");
         }
-        if (!applies(dw)) {
-            throw new IllegalArgumentException("FusedMBConv: depthwise stride must be 1 or 2 on both axes without "
-                    + "dilation, got " + dw + "; run the layers one by one instead");
-        }
+        requireDepthwise(dw);
         int mid = stemW.size(0);
         Convolution2D.requireShape(stemW, "stem weights", mid, c0, 3, 3);
         ConvGeometry sg = stemConf.geometry(image.size(2), image.size(3));
@@ -177,9 +176,7 @@ public final class FusedMBConv {
         Convolution2D.requireShape(out, "output", image.size(0), cout, g.outH(), g.outW());
         Buffers.requireSeparate(out, "output", image, "the image");
         new Plan(image, new Stem(sg), stemW.contiguous(), floats(stemB, mid, "stem bias"), stemAct,
-                DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, dw.kH() * dw.kW()), floats(dwB, mid, "depthwise bias"),
-                g, dwAct, projW.contiguous(), floats(projB, cout, "projection bias"), projAct, null, out, mid,
-                unitFloats, blockFloats).run();
+                dwW, dwLayout, dwB, g, dwAct, projW, projB, projAct, null, out, mid, unitFloats, blockFloats).run();
     }
 
     /** A fused stem's geometry on the image ({@link #forwardWithStem}); its output is the block's input. */
@@ -254,12 +251,19 @@ public final class FusedMBConv {
         final boolean expWB, projWB;
         final int expWBOff, projWBOff;
 
-        Plan(NDArray x, Stem stem, NDArray expW, float[] expB, FusedActivation expAct, float[] taps, float[] dwB, ConvGeometry g,
-             FusedActivation dwAct, NDArray projW, float[] projB, FusedActivation projAct, NDArray residual, NDArray out,
-             int mid, int unitFloats, int blockFloats) {
+        /**
+         * The depthwise and projection weights and biases as the caller has them (shapes checked), converted here for
+         * both entry points; the expansion's (or the stem's) weights contiguous and its bias as floats.
+         */
+        Plan(NDArray x, Stem stem, NDArray expW, float[] expB, FusedActivation expAct, NDArray dwW,
+             DepthwiseConvolution2D.Layout dwLayout, NDArray dwB, ConvGeometry g, FusedActivation dwAct, NDArray projW,
+             NDArray projB, FusedActivation projAct, NDArray residual, NDArray out, int mid, int unitFloats, int blockFloats) {
             this.x = x; this.stem = stem; this.expW = expW; this.expB = expB; this.expAct = expAct;
-            this.taps = taps; this.dwB = dwB; this.g = g; this.c = g.cfg(); this.dwAct = dwAct;
-            this.projW = projW; this.projB = projB; this.projAct = projAct; this.residual = residual; this.out = out;
+            this.g = g; this.c = g.cfg(); this.dwAct = dwAct;
+            this.taps = DepthwiseConvolution2D.canonicalTaps(dwW, dwLayout, mid, c.kH() * c.kW());
+            this.dwB = floats(dwB, mid, "depthwise bias");
+            this.projW = projW.contiguous(); this.projAct = projAct; this.residual = residual; this.out = out;
+            this.projB = floats(projB, projW.size(0), "projection bias");
             // With a stem, the block's input is the stem's output, and the expansion's input channels are the
             // stem's column rows (c0 * 3 * 3).
             this.n = x.size(0);
@@ -274,7 +278,7 @@ public final class FusedMBConv {
             this.projWBOff = expWB ? mid * (cin + 1) : 0;
             this.wb = ConvWorkspace.get().direct(ConvWorkspace.PACKED_WEIGHTS, Math.max(1, projWBOff + (projWB ? cout * (mid + 1) : 0)));
             if (expWB) withBiasColumn(expW, expB, mid, cin, wb, expWBOff);
-            if (projWB) withBiasColumn(projW, projB, cout, mid, wb, projWBOff);
+            if (projWB) withBiasColumn(this.projW, this.projB, cout, mid, wb, projWBOff);
             // Per output row: the expanded input rows it reads (s, more at the strip's edges), its depthwise
             // row and its output row. (A fused stem's columns and image rows are not counted: its unit size,
             // STEM_STRIP_FLOATS, was measured with this count.)

@@ -288,28 +288,24 @@ final class InferencePlan {
         return reads;
     }
 
-    /** Steps of one kind in the plan (tests check that fusion happens where it should, through the counts below). */
-    private int stepsOf(Class<? extends Step> kind) {
+    /** Steps of the plan that are so (tests check that fusion happens where it should, through the counts below). */
+    private int stepsWhere(java.util.function.Predicate<Step> which) {
         int count = 0;
-        for (Step s : steps) if (kind.isInstance(s)) count++;
+        for (Step s : steps) if (which.test(s)) count++;
         return count;
     }
 
     /** 1x1 convolutions this plan runs with their global pool. */
-    int fusedHeadPools() { return stepsOf(HeadPoolStep.class); }
+    int fusedHeadPools() { return stepsWhere(s -> s instanceof HeadPoolStep); }
 
     /** Inverted-residual blocks this plan runs fused. */
-    int fusedBlocks() { return stepsOf(MBConvStep.class); }
+    int fusedBlocks() { return stepsWhere(s -> s instanceof MBConvStep); }
 
     /**
      * Stem convolutions joined to their block's step: the block computes them itself where it runs as one
      * {@link FusedMBConv} (large maps), else the step runs them first (tests check where they join).
      */
-    int fusedStems() {
-        int count = 0;
-        for (Step s : steps) if (s instanceof MBConvStep b && b.stem != null) count++;
-        return count;
-    }
+    int fusedStems() { return stepsWhere(s -> s instanceof MBConvStep b && b.stem != null); }
 
     private static boolean pointwise(ConvolutionLayerImpl conv) {
         Conv2DConfig c = conv.convConfig();
@@ -458,7 +454,7 @@ final class InferencePlan {
     }
 
     /** Convolutions this plan runs with their max pool fused. */
-    int fusedPools() { return stepsOf(ConvPoolStep.class); }
+    int fusedPools() { return stepsWhere(s -> s instanceof ConvPoolStep); }
 
     /**
      * An inverted-residual block, its convolutions (with folded batch norms: an optional expansion, the depthwise,
@@ -509,8 +505,7 @@ final class InferencePlan {
                 boolean chwn = path == ChwnMBConv.Path.CHWN;
                 NDArray yin = y;
                 if (chwn) {
-                    yin = pass.ws.take(ChwnLayout.chwnShape(y.shape()));
-                    ChwnLayout.toChwn(y, yin);
+                    yin = pass.converted(y, true);
                     pass.ws.give(y);
                 }
                 pass.inChwn = new boolean[] {chwn};
@@ -682,14 +677,16 @@ final class InferencePlan {
         /** Activation {@code v} in the layout asked for: as it is, or converted once and kept. */
         NDArray read(int v, boolean wantChwn) {
             if (chwn[v] == wantChwn) return acts[v];
-            if (converted[v] == null) {
-                NDArray a = acts[v];
-                NDArray c = ws.take(wantChwn ? ChwnLayout.chwnShape(a.shape()) : ChwnLayout.nchwShape(a.shape()));
-                if (wantChwn) ChwnLayout.toChwn(a, c);
-                else ChwnLayout.toNchw(a.contiguous(), c);
-                converted[v] = c;
-            }
+            if (converted[v] == null) converted[v] = converted(acts[v], wantChwn);
             return converted[v];
+        }
+
+        /** A copy of {@code a} in the other layout (CHWN when {@code wantChwn}), in a pooled buffer. */
+        NDArray converted(NDArray a, boolean wantChwn) {
+            NDArray c = ws.take(wantChwn ? ChwnLayout.chwnShape(a.shape()) : ChwnLayout.nchwShape(a.shape()));
+            if (wantChwn) ChwnLayout.toChwn(a, c);
+            else ChwnLayout.toNchw(a.contiguous(), c);
+            return c;
         }
 
         /** Activation {@code v} is no longer needed: it and its converted copy go back to the pool. */
