@@ -36,7 +36,10 @@ final class EfficientNetLite0Bench {
     private static final Conv2DConfig POINTWISE = Conv2DConfig.of(1, 1, ConvolutionMode.Same);
 
     private record Block(int cin, int mid, int k, int s, int cout, NDArray expW, NDArray expB,
-                         NDArray dwW, NDArray dwB, NDArray projW, NDArray projB) {}
+                         NDArray dwW, NDArray dwB, NDArray projW, NDArray projB) {
+        /** Whether the block adds its input to its output (stride 1, as many channels out as in). */
+        boolean residual() { return s == 1 && cin == cout; }
+    }
 
     private final int batch, size;
     private final NDArray stemW, stemB, headW, headB;
@@ -99,7 +102,7 @@ final class EfficientNetLite0Bench {
         Conv2DConfig dw0 = Conv2DConfig.of(b0.k(), b0.s(), ConvolutionMode.Same);
         int first = 0, cur = 0;
         NDArray x;
-        if (conv.fuseStem() && b0.expW() == null && b0.cin() != b0.cout()
+        if (conv.fuseStem() && b0.expW() == null && !b0.residual()
                 && ChwnMBConv.choose(conv, dw0, b0.mid(), h, h) == ChwnMBConv.Path.FUSED) {
             // As inference does (InferencePlan): the stem inside block 0, its output never stored.
             h = (h + b0.s() - 1) / b0.s();
@@ -136,7 +139,7 @@ final class EfficientNetLite0Bench {
             if (path == ChwnMBConv.Path.CHWN) {
                 int ho = (h + b.s() - 1) / b.s();
                 NDArray out = BenchArrays.view(buffers[free[2]], b.cout(), ho, ho, batch);
-                NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
+                NDArray res = b.residual() ? x : null;
                 ChwnMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(), DepthwiseConvolution2D.Layout.DL4J,
                         b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(), FusedActivation.IDENTITY, res, out);
                 lap("chwnblock");
@@ -148,7 +151,7 @@ final class EfficientNetLite0Bench {
             if (path != ChwnMBConv.Path.LAYERS) {
                 int ho = (h + b.s() - 1) / b.s();
                 NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
-                NDArray res = b.s() == 1 && b.cin() == b.cout() ? x : null;
+                NDArray res = b.residual() ? x : null;
                 FusedMBConv.forward(x, b.expW(), b.expB(), FusedActivation.RELU6, b.dwW(),
                         DepthwiseConvolution2D.Layout.DL4J, b.dwB(), dwConf, FusedActivation.RELU6, b.projW(), b.projB(),
                         FusedActivation.IDENTITY, res, out);
@@ -172,7 +175,7 @@ final class EfficientNetLite0Bench {
             NDArray out = BenchArrays.view(buffers[free[2]], batch, b.cout(), ho, ho);
             Convolution2D.forward(dw, b.projW(), b.projB(), POINTWISE, 1, FusedActivation.IDENTITY, out, conv);
             lap("project1x1");
-            if (b.s() == 1 && b.cin() == b.cout()) BenchArrays.addInPlace(out, x);
+            if (b.residual()) BenchArrays.addInPlace(out, x);
             lap("residual");
             x = out;
             cur = free[2];
