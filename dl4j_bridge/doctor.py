@@ -77,6 +77,7 @@ def collect() -> tuple[list[tuple[str, str]], list[str]]:
                    f"{info['availableProcessors']} cores"),
         ("backend", info["backendDescription"]),
         ("blas threads", str(info["blasThreads"])),
+        ("rounding", f"{info['rounding']} (config rounding)"),
     ]
     if info["backend"] not in ("openblas", "cuda"):
         tried = "; ".join(info.get("backendTried", [])) or "nothing"

@@ -118,6 +118,7 @@ def jvm_options() -> list[str]:
     blas = find_blas()
     if blas:
         opts.append(f"-Ddl4jbridge.blas={blas}")
+    opts.append(f"-Ddl4jbridge.rounding={config.get('rounding')}")
     from . import cuda  # the backend choice and NVIDIA's library folders
     opts.extend(cuda.jvm_options())
     opts.extend(config.get("jvm_options"))

@@ -1,6 +1,6 @@
 import pytest
 
-from dl4j_bridge import config
+from dl4j_bridge import config, jvm
 from dl4j_bridge.errors import ConfigError
 
 
@@ -53,3 +53,21 @@ def test_environment_supplies_settings(monkeypatch):
 def test_jvm_options_reject_managed_flags():
     with pytest.raises(ConfigError, match="heap"):
         config._validate("jvm_options", ["-Xmx2g"])
+
+
+@pytest.mark.parametrize("value,expected", [("accurate", "accurate"), ("DL4J", "dl4j"), (" dl4j ", "dl4j")])
+def test_rounding_accepts_its_two_modes(value, expected):
+    assert config._validate("rounding", value) == expected
+
+
+def test_unknown_rounding_is_refused_naming_both_modes():
+    with pytest.raises(ConfigError, match="'accurate'.*'dl4j'"):
+        config._validate("rounding", "exact")
+
+
+def test_rounding_reaches_the_jvm_options(monkeypatch):
+    monkeypatch.setenv("DL4J_BRIDGE_ROUNDING", "dl4j")
+    config._values.pop("rounding", None)
+    assert "-Ddl4jbridge.rounding=dl4j" in jvm.jvm_options()
+    monkeypatch.delenv("DL4J_BRIDGE_ROUNDING")
+    assert "-Ddl4jbridge.rounding=accurate" in jvm.jvm_options()

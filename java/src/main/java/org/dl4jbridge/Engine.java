@@ -28,6 +28,7 @@ public final class Engine {
         n.put("backend", b.name());
         n.put("backendDescription", b.description());
         n.put("blasThreads", b.threads());
+        n.put("rounding", org.dl4jbridge.ndarray.ops.Rounding.current().name().toLowerCase(java.util.Locale.ROOT));
         n.putPOJO("backendTried", Backends.tried());
         n.putPOJO("jvmArguments", ManagementFactory.getRuntimeMXBean().getInputArguments());
         try {

@@ -118,6 +118,15 @@ class SameTrainingTest {
     }
 
 
+    /** The three minibatches of four 2x5x5 inputs the ten steps cycle through. */
+    static List<Both.Batch> batches(LossFunction loss) {
+        List<Both.Batch> batches = new ArrayList<>();
+        for (int b = 0; b < 3; b++) {
+            batches.add(loss == LossFunction.MSE ? Both.regression(100 + b, 3, 4, 2, 5, 5) : Both.classification(100 + b, 3, 4, 2, 5, 5));
+        }
+        return batches;
+    }
+
     @Test
     void tenStepsAgreeForEveryUpdaterLossAndL2() {
         List<String> failures = new ArrayList<>(), unreachable = new ArrayList<>();
@@ -126,10 +135,7 @@ class SameTrainingTest {
             for (LossFunction loss : LOSSES) {
                 for (double l2 : new double[] {0, L2}) {
                     String what = u.dl4j().getClass().getSimpleName() + " / " + loss + " / l2=" + l2;
-                    List<Both.Batch> batches = new ArrayList<>();
-                    for (int b = 0; b < 3; b++) {
-                        batches.add(loss == LossFunction.MSE ? Both.regression(100 + b, 3, 4, 2, 5, 5) : Both.classification(100 + b, 3, 4, 2, 5, 5));
-                    }
+                    List<Both.Batch> batches = batches(loss);
                     MultiLayerNetwork d = dl4j(u.dl4j(), loss, l2);
                     var e = engine(u.engine(), loss, l2);
                     assertEquals(d.numParams(), e.numParams(), what + ": numParams");

@@ -42,7 +42,7 @@ public enum Activation {
             case RELU -> Chunked.map(z, a, Activation::relu);
             case RELU6 -> Chunked.map(z, a, Activation::relu6);
             case LEAKYRELU -> Chunked.map(z, a, (x, y, n) -> leakyRelu(x, y, n, al));
-            case TANH -> Chunked.map(z, a, Activation::tanh);
+            case TANH -> Chunked.map(z, a, Rounding.current() == Rounding.DL4J ? Rounding::dl4jTanh : Activation::tanh);
             case SIGMOID -> Chunked.map(z, a, Activation::sigmoid);
             case SOFTMAX -> Softmax.forward(z, a);
         }

@@ -17,6 +17,8 @@ import org.dl4jbridge.ndarray.Parallel;
  *       over the minibatch, not divided: DL4J's updater divides, DL4J_SPEC 6.1).</li>
  *   <li>{@link #perChannelGradient(NDArray, NDArray)}: {@code db[c] = Σ_{i,h,w} dz[i,c,h,w]}.</li>
  * </ul>
+ * The gradients' sums round as {@link Rounding#current()} says: in double (ACCURATE) or as DL4J's float
+ * sums in index order (DL4J).
  * {@code x}/{@code dz} must be contiguous c-order; {@code b}/{@code db} may be any view with the
  * right number of elements (e.g. a slice of the flat gradient vector). Gradients overwrite
  * {@code db}.
@@ -72,23 +74,37 @@ public final class Bias {
 
     /** {@code db[j] = Σ_i dz[i,j]} for {@code dz[mb,n]}; overwrites db (n elements, any view). */
     public static NDArray rowVectorGradient(NDArray dz, NDArray db) {
+        return rowVectorGradient(dz, db, Rounding.current());
+    }
+
+    /** As {@link #rowVectorGradient(NDArray, NDArray)}; DL4J sums each column in float, in minibatch order. */
+    static NDArray rowVectorGradient(NDArray dz, NDArray db, Rounding rounding) {
         Chunked.requireRank("dz", dz, 2);
         Chunked.requireContiguous("dz", dz);
         int mb = dz.size(0), n = dz.size(1);
         checkLength("db", db, n);
         double[] acc = new double[n];
+        float[] facc = new float[n];
         float[] row = new float[n];
         FloatBuffer zb = dz.buffer();
         for (int i = 0; i < mb; i++) {
             zb.get(dz.offset() + i * n, row, 0, n);
-            accumulate(acc, row, n);
+            if (rounding == Rounding.DL4J) accumulate(facc, row, n); else accumulate(acc, row, n);
         }
-        for (int j = 0; j < n; j++) db.put(j, (float) acc[j]);
+        for (int j = 0; j < n; j++) db.put(j, rounding == Rounding.DL4J ? facc[j] : (float) acc[j]);
         return db;
     }
 
     /** {@code db[c] = Σ_{i,h,w} dz[i,c,h,w]}; overwrites db (C elements, any view). */
     public static NDArray perChannelGradient(NDArray dz, NDArray db) {
+        return perChannelGradient(dz, db, Rounding.current());
+    }
+
+    /**
+     * As {@link #perChannelGradient(NDArray, NDArray)}. ACCURATE: eight float lanes per chunk, folded
+     * into double; DL4J: one float accumulator over images, then positions (DL4J's order).
+     */
+    static NDArray perChannelGradient(NDArray dz, NDArray db, Rounding rounding) {
         Chunked.requireRank("dz", dz, 4);
         Chunked.requireContiguous("dz", dz);
         int mb = dz.size(0), channels = dz.size(1), plane = dz.size(2) * dz.size(3);
@@ -100,8 +116,20 @@ public final class Bias {
             float[] buf = new float[Math.min(Math.max(plane, 1), Chunked.CHUNK)];
             for (int c = lo; c < hi; c++) {
                 double s = 0;
-                for (int i = 0; i < mb; i++) s += Reductions.sum(zb, zo + (i * channels + c) * plane, plane, buf);
-                sums[c] = s;
+                float f = 0;
+                for (int i = 0; i < mb; i++) {
+                    int base = zo + (i * channels + c) * plane;
+                    if (rounding == Rounding.ACCURATE) {
+                        s += Reductions.sum(zb, base, plane, buf);
+                        continue;
+                    }
+                    for (int p = 0; p < plane; p += buf.length) {
+                        int len = Math.min(buf.length, plane - p);
+                        zb.get(base + p, buf, 0, len);
+                        for (int j = 0; j < len; j++) f += buf[j];
+                    }
+                }
+                sums[c] = rounding == Rounding.ACCURATE ? s : f;
             }
         };
         if ((long) mb * channels * plane < Chunked.PARALLEL_MIN) body.run(0, channels); else Parallel.range(channels, body);
@@ -127,6 +155,10 @@ public final class Bias {
 
     private static void addScalar(float[] buf, float v, int n) {
         for (int j = 0; j < n; j++) buf[j] += v;
+    }
+
+    private static void accumulate(float[] acc, float[] row, int n) {
+        for (int j = 0; j < n; j++) acc[j] += row[j];
     }
 
     private static void accumulate(double[] acc, float[] row, int n) {

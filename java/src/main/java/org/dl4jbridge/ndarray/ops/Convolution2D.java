@@ -331,24 +331,8 @@ public final class Convolution2D {
                     gradIn, gradW, gradB);
             return;
         }
-        if (gradB != null) biasGradient(gradOut, gradB);
+        if (gradB != null) Bias.perChannelGradient(gradOut, gradB);
         ConvBackward.run(x, w, gradOut, g, groups, gradIn, gradW, conf);
-    }
-
-    /** dL/db[c] = sum over images and positions of dL/dz[n, c, :, :]. */
-    static void biasGradient(NDArray gradOut, NDArray gradB) {
-        int n = gradOut.size(0), cout = gradOut.size(1), p = gradOut.size(2) * gradOut.size(3);
-        Parallel.range(cout, (lo, hi) -> {
-            float[] row = ConvWorkspace.get().heap(0, p);
-            for (int co = lo; co < hi; co++) {
-                double s = 0;
-                for (int img = 0; img < n; img++) {
-                    Buffers.load(gradOut.buffer(), gradOut.offset() + (img * cout + co) * p, row, 0, p);
-                    for (int i = 0; i < p; i++) s += row[i];
-                }
-                gradB.put(co, (float) s);
-            }
-        });
     }
 
     /** [nOut, cinG, kH, kW] -> [group][ky][coutG][cinG * kW]: one A matrix per group and kernel row. */

@@ -57,6 +57,10 @@ public final class Softmax {
     }
 
     private static void softmaxRow(float[] x, float[] y, int n) {
+        if (Rounding.current() == Rounding.DL4J) {
+            Rounding.dl4jSoftmaxRow(x, y, n);
+            return;
+        }
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) max = Math.max(max, x[j]);
         double sum = 0;

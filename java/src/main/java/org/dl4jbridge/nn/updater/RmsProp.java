@@ -40,7 +40,7 @@ public final class RmsProp extends IUpdater {
         float d = (float) rmsDecay, lr = (float) getLearningRate(it, ep), eps = (float) epsilon;
         for (int i = 0; i < n; i++) {
             float gi = g.get(gOff + i);
-            float r = d * s.get(sOff + i) + (1 - d) * gi * gi;
+            float r = d * s.get(sOff + i) + gi * gi * (1 - d); // DL4J's order: g² first
             s.put(sOff + i, r);
             g.put(gOff + i, lr * gi / ((float) Math.sqrt(r) + eps));
         }

@@ -101,7 +101,7 @@ extern "C" __global__ void adam_update(float* g, float* m, float* v, long long n
     GRID_STRIDE(i, n) {
         float gi = g[i];
         float mi = b1 * m[i] + (1.f - b1) * gi;
-        float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+        float vi = b2 * v[i] + gi * gi * (1.f - b2);
         m[i] = mi;
         v[i] = vi;
         g[i] = alphaT * mi / (sqrtf(vi) + eps);
@@ -111,7 +111,7 @@ extern "C" __global__ void adam_update(float* g, float* m, float* v, long long n
 extern "C" __global__ void rmsprop_update(float* g, float* r, long long n, float lr, float decay, float eps) {
     GRID_STRIDE(i, n) {
         float gi = g[i];
-        float ri = decay * r[i] + (1.f - decay) * gi * gi;
+        float ri = decay * r[i] + gi * gi * (1.f - decay);
         r[i] = ri;
         g[i] = lr * gi / (sqrtf(ri) + eps);  // eps outside the root, as DL4J (and the engine's RmsProp)
     }

@@ -1,0 +1,107 @@
+package org.dl4jbridge.ndarray.ops;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import java.util.Locale;
+
+/**
+ * Where float32 leaves the engine a choice of rounding, which one it takes; chosen once per JVM from
+ * the system property {@code dl4jbridge.rounding}, else the environment variable
+ * {@code DL4J_BRIDGE_ROUNDING} (Python: {@code config.set(rounding=...)}).
+ *
+ * <ul>
+ *   <li>{@link #ACCURATE} (the default): a correctly rounded tanh ({@link Math#tanh}); softmax
+ *       normalisers and dense and convolution bias gradients summed in double.</li>
+ *   <li>{@link #DL4J}: DL4J 1.0.0-M2.1's own float32 results for the same operations, measured against
+ *       DL4J in compat/ ({@code SameTrainingTest}): tanh as {@code (1 − p)/(1 + p)} with
+ *       {@code p = powf(e, −2|x|)} from the C library's {@code powf} (the function DL4J's native code
+ *       calls; up to 15,591 ulp from the correctly rounded tanh near 0, so not the default), softmax
+ *       with the C library's {@code expf}, its normaliser summed in float in index order and divided, and bias gradients as float sums in
+ *       index order (minibatch, then position). With DL4J's own OpenBLAS library for the GEMMs
+ *       ({@code dl4jbridge.blas}), a network of convolution, dense and output layers trains bit for bit
+ *       as in DL4J; other layers keep the engine's own rounding.</li>
+ * </ul>
+ * Operations not listed round the same way in both modes (the engine follows DL4J's operation order
+ * where that costs no accuracy: the MSE gradient, Adam's and RmsProp's updates).
+ */
+public enum Rounding {
+    ACCURATE, DL4J;
+
+    private static volatile Rounding current;
+
+    /** The mode of this JVM (read once). */
+    public static Rounding current() {
+        Rounding r = current;
+        if (r == null) {
+            synchronized (Rounding.class) {
+                if (current == null) current = parse(setting());
+                r = current;
+            }
+        }
+        return r;
+    }
+
+    private static String setting() {
+        String v = System.getProperty("dl4jbridge.rounding");
+        return v == null || v.isBlank() ? System.getenv("DL4J_BRIDGE_ROUNDING") : v;
+    }
+
+    /** 'accurate' or 'dl4j' (any case); null or blank is the default. */
+    static Rounding parse(String value) {
+        if (value == null || value.isBlank()) return ACCURATE;
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "accurate" -> ACCURATE;
+            case "dl4j" -> DL4J;
+            default -> throw new IllegalArgumentException("rounding '" + value + "' is unknown: use 'accurate' (the default) "
+                    + "or 'dl4j' (DL4J 1.0.0-M2.1's float32 results) (dl4jbridge.rounding / DL4J_BRIDGE_ROUNDING)");
+        };
+    }
+
+    /** DL4J's tanh: {@code (1 − p)/(1 + p)}, {@code p = powf(e, −2|x|)}, with x's sign. */
+    static void dl4jTanh(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            float p = Libm.powf(E, -2f * Math.abs(x[i]));
+            float r = (1f - p) / (1f + p);
+            y[i] = x[i] < 0 ? -r : r;
+        }
+    }
+
+    private static final float E = (float) Math.E;
+
+    /**
+     * DL4J's softmax of one row: {@code expf(x − max)} from the C library, summed in float in index
+     * order, each divided by the sum.
+     */
+    static void dl4jSoftmaxRow(float[] x, float[] y, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, x[j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++) {
+            y[j] = Libm.expf(x[j] - max);
+            sum += y[j];
+        }
+        for (int j = 0; j < n; j++) y[j] /= sum;
+    }
+
+    /**
+     * The C library's powf and expf, the functions DL4J's native code calls (glibc's, symbol version
+     * 2.27): Java's pow and exp rounded to float agree with them on most inputs but not all (61 of
+     * 200,000 tanh inputs and 90 of 20,000 softmax rows differed), so only the same functions give
+     * DL4J's bits. Loaded on first use of the DL4J mode.
+     */
+    static final class Libm {
+        static native float powf(float x, float y);
+        static native float expf(float x);
+
+        static {
+            try {
+                Native.register(Libm.class, NativeLibrary.getInstance("m"));
+            } catch (UnsatisfiedLinkError e) {
+                throw new IllegalStateException("rounding 'dl4j' needs the C library's powf (libm), which could not be "
+                        + "loaded: " + e.getMessage() + "; use rounding 'accurate'", e);
+            }
+        }
+
+        private Libm() {}
+    }
+}
