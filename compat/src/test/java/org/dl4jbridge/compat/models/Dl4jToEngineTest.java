@@ -46,6 +46,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * DL4J's own TransferLearning.GraphBuilder, a MultiLayerNetwork), each after a few fits with each
  * updater, restore in the engine with outputs within 1e-4 relative; ten further fit steps in both keep
  * the parameters within 1e-5 relative (the engine continues from DL4J's updater state).
+ *
+ * <p>Run twice: in the default execution (the engine as users run it), and in the dl4j-rounding execution
+ * ({@link SameArithmetic}: the engine in rounding mode dl4j on DL4J's own OpenBLAS), where every output,
+ * every parameter and the updater state after the ten steps must be DL4J's bit for bit, VGG16 with all five
+ * updaters, RmsProp at DL4J's default epsilon.
  */
 class Dl4jToEngineTest {
     static final double OUTPUT_TOL = 1e-4;
@@ -54,6 +59,11 @@ class Dl4jToEngineTest {
     static final int FURTHER_FITS = 10;
 
     @TempDir Path dir;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void arithmetic() throws IOException {
+        if (SameArithmetic.active()) SameArithmetic.use();
+    }
 
     static List<IUpdater> updaters() {
         return List.of(new Sgd(0.05), new Nesterovs(0.05, 0.9), new Adam(0.005), new RmsProp(0.005), new NoOp());
@@ -65,6 +75,10 @@ class Dl4jToEngineTest {
      * differences within ten steps (measured), which says nothing about the file.
      */
     static List<IUpdater> vggUpdaters() {
+        if (SameArithmetic.active()) {
+            // Bit for bit, even RmsProp at DL4J's default epsilon (1e-8), whose steps float32 noise decides.
+            return List.of(new Nesterovs(1e-3, 0.9), new Adam(1e-4), new Sgd(1e-3), new RmsProp(1e-4), new NoOp());
+        }
         List<IUpdater> all = List.of(new Nesterovs(1e-3, 0.9), new Adam(1e-4), new Sgd(1e-3), new RmsProp(1e-4, 0.95, 1e-4), new NoOp());
         // Each VGG16 run costs 60-160 s on the shared 2-core machine under load (measured per phase:
         // DL4J writing the 120 MB zip 23-27 s, DL4J's ten further fits 44-58 s against the engine's
@@ -167,6 +181,8 @@ class Dl4jToEngineTest {
                 net.fit(batch.dl4j());
                 engine.fit(batch.engine());
             }
+            assertSameBits(what, engine.output(batch.x()).toFloatArray(), net.output(Both.nd4j(batch.x())), engine.params().toFloatArray(),
+                    net.params(), engine.getUpdater().getStateViewArray().toFloatArray(), net.getUpdater().getStateViewArray());
             double p = Both.assertParamsClose(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(), net.paramTable(), PARAM_TOL);
             Both.report(what, out, p);
         }
@@ -191,6 +207,9 @@ class Dl4jToEngineTest {
             dl4j.fit(batch.dl4j());
             engine.fit(batch.engine());
         }
+        assertSameBits(what, engine.outputSingle(batch.x()).toFloatArray(), dl4j.outputSingle(Both.nd4j(batch.x())),
+                engine.params().toFloatArray(), dl4j.params(), engine.getUpdater().getStateViewArray().toFloatArray(),
+                dl4j.getUpdater().getStateViewArray());
         // NoOp applies the raw gradient at rate 1, so ten steps can carry the two libraries' last-bit differences
         // past 1e-5 (the small TransferLearning graph's dense_W read 1.4e-5 once the engine's convolution backward
         // summed its weight gradient over whole images in one GEMM): such an array passes only where the engine's
@@ -198,6 +217,27 @@ class Dl4jToEngineTest {
         double p = Both.assertParamsCloseOrIllConditioned(what + ": after " + FURTHER_FITS + " more steps", engine.paramTable(),
                 dl4j.paramTable(), PARAM_TOL, pattern -> nudgedRun(zip, batch, pattern));
         Both.report(what, out, p);
+    }
+
+    /**
+     * In the dl4j-rounding execution only: the output, the parameters and the updater state after the
+     * further steps are DL4J's bit for bit (printed as a compat line either way it goes).
+     */
+    private static void assertSameBits(String what, float[] output, INDArray dl4jOutput, float[] params, INDArray dl4jParams,
+                                       float[] state, INDArray dl4jState) {
+        if (!SameArithmetic.active()) return;
+        List<String> differ = new ArrayList<>();
+        String o = SameArithmetic.differingBits(output, Both.floats(dl4jOutput));
+        if (o != null) differ.add("output: " + o);
+        String p = SameArithmetic.differingBits(params, Both.floats(dl4jParams));
+        if (p != null) differ.add("parameters: " + p);
+        if (dl4jState != null && dl4jState.length() > 0) {
+            String s = SameArithmetic.differingBits(state, Both.floats(dl4jState));
+            if (s != null) differ.add("updater state: " + s);
+        }
+        System.out.println("compat " + what + " in rounding mode dl4j on DL4J's OpenBLAS, after " + FURTHER_FITS + " more steps: "
+                + (differ.isEmpty() ? "output, parameters and updater state bit-identical" : String.join("; ", differ)));
+        if (!differ.isEmpty()) fail(what + " (rounding dl4j, DL4J's OpenBLAS): not bit-identical: " + String.join("; ", differ));
     }
 
     /** The engine's further steps again, from the zip's parameters moved by one ulp each (pattern {@code k}). */

@@ -126,7 +126,7 @@ public final class Bias {
                     for (int p = 0; p < plane; p += buf.length) {
                         int len = Math.min(buf.length, plane - p);
                         zb.get(base + p, buf, 0, len);
-                        for (int j = 0; j < len; j++) f += buf[j];
+                        f = Rounding.dl4jSum(f, buf, 0, len);
                     }
                 }
                 sums[c] = rounding == Rounding.ACCURATE ? s : f;

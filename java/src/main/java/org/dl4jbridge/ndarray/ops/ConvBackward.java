@@ -32,12 +32,13 @@ final class ConvBackward {
         int p = g.outH() * g.outW();
         int kR = cinG * c.kH() * c.kW();
         long perImage = (long) Math.max(kR, coutG) * p;
+        if (conf.dl4jOrder()) requireWholeBatchColumns(n, kR, p, coutG);
         if (PointwiseItems.applies(g, groups, n, cin, cout, conf)) {
             PointwiseItems.backward(x, w, gradOut, g, gradIn, gradW);
             return;
         }
         NDArray viaWinograd = null;
-        if (gradIn != null && winogradDataGradient(g, groups, cin, cout, conf)) {
+        if (gradIn != null && !conf.dl4jOrder() && winogradDataGradient(g, groups, cin, cout, conf)) {
             viaWinograd = gradIn;
             gradIn = null;   // the GEMMs below do the weight gradient only
         }
@@ -46,11 +47,12 @@ final class ConvBackward {
         boolean copiedBack = g.isPointwise() && perImage <= conf.columnBudget();
         if (gradIn != null && !copiedBack) Buffers.zero(gradIn.buffer(), gradIn.offset(), gradIn.length());
         if (viaWinograd != null) dataGradientByForward(w, gradOut, g, viaWinograd, conf);
-        if (perImage > conf.columnBudget()) {
+        if (perImage > conf.columnBudget() && !conf.dl4jOrder()) {
             rowTiles(x, w, gradOut, g, groups, gradIn, gradW, conf);
             return;
         }
-        int most = (int) Math.min(n, conf.columnBudget() / perImage);
+        // DL4J's order: the whole batch in one tile, so each weight gradient is one sum over (image, position).
+        int most = conf.dl4jOrder() ? n : (int) Math.min(n, conf.columnBudget() / perImage);
         int tiles = (n + most - 1) / most, per = (n + tiles - 1) / tiles;
         Backend blas = Backends.get();
         ConvWorkspace ws = ConvWorkspace.get();
@@ -87,10 +89,23 @@ final class ConvBackward {
                     }
                     for (int i = 0; i < t; i++) {
                         Im2col.accumulate(dR, i * p, cols, cinG, g, 0, g.outH(), gradIn.buffer(),
-                                gradIn.offset() + ((img0 + i) * cin + grp * cinG) * g.inPlane());
+                                gradIn.offset() + ((img0 + i) * cin + grp * cinG) * g.inPlane(), conf.dl4jOrder());
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * DL4J's order ({@link ConvConfig#dl4jOrder}) holds the whole batch's column matrix: refuses one past the
+     * largest buffer, naming the fix, rather than overflowing its size.
+     */
+    static void requireWholeBatchColumns(int n, int kR, int p, int coutG) {
+        long floats = (long) Math.max(kR, coutG) * n * p;
+        if (floats > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("rounding 'dl4j' computes a convolution as DL4J does, over one column matrix of "
+                    + "the whole batch: " + floats + " floats here, more than one buffer holds (" + Integer.MAX_VALUE
+                    + "); use a smaller minibatch or rounding 'accurate'");
         }
     }
 

@@ -44,11 +44,18 @@ package org.dl4jbridge.ndarray.ops;
  * @param fuseStem             inference runs a stem convolution whose output only a {@link FusedMBConv} block without
  *                             expansion or residual reads (EfficientNet's first layer and block 0) inside that block
  *                             ({@link FusedMBConv#forwardWithStem}), so the stem's output is never stored
+ * @param dl4jOrder            every ordinary (not depthwise) convolution as DL4J computes it, for rounding mode
+ *                             {@link Rounding#DL4J}: the whole batch's column matrix, columns (image, position) and
+ *                             rows (channel, kernel row, kernel column), in one GEMM forward, one for the weight
+ *                             gradient and one for the input gradient's columns, which go back image by image;
+ *                             none of the Winograd, banded, strided, stem, 1x1 or fused paths. Costs the column
+ *                             matrix of the whole batch in memory, as in DL4J
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,
                          boolean fuseBlocks, int depthwiseBlockFloats, int depthwiseStackFloats,
-                         boolean bandedShortK, boolean splitStem, boolean chwnBlocks, boolean fuseStem) {
+                         boolean bandedShortK, boolean splitStem, boolean chwnBlocks, boolean fuseStem,
+                         boolean dl4jOrder) {
 
     /**
      * The measured defaults, adjusted once, when the class loads, by the JVM options
@@ -56,6 +63,8 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
      * {@code .pointwiseDirectMin=N}, {@code .batchedPointwise=true}, {@code .tileFloats=N},
      * {@code .minTilesPerThread=N}, {@code .fuseBlocks=false}, {@code .depthwiseBlockFloats=N},
      * {@code .depthwiseStackFloats=N}, {@code .bandedShortK=false}, {@code .splitStem=false}, {@code .chwnBlocks=false}, {@code .fuseStem=false} and Winograd's ({@link WinogradConfig#DEFAULT}).
+     * Rounding mode {@link Rounding#DL4J} sets {@code dl4jOrder} and turns the inference fusions off (they
+     * reorder the arithmetic too).
      */
     public static final ConvConfig DEFAULT = fromSystemProperties();
 
@@ -70,7 +79,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
     }
 
     static ConvConfig fromSystemProperties() {
-        return new ConvConfig(WinogradConfig.DEFAULT,
+        ConvConfig c = new ConvConfig(WinogradConfig.DEFAULT,
                 Integer.getInteger("dl4jbridge.conv.columnBudget", 8 << 20),
                 Integer.getInteger("dl4jbridge.conv.shortK", 256),
                 Boolean.getBoolean("dl4jbridge.conv.unfoldAllKernelRows"),
@@ -84,14 +93,15 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 !"false".equals(System.getProperty("dl4jbridge.conv.bandedShortK")),
                 !"false".equals(System.getProperty("dl4jbridge.conv.splitStem")),
                 !"false".equals(System.getProperty("dl4jbridge.conv.chwnBlocks")),
-                !"false".equals(System.getProperty("dl4jbridge.conv.fuseStem")));
+                !"false".equals(System.getProperty("dl4jbridge.conv.fuseStem")), false);
+        return Rounding.current() == Rounding.DL4J ? c.with("dl4jOrder:true,fuseBlocks:false,chwnBlocks:false,fuseStem:false") : c;
     }
 
     /** This configuration with other Winograd settings. */
     public ConvConfig withWinograd(WinogradConfig w) {
         return new ConvConfig(w, columnBudget, shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise,
                 tileFloats, minTilesPerThread, fuseBlocks, depthwiseBlockFloats, depthwiseStackFloats,
-                bandedShortK, splitStem, chwnBlocks, fuseStem);
+                bandedShortK, splitStem, chwnBlocks, fuseStem, dl4jOrder);
     }
 
     /**
@@ -99,7 +109,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
      * {@code columnBudget}, {@code shortK}, {@code unfoldAllKernelRows}, {@code pointwiseDirectMin},
      * {@code batchedPointwise}, {@code tileFloats}, {@code minTilesPerThread}, {@code fuseBlocks},
      * {@code depthwiseBlockFloats}, {@code depthwiseStackFloats}, {@code bandedShortK}, {@code splitStem},
-     * {@code chwnBlocks}, {@code fuseStem}, and any of
+     * {@code chwnBlocks}, {@code fuseStem}, {@code dl4jOrder}, and any of
      * {@link WinogradConfig#with}'s names (for Winograd); how the benchmarks name their variants.
      */
     public ConvConfig with(String changes) {
@@ -107,7 +117,7 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
         int budget = columnBudget, sk = shortK, directMin = pointwiseDirectMin, tile = tileFloats;
         int minTiles = minTilesPerThread, dwBlock = depthwiseBlockFloats, dwStack = depthwiseStackFloats;
         boolean unfoldAll = unfoldAllKernelRows, batched = batchedPointwise, fuse = fuseBlocks;
-        boolean banded = bandedShortK, stem = splitStem, chwn = chwnBlocks, fusedStem = fuseStem;
+        boolean banded = bandedShortK, stem = splitStem, chwn = chwnBlocks, fusedStem = fuseStem, dl4j = dl4jOrder;
         for (String[] kv : WinogradConfig.settings(changes, "convolution")) {
             String v = kv[1];
             switch (kv[0]) {
@@ -125,18 +135,19 @@ public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, 
                 case "splitStem" -> stem = Boolean.parseBoolean(v);
                 case "chwnBlocks" -> chwn = Boolean.parseBoolean(v);
                 case "fuseStem" -> fusedStem = Boolean.parseBoolean(v);
+                case "dl4jOrder" -> dl4j = Boolean.parseBoolean(v);
                 default -> {
                     if (!WinogradConfig.NAMES.contains(kv[0])) {
                         throw new IllegalArgumentException("unknown convolution setting '" + kv[0] + "'; known: columnBudget, "
                                 + "shortK, unfoldAllKernelRows, pointwiseDirectMin, batchedPointwise, tileFloats, "
                                 + "minTilesPerThread, fuseBlocks, depthwiseBlockFloats, "
-                                + "depthwiseStackFloats, bandedShortK, splitStem, chwnBlocks, fuseStem, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
+                                + "depthwiseStackFloats, bandedShortK, splitStem, chwnBlocks, fuseStem, dl4jOrder, and Winograd's: " + String.join(", ", WinogradConfig.NAMES));
                     }
                     wg = wg.with(kv[0] + ":" + v);
                 }
             }
         }
         return new ConvConfig(wg, budget, sk, unfoldAll, directMin, batched, tile, minTiles, fuse, dwBlock, dwStack, banded, stem, chwn,
-                fusedStem);
+                fusedStem, dl4j);
     }
 }

@@ -78,7 +78,7 @@ public final class Convolution2D {
             DepthwiseConvolution2D.forwardKernel(x, w, DepthwiseConvolution2D.Layout.TORCH, cout / cin, b, g, act, out, conf);
             return;
         }
-        if (Winograd.applies(conf.winograd(), g, cin / groups, cout, groups)) {
+        if (!conf.dl4jOrder() && Winograd.applies(conf.winograd(), g, cin / groups, cout, groups)) {
             Winograd.forward(conf.winograd(), x, w, b, g, act, out);
             return;
         }
@@ -92,7 +92,7 @@ public final class Convolution2D {
      * {@link WinogradConfig#fusePool} on. Otherwise run {@link #forward} and {@link Pooling2D}.
      */
     public static boolean poolFuses(NDArray x, NDArray w, Conv2DConfig cfg, int groups, Conv2DConfig pool, ConvConfig conf) {
-        if (!conf.winograd().fusePool() || x.rank() != 4 || w.rank() != 4 || groups != 1) return false;
+        if (conf.dl4jOrder() || !conf.winograd().fusePool() || x.rank() != 4 || w.rank() != 4 || groups != 1) return false;
         if (pool.kH() != 2 || pool.kW() != 2 || pool.sH() != 2 || pool.sW() != 2 || pool.dH() != 1 || pool.dW() != 1) return false;
         ConvGeometry g = cfg.geometry(x.size(2), x.size(3));
         ConvGeometry pg = pool.geometry(g.outH(), g.outW());
@@ -148,7 +148,8 @@ public final class Convolution2D {
             this.ho = g.outH(); this.wo = g.outW(); this.p = ho * wo;
             // Unfolding only the kernel columns gives K = cinG*kW; for short K BLAS runs the GEMM poorly
             // (VGG16's first layers), so there the kernel rows are unfolded too.
-            this.foldKh = c.sH() != 1 || c.kH() == 1 || conf.unfoldAllKernelRows() || (long) cinG * c.kW() < conf.shortK();
+            this.foldKh = c.sH() != 1 || c.kH() == 1 || conf.unfoldAllKernelRows() || conf.dl4jOrder()
+                    || (long) cinG * c.kW() < conf.shortK();
             this.shifts = foldKh ? 1 : c.kH();
             this.kR = cinG * (foldKh ? c.kH() : 1) * c.kW();
             this.halo = foldKh ? 0 : (c.kH() - 1) * c.dH();
@@ -168,6 +169,11 @@ public final class Convolution2D {
         }
 
         void run() {
+            if (conf.dl4jOrder()) {
+                ConvBackward.requireWholeBatchColumns(n, kR, p, coutG);
+                runImageTile(0, n);
+                return;
+            }
             if (PointwiseConvolution.applies(conf, g, groups, n, cout)) {
                 PointwiseConvolution.forward(conf, x, w, b, act, out);
                 return;

@@ -21,6 +21,7 @@ public final class GlobalPooling {
         Convolution2D.requireShape(out, "output", x.size(0), x.size(1));
         NDArray xc = x.contiguous();
         int plane = x.size(2) * x.size(3);
+        boolean dl4j = Rounding.current() == Rounding.DL4J;
         Parallel.range(x.size(0) * x.size(1), (lo, hi) -> {
             float[] src = ConvWorkspace.get().heap(0, plane);
             for (int t = lo; t < hi; t++) {
@@ -29,6 +30,8 @@ public final class GlobalPooling {
                 if (type == PoolingType.MAX) {
                     v = Float.NEGATIVE_INFINITY;
                     for (int i = 0; i < plane; i++) v = Math.max(v, src[i]);
+                } else if (dl4j) {
+                    v = Rounding.dl4jSum(0f, src, 0, plane) / plane;
                 } else {
                     v = (float) (Reductions.pooledSum(src, 0, 1, plane) / plane);
                 }

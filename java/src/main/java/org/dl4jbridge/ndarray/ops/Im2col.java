@@ -100,12 +100,17 @@ final class Im2col {
      */
     static void accumulate(FloatBuffer dR, int rOff, int cinG, ConvGeometry g, int oy0, int rows,
                            FloatBuffer dx, int dxOff) {
-        accumulate(dR, rOff, rows * g.outW(), cinG, g, oy0, rows, dx, dxOff);
+        accumulate(dR, rOff, rows * g.outW(), cinG, g, oy0, rows, dx, dxOff, false);
     }
 
-    /** As above, for one image's columns in a matrix of several ({@code ld} floats per row, the image's at {@code rOff}). */
+    /**
+     * As above, for one image's columns in a matrix of several ({@code ld} floats per row, the image's at
+     * {@code rOff}). Each input position receives its terms kernel tap by kernel tap, first to last, or with
+     * {@code dl4jOrder} last to first: DL4J's order (it adds them by output position, and a later output
+     * position reads an input through an earlier tap), measured bit for bit through VGG16's gradients.
+     */
     static void accumulate(FloatBuffer dR, int rOff, int ld, int cinG, ConvGeometry g, int oy0, int rows,
-                           FloatBuffer dx, int dxOff) {
+                           FloatBuffer dx, int dxOff, boolean dl4jOrder) {
         Conv2DConfig c = g.cfg();
         int kH = c.kH(), kW = c.kW();
         int h = g.inH(), w = g.inW(), wo = g.outW();
@@ -116,8 +121,10 @@ final class Im2col {
             for (int ci = lo; ci < hi; ci++) {
                 int planeOff = dxOff + ci * h * w;
                 Buffers.load(dx, planeOff, plane, 0, h * w);
-                for (int ky = 0; ky < kH; ky++) {
-                    for (int kx = 0; kx < kW; kx++) {
+                for (int tapY = 0; tapY < kH; tapY++) {
+                    int ky = dl4jOrder ? kH - 1 - tapY : tapY;
+                    for (int tapX = 0; tapX < kW; tapX++) {
+                        int kx = dl4jOrder ? kW - 1 - tapX : tapX;
                         int rowBase = rOff + ((ci * kH + ky) * kW + kx) * ld;
                         int colShift = kx * c.dW() - g.padLeft();
                         for (int y = 0; y < rows; y++) {

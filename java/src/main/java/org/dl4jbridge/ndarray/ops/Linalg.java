@@ -69,6 +69,19 @@ public final class Linalg {
             return;
         }
         Stored sa = Stored.of("a", a), sb = Stored.of("b", b), sc = Stored.of("c", c);
+        if (!sc.transposed && Rounding.current() == Rounding.DL4J) {
+            // DL4J's orientation: ND4J gives BLAS the product column-major with op(a) first, so BLAS tiles
+            // c's rows as its rows; a row-major call hands them over as columns, and where a side is not a
+            // multiple of the kernel's tile the edge elements sum in another order (measured: 2 ulp in 1 of
+            // 10 outputs of VGG16's 2x4096x5 head). So: c^T into a scratch [n, m], the same call as for an
+            // f-order c below, then copied into c.
+            NDArray t = NDArray.zeros(n, m);
+            if (beta != 0f) t.assign(c.transpose());
+            Backends.get().sgemm(!(transB ^ sb.transposed), !(transA ^ sa.transposed), n, m, k, alpha,
+                    b.buffer(), b.offset(), sb.ld, a.buffer(), a.offset(), sa.ld, beta, t.buffer(), t.offset(), m);
+            c.assign(t.transpose());
+            return;
+        }
         if (!sc.transposed) {
             Backends.get().sgemm(transA ^ sa.transposed, transB ^ sb.transposed, m, n, k, alpha,
                     a.buffer(), a.offset(), sa.ld, b.buffer(), b.offset(), sb.ld, beta, c.buffer(), c.offset(), sc.ld);

@@ -31,7 +31,7 @@ public final class PointwiseItems {
      * per thread (room for the split), whose work items' columns fit the column budget.
      */
     static boolean applies(ConvGeometry g, int groups, int n, int cin, int cout, ConvConfig conf) {
-        if (!g.isPointwise() || groups != 1 || Parallel.threads() < 2 || n < 2 * Parallel.threads()) return false;
+        if (conf.dl4jOrder() || !g.isPointwise() || groups != 1 || Parallel.threads() < 2 || n < 2 * Parallel.threads()) return false;
         return (long) imagesPerItem(n, g.outPlane()) * g.outPlane() * Math.max(cin, cout) <= conf.columnBudget();
     }
 

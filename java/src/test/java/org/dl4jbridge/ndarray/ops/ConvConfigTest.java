@@ -9,16 +9,16 @@ import org.junit.jupiter.api.Test;
 /** The convolution settings' text form, as the benchmarks and tests name their variants. */
 class ConvConfigTest {
     private static final ConvConfig BUILT_IN = new ConvConfig(WinogradConfig.DEFAULT, 8 << 20, 256, false,
-            Integer.MAX_VALUE, false, 1 << 17, 4, true, 2048, 16384, true, true, true, true);
+            Integer.MAX_VALUE, false, 1 << 17, 4, true, 2048, 16384, true, true, true, true, false);
 
     @Test
     void settingsAreReadFromTheirTextForm() {
         ConvConfig c = BUILT_IN.with("columnBudget:700,shortK:0,unfoldAllKernelRows:true,pointwiseDirectMin:1,"
                 + "batchedPointwise:true,tileFloats:64,minTilesPerThread:0,fuseBlocks:false,depthwiseBlockFloats:13,"
-                + "depthwiseStackFloats:300,bandedShortK:false,splitStem:false,chwnBlocks:false,fuseStem:false,tile:F3,"
+                + "depthwiseStackFloats:300,bandedShortK:false,splitStem:false,chwnBlocks:false,fuseStem:false,dl4jOrder:true,tile:F3,"
                 + "weightCacheFloats:0");
         assertEquals(new ConvConfig(WinogradConfig.DEFAULT.with("tile:F3,weightCacheFloats:0"), 700, 0, true, 1, true, 64, 0,
-                false, 13, 300, false, false, false, false), c);
+                false, 13, 300, false, false, false, false, true), c);
         assertEquals(BUILT_IN, BUILT_IN.with(""));
     }
 
