@@ -23,6 +23,19 @@ def test_doctor_flags_the_pure_java_fallback():
     assert "pure-Java" in r.stdout
 
 
+def test_doctor_shows_the_rounding_the_engine_took():
+    r = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))",
+                   env={"DL4J_BRIDGE_ROUNDING": "dl4j"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "-Ddl4jbridge.rounding=dl4j" in r.stdout
+    rounding = [line for line in r.stdout.splitlines() if line.startswith("rounding ")]
+    assert rounding and rounding[0].split()[1] == "dl4j", r.stdout  # the engine's own report, not the setting
+    r = run_python("import sys; from dl4j_bridge.cli import main; sys.exit(main(['doctor']))",
+                   env={"DL4J_BRIDGE_ROUNDING": "exact"})
+    assert r.returncode == 1 and "rounding='exact' is unknown" in r.stderr and "'dl4j'" in r.stderr, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+
+
 def test_typed_errors_end_the_command_with_the_message_not_a_traceback(tmp_path):
     r = run_python("import sys; from dl4j_bridge.cli import main; "
                    "sys.exit(main(['predict', '--model', sys.argv[1] if len(sys.argv) > 1 else 'x', 'missing.jpg']))",

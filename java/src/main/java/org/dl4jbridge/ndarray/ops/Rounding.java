@@ -11,16 +11,20 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@link #ACCURATE} (the default): a correctly rounded tanh ({@link Math#tanh}); softmax
- *       normalisers and dense and convolution bias gradients summed in double.</li>
- *   <li>{@link #DL4J}: DL4J 1.0.0-M2.1's own float32 results for the same operations, measured against
- *       DL4J in compat/ ({@code SameTrainingTest}): tanh as {@code (1 − p)/(1 + p)} with
- *       {@code p = powf(e, −2|x|)} from the C library's {@code powf} (the function DL4J's native code
- *       calls; up to 15,591 ulp from the correctly rounded tanh near 0, so not the default), softmax
- *       with the C library's {@code expf}, its normaliser summed in float in index order and divided, global average pooling's
- *       mean as such a sum divided by the count, and bias gradients as float sums in
- *       index order (minibatch, then position). With DL4J's own OpenBLAS library for the GEMMs
- *       ({@code dl4jbridge.blas}), a network of convolution, dense and output layers trains bit for bit
- *       as in DL4J; other layers keep the engine's own rounding.</li>
+ *       normalisers, bias gradients and global average pooling summed in double; convolutions by the
+ *       fastest measured path (Winograd, banded, fused, tiled GEMMs).</li>
+ *   <li>{@link #DL4J}: DL4J 1.0.0-M2.1's own float32 results, each rule found by measuring DL4J in
+ *       compat/: tanh as {@code (1 − p)/(1 + p)} with {@code p = powf(e, −2|x|)} from the C library's
+ *       {@code powf} (the function DL4J's native code calls; up to 15,591 ulp from the correctly rounded
+ *       tanh near 0, so not the default); softmax with the C library's {@code expf}, its normaliser
+ *       summed in float in index order and divided; global average pooling as such a sum divided by the
+ *       count; bias gradients as float sums in index order (minibatch, then position); every ordinary
+ *       convolution as DL4J computes it ({@link ConvConfig#dl4jOrder}); dense GEMMs in ND4J's orientation
+ *       ({@link Linalg#gemm}). With DL4J's own OpenBLAS library as {@code dl4jbridge.blas}, networks of
+ *       convolution, subsampling, global pooling, frozen batch normalization, dense and output layers
+ *       train bit for bit as in DL4J (compat's dl4j-rounding execution: VGG16 with five updaters among
+ *       them); other layers (depthwise, batch normalization in training, ...) keep the engine's rounding.
+ *       Slower, and a convolution holds its whole batch's column matrix, as in DL4J.</li>
  * </ul>
  * Operations not listed round the same way in both modes (the engine follows DL4J's operation order
  * where that costs no accuracy: the MSE gradient, Adam's and RmsProp's updates).
