@@ -86,9 +86,9 @@ def _validate(name: str, value):
     if name == "jvm_options":
         if isinstance(value, str) or not all(isinstance(o, str) for o in value):
             raise ConfigError(f"jvm_options={value!r} must be a list of strings such as ['-Xss4m']")
-        bad = [o for o in value if o.startswith("-Xmx") or o.startswith("-Djava.class.path")]
+        bad = [o for o in value if o.startswith(("-Xmx", "-Djava.class.path", "-Ddl4jbridge.rounding"))]
         if bad:
-            raise ConfigError(f"jvm_options {bad} clash with managed settings: use heap=... / engine_jar=...")
+            raise ConfigError(f"jvm_options {bad} clash with managed settings: use heap=... / engine_jar=... / rounding=...")
         return tuple(value)
     if name == "classpath":
         if isinstance(value, (str, os.PathLike)) or not all(isinstance(p, (str, os.PathLike)) for p in value):

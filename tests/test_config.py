@@ -71,3 +71,8 @@ def test_rounding_reaches_the_jvm_options(monkeypatch):
     assert "-Ddl4jbridge.rounding=dl4j" in jvm.jvm_options()
     monkeypatch.delenv("DL4J_BRIDGE_ROUNDING")
     assert "-Ddl4jbridge.rounding=accurate" in jvm.jvm_options()
+
+
+def test_jvm_options_cannot_set_the_rounding_behind_the_setting():
+    with pytest.raises(ConfigError, match="rounding="):
+        config._validate("jvm_options", ["-Ddl4jbridge.rounding=dl4j"])

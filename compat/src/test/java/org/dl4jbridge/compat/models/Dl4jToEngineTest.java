@@ -155,6 +155,38 @@ class Dl4jToEngineTest {
         }
     }
 
+    /**
+     * Geometries the other models lack, edited by TransferLearning.GraphBuilder: a frozen identity convolution,
+     * batch norm and ReLU layer (which the engine's inference otherwise folds into one convolution), then a
+     * stride-2 padded and a dilated convolution that train (the dilated one's input gradient goes back
+     * through the strided one).
+     */
+    @Test
+    void stridedAndDilatedConvolutionsAfterAFrozenBatchNormWithEachUpdater() throws IOException {
+        Both.Batch batch = Both.classification(24, 3, 4, 3, 12, 12);
+        for (IUpdater u : updaters()) {
+            ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(8).updater(new Sgd(0.1)).graphBuilder()
+                    .addInputs("in")
+                    .setInputTypes(InputType.convolutional(12, 12, 3))
+                    .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(5).activation(Activation.IDENTITY).build(), "in")
+                    .addLayer("bn1", new BatchNormalization.Builder().build(), "conv1")
+                    .addLayer("relu1", new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(Activation.RELU).build(), "bn1")
+                    .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(6).activation(Activation.RELU).build(), "relu1")
+                    .addLayer("conv3", new ConvolutionLayer.Builder(3, 3).dilation(2, 2).nOut(7).activation(Activation.TANH).build(), "conv2")
+                    .addLayer("gp", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv3")
+                    .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build(), "gp")
+                    .setOutputs("out")
+                    .build();
+            ComputationGraph base = new ComputationGraph(conf);
+            base.init();
+            ComputationGraph edited = new TransferLearning.GraphBuilder(base)
+                    .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(u).seed(99).build())
+                    .setFeatureExtractor("relu1")
+                    .build();
+            checkGraph("strided/dilated graph / " + name(u), edited, batch);
+        }
+    }
+
     @Test
     void multiLayerNetworkAfterFitsWithEachUpdater() throws IOException {
         Both.Batch batch = Both.classification(23, 3, 4, 2, 6, 6);

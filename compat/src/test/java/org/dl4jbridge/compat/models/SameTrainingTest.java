@@ -46,13 +46,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * bit-identical); and DL4J's float tanh is not the correctly rounded one (up to 15,591 ulp from
  * glibc's tanhf on 20,000 inputs x <= 0; it equals {@code (e^2x - 1)/(e^2x + 1)} in float with
  * glibc's expf on 93.5 % of them, the rest within 65 ulp), so even with the same BLAS the first layer's
- * activation differs in 53 of its 108 values (at most 15 ulp). Bit-identical training would need
- * DL4J's tanh, softmax and reduction orders reproduced exactly; a tanh close to DL4J's tried in the
- * engine (the same formula, still 8 % of values apart) made the engine less accurate and did not lower
- * the worst free-running score difference (4.6e-6 became 1.1e-5). DL4J's float tanh was later matched bit
- * for bit on 199,939 of 200,000 inputs by {@code p = pow((float) e, -2|x|)}, {@code (1 - p)/(1 + p)} with
- * x's sign (the rest one ulp of p apart: glibc's powf is not correctly rounded); in the engine it still left
- * RmsProp/MSE steps 5 and 8 at 5.1e-6 and 3.8e-6, so it was not kept. With a single one-ulp pattern as
+ * activation differs in 53 of its 108 values (at most 15 ulp). Bit-identical training needs DL4J's tanh,
+ * softmax, reduction orders and GEMM orientation reproduced exactly, with DL4J's own OpenBLAS: the engine's
+ * rounding mode 'dl4j' does that, and {@link SameBitsTest} runs these same 30 runs bit-identically in it;
+ * the default mode keeps the correctly rounded tanh and double sums (the DL4J formulas alone, on another
+ * BLAS, moved which steps exceed 1e-6, not how far: RmsProp/MSE steps 5 and 8 at 5.1e-6 and 3.8e-6). With a single one-ulp pattern as
  * the conditioning estimate, the engine on its pure-Java GEMM or on DL4J's libopenblas had one step outside
  * 4x it (RmsProp/MSE step 5: 1.7e-6 against 2.1e-7; NoOp/MCXENT step 9: 4.5e-6 against 6.0e-7), and so did
  * scipy-openblas32 once the convolution backward changed its summation order; the estimate is now the

@@ -97,15 +97,15 @@ final class ConvBackward {
     }
 
     /**
-     * DL4J's order ({@link ConvConfig#dl4jOrder}) holds the whole batch's column matrix: refuses one past the
-     * largest buffer, naming the fix, rather than overflowing its size.
+     * DL4J's order ({@link ConvConfig#dl4jOrder}) holds the whole batch's column matrix in one direct buffer:
+     * refuses one larger than a buffer can be (2 GiB, {@link NDArray#allocate}), naming the fix.
      */
     static void requireWholeBatchColumns(int n, int kR, int p, int coutG) {
-        long floats = (long) Math.max(kR, coutG) * n * p;
-        if (floats > Integer.MAX_VALUE) {
+        long bytes = (long) Math.max(kR, coutG) * n * p * Float.BYTES;
+        if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("rounding 'dl4j' computes a convolution as DL4J does, over one column matrix of "
-                    + "the whole batch: " + floats + " floats here, more than one buffer holds (" + Integer.MAX_VALUE
-                    + "); use a smaller minibatch or rounding 'accurate'");
+                    + "the whole batch: " + bytes / (1 << 20) + " MiB here, more than one buffer holds (2 GiB); use a smaller "
+                    + "minibatch or rounding 'accurate' (and allow direct_memory for a few such buffers)");
         }
     }
 

@@ -49,7 +49,9 @@ package org.dl4jbridge.ndarray.ops;
  *                             rows (channel, kernel row, kernel column), in one GEMM forward, one for the weight
  *                             gradient and one for the input gradient's columns, which go back image by image;
  *                             none of the Winograd, banded, strided, stem, 1x1 or fused paths. Costs the column
- *                             matrix of the whole batch in memory, as in DL4J
+ *                             matrix of the whole batch in memory, as in DL4J. Follows the rounding mode
+ *                             ({@link #DEFAULT}); set alone (benchmarks, tests) it changes the convolutions only,
+ *                             not the other operations rounding 'dl4j' changes
  */
 public record ConvConfig(WinogradConfig winograd, int columnBudget, int shortK, boolean unfoldAllKernelRows,
                          int pointwiseDirectMin, boolean batchedPointwise, int tileFloats, int minTilesPerThread,

@@ -49,6 +49,11 @@ public final class Linalg {
      * {@code beta == 0} the previous contents of {@code c} are ignored (NaN included).
      */
     public static void gemm(NDArray a, boolean transA, NDArray b, boolean transB, NDArray c, float alpha, float beta) {
+        gemm(a, transA, b, transB, c, alpha, beta, Rounding.current());
+    }
+
+    /** As above, in the orientation the rounding mode asks for (DL4J's: ND4J's, below). */
+    static void gemm(NDArray a, boolean transA, NDArray b, boolean transB, NDArray c, float alpha, float beta, Rounding rounding) {
         checkRank2("a", a);
         checkRank2("b", b);
         checkRank2("c", c);
@@ -69,12 +74,12 @@ public final class Linalg {
             return;
         }
         Stored sa = Stored.of("a", a), sb = Stored.of("b", b), sc = Stored.of("c", c);
-        if (!sc.transposed && Rounding.current() == Rounding.DL4J) {
+        if (!sc.transposed && rounding == Rounding.DL4J) {
             // DL4J's orientation: ND4J gives BLAS the product column-major with op(a) first, so BLAS tiles
             // c's rows as its rows; a row-major call hands them over as columns, and where a side is not a
             // multiple of the kernel's tile the edge elements sum in another order (measured: 2 ulp in 1 of
             // 10 outputs of VGG16's 2x4096x5 head). So: c^T into a scratch [n, m], the same call as for an
-            // f-order c below, then copied into c.
+            // f-order c below, then copied into c (a scratch matrix and a strided copy per call: the mode's cost).
             NDArray t = NDArray.zeros(n, m);
             if (beta != 0f) t.assign(c.transpose());
             Backends.get().sgemm(!(transB ^ sb.transposed), !(transA ^ sa.transposed), n, m, k, alpha,

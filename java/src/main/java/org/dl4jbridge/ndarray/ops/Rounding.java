@@ -11,12 +11,13 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@link #ACCURATE} (the default): a correctly rounded tanh ({@link Math#tanh}); softmax
- *       normalisers, bias gradients and global average pooling summed in double; convolutions by the
+ *       normalisers, bias gradients and global average pooling accumulated in double (bias gradients of
+ *       convolutions as short float partial sums folded into double, {@link Reductions}); convolutions by the
  *       fastest measured path (Winograd, banded, fused, tiled GEMMs).</li>
  *   <li>{@link #DL4J}: DL4J 1.0.0-M2.1's own float32 results, each rule found by measuring DL4J in
  *       compat/: tanh as {@code (1 − p)/(1 + p)} with {@code p = powf(e, −2|x|)} from the C library's
- *       {@code powf} (the function DL4J's native code calls; up to 15,591 ulp from the correctly rounded
- *       tanh near 0, so not the default); softmax with the C library's {@code expf}, its normaliser
+ *       {@code powf} (the function DL4J's native code calls; far from tanh near 0, e.g. 1.001368e-5 for
+ *       tanh(1e-5), so not the default); softmax with the C library's {@code expf}, its normaliser
  *       summed in float in index order and divided; global average pooling as such a sum divided by the
  *       count; bias gradients as float sums in index order (minibatch, then position); every ordinary
  *       convolution as DL4J computes it ({@link ConvConfig#dl4jOrder}); dense GEMMs in ND4J's orientation
@@ -34,12 +35,20 @@ public enum Rounding {
 
     private static volatile Rounding current;
 
-    /** The mode of this JVM (read once). */
+    /**
+     * The mode of this JVM (read once). DL4J's loads the C library's functions here, on the caller's thread,
+     * so that a machine without them gets this one error at the first operation, not a class-initialisation
+     * error inside a worker thread.
+     */
     public static Rounding current() {
         Rounding r = current;
         if (r == null) {
             synchronized (Rounding.class) {
-                if (current == null) current = parse(setting());
+                if (current == null) {
+                    Rounding chosen = parse(setting());
+                    if (chosen == DL4J) Libm.load();
+                    current = chosen;
+                }
                 r = current;
             }
         }
@@ -105,13 +114,17 @@ public enum Rounding {
         static native float powf(float x, float y);
         static native float expf(float x);
 
-        static {
+        private static boolean registered;
+
+        static synchronized void load() {
+            if (registered) return;
             try {
                 Native.register(Libm.class, NativeLibrary.getInstance("m"));
             } catch (UnsatisfiedLinkError e) {
-                throw new IllegalStateException("rounding 'dl4j' needs the C library's powf (libm), which could not be "
-                        + "loaded: " + e.getMessage() + "; use rounding 'accurate'", e);
+                throw new IllegalStateException("rounding 'dl4j' needs the C library's powf and expf (libm), which could not "
+                        + "be loaded: " + e.getMessage() + "; use rounding 'accurate'", e);
             }
+            registered = true;
         }
 
         private Libm() {}

@@ -171,8 +171,10 @@ final class InferencePlan {
         if (own == null) return null;
         int bnV = onlyReader(v, consumers, requested);
         BatchNormalizationImpl bn = null;
+        // Rounding 'dl4j' keeps batch norm a layer of its own, as DL4J runs it: folded into the convolution's
+        // weights it would round otherwise.
         if (own == FusedActivation.IDENTITY && bnV >= 0 && plainLayer(bnV) instanceof BatchNormalizationImpl b
-                && b.numChannels() == conv.outputChannels()) {
+                && b.numChannels() == conv.outputChannels() && !ConvConfig.DEFAULT.dl4jOrder()) {
             bn = b;
         }
         if (bn == null) return withPool(new ConvStep(v, inputIdx[v], conv, null, own), consumers, requested, absorbed);

@@ -50,6 +50,52 @@ class ConvBackwardTest {
         }
     }
 
+    /**
+     * DL4J's order (rounding 'dl4j': one whole-batch GEMM forward and backward, the input gradient's taps
+     * added last to first, no Winograd or other paths) computes the same convolution and gradients as the
+     * default paths, up to rounding, for every geometry: stride, dilation, padding, 1x1, groups, and a layer
+     * the default sends through Winograd. That it rounds as DL4J does is compat's (SameBitsTest, Dl4jToEngineTest).
+     */
+    @Test
+    void dl4jOrderComputesTheSameConvolutionAndGradients() {
+        ConvConfig dl4j = ConvConfig.DEFAULT.with("dl4jOrder:true");
+        Conv2DConfig[] cfgs = {Conv2DConfig.of(3, 1, ConvolutionMode.Same), new Conv2DConfig(3, 3, 2, 2, 1, 1, 1, 1, ConvolutionMode.Truncate),
+                new Conv2DConfig(3, 3, 1, 1, 2, 2, 2, 2, ConvolutionMode.Truncate), new Conv2DConfig(1, 1, 1, 1, 0, 0, 1, 1, ConvolutionMode.Truncate),
+                new Conv2DConfig(3, 2, 2, 1, 0, 1, 1, 1, ConvolutionMode.Truncate)};
+        for (int groups : new int[] {1, 2}) {
+            for (Conv2DConfig cfg : cfgs) {
+                for (int cin : new int[] {4, 16}) {
+                    Random rnd = new Random(31 + cin + groups);
+                    int n = 3, cout = 24;
+                    NDArray x = random(rnd, n, cin, 9, 8), w = random(rnd, cout, cin / groups, cfg.kH(), cfg.kW()), b = random(rnd, cout);
+                    ConvGeometry g = cfg.geometry(9, 8);
+                    String what = cfg + ", cin " + cin + ", groups " + groups;
+                    NDArray yDefault = NDArray.zeros(n, cout, g.outH(), g.outW()), yDl4j = NDArray.zeros(n, cout, g.outH(), g.outW());
+                    Convolution2D.forward(x, w, b, cfg, groups, FusedActivation.RELU, yDefault, ConvConfig.DEFAULT);
+                    Convolution2D.forward(x, w, b, cfg, groups, FusedActivation.RELU, yDl4j, dl4j);
+                    assertClose(yDefault, yDl4j, "output, " + what);
+                    NDArray gy = random(rnd, n, cout, g.outH(), g.outW());
+                    NDArray[] d = new NDArray[3], o = new NDArray[3];
+                    for (NDArray[] out : new NDArray[][] {d, o}) {
+                        out[0] = NDArray.zeros(x.shape());
+                        out[1] = NDArray.zeros(w.shape());
+                        out[2] = NDArray.zeros(cout);
+                        out[0].assign(Float.NaN);
+                        out[1].assign(Float.NaN);
+                        out[2].assign(Float.NaN);
+                        Convolution2D.backward(x, w, gy, cfg, groups, out[0], out[1], out[2], out == d ? ConvConfig.DEFAULT : dl4j);
+                    }
+                    for (int k = 0; k < 3; k++) assertClose(d[k], o[k], "gradient " + k + ", " + what);
+                }
+            }
+        }
+    }
+
+    private static void assertClose(NDArray expected, NDArray actual, String what) {
+        float[] a = expected.toFloatArray(), b = actual.toFloatArray();
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])), what + " at " + i);
+    }
+
     @Test
     void imageTilesRowTilesAndOneTileAgree() {
         for (int groups : new int[] {1, 2}) {
