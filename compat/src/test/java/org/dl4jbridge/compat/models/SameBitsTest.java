@@ -14,7 +14,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 /**
  * The same training to the last bit. With the engine in rounding mode {@code dl4j} and on DL4J's own
  * OpenBLAS library (the file nd4j-native loads), {@link SameTrainingTest}'s 30 runs (five updaters, three
- * losses, l2 on and off, ten fit steps from DL4J's initial parameters) leave the parameters and the
+ * losses, l2 on and off, ten fit steps from DL4J's initial parameters), with minibatches of 4 as there and
+ * again of 5, leave the parameters and the
  * updater state bit-identical to DL4J's after every step, and every score within 1e-6 relative (the
  * engine sums its score in double, DL4J in float). So where the two libraries round alike, the engine's
  * training is DL4J's operation for operation: layers, losses, l2, updaters, the minibatch division.
@@ -35,32 +36,36 @@ class SameBitsTest {
         List<String> failures = new ArrayList<>();
         double worstScore = 0;
         int steps = 0;
-        for (SameTrainingTest.Case u : SameTrainingTest.updaters()) {
-            for (LossFunction loss : SameTrainingTest.LOSSES) {
-                for (double l2 : new double[] {0, SameTrainingTest.L2}) {
-                    String what = u.dl4j().getClass().getSimpleName() + " / " + loss + " / l2=" + l2;
-                    List<Both.Batch> batches = SameTrainingTest.batches(loss);
-                    MultiLayerNetwork d = SameTrainingTest.dl4j(u.dl4j(), loss, l2);
-                    var e = SameTrainingTest.engine(u.engine(), loss, l2);
-                    e.setParams(Both.engine(d.params()));
-                    for (int step = 0; step < SameTrainingTest.STEPS; step++) {
-                        Both.Batch b = batches.get(step % batches.size());
-                        d.fit(b.dl4j());
-                        e.fit(b.engine());
-                        steps++;
-                        double rel = Math.abs(e.score() - d.score()) / Math.abs(d.score());
-                        worstScore = Math.max(worstScore, rel);
-                        if (!(rel <= SameTrainingTest.SCORE_TOL)) {
-                            failures.add(what + ": step " + step + " score engine " + e.score() + " DL4J " + d.score() + " (relative " + rel + ")");
+        // Minibatches of 4 (SameTrainingTest's) and of 5, where dividing the gradient by 5 and multiplying it by
+        // 0.2f round differently.
+        for (int mb : new int[] {4, 5}) {
+            for (SameTrainingTest.Case u : SameTrainingTest.updaters()) {
+                for (LossFunction loss : SameTrainingTest.LOSSES) {
+                    for (double l2 : new double[] {0, SameTrainingTest.L2}) {
+                        String what = u.dl4j().getClass().getSimpleName() + " / " + loss + " / l2=" + l2 + " / minibatch " + mb;
+                        List<Both.Batch> batches = SameTrainingTest.batches(loss, mb);
+                        MultiLayerNetwork d = SameTrainingTest.dl4j(u.dl4j(), loss, l2);
+                        var e = SameTrainingTest.engine(u.engine(), loss, l2);
+                        e.setParams(Both.engine(d.params()));
+                        for (int step = 0; step < SameTrainingTest.STEPS; step++) {
+                            Both.Batch b = batches.get(step % batches.size());
+                            d.fit(b.dl4j());
+                            e.fit(b.engine());
+                            steps++;
+                            double rel = Math.abs(e.score() - d.score()) / Math.abs(d.score());
+                            worstScore = Math.max(worstScore, rel);
+                            if (!(rel <= SameTrainingTest.SCORE_TOL)) {
+                                failures.add(what + ": step " + step + " score engine " + e.score() + " DL4J " + d.score() + " (relative " + rel + ")");
+                            }
+                            String params = SameArithmetic.differingBits(e.params().toFloatArray(), Both.floats(d.params()));
+                            if (params != null) failures.add(what + ": step " + step + " parameters: " + params);
+                            INDArray state = d.getUpdater().getStateViewArray();
+                            if (state != null && state.length() > 0) {
+                                String st = SameArithmetic.differingBits(e.getUpdater().getStateViewArray().toFloatArray(), Both.floats(state));
+                                if (st != null) failures.add(what + ": step " + step + " updater state: " + st);
+                            }
+                            if (params != null) break; // later steps only repeat the divergence
                         }
-                        String params = SameArithmetic.differingBits(e.params().toFloatArray(), Both.floats(d.params()));
-                        if (params != null) failures.add(what + ": step " + step + " parameters: " + params);
-                        INDArray state = d.getUpdater().getStateViewArray();
-                        if (state != null && state.length() > 0) {
-                            String st = SameArithmetic.differingBits(e.getUpdater().getStateViewArray().toFloatArray(), Both.floats(state));
-                            if (st != null) failures.add(what + ": step " + step + " updater state: " + st);
-                        }
-                        if (params != null) break; // later steps only repeat the divergence
                     }
                 }
             }

@@ -118,9 +118,14 @@ class SameTrainingTest {
 
     /** The three minibatches of four 2x5x5 inputs the ten steps cycle through. */
     static List<Both.Batch> batches(LossFunction loss) {
+        return batches(loss, 4);
+    }
+
+    /** Three minibatches of {@code mb} 2x5x5 inputs. */
+    static List<Both.Batch> batches(LossFunction loss, int mb) {
         List<Both.Batch> batches = new ArrayList<>();
         for (int b = 0; b < 3; b++) {
-            batches.add(loss == LossFunction.MSE ? Both.regression(100 + b, 3, 4, 2, 5, 5) : Both.classification(100 + b, 3, 4, 2, 5, 5));
+            batches.add(loss == LossFunction.MSE ? Both.regression(100 + b, 3, mb, 2, 5, 5) : Both.classification(100 + b, 3, mb, 2, 5, 5));
         }
         return batches;
     }

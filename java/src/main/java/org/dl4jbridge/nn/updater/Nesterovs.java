@@ -53,12 +53,12 @@ public final class Nesterovs extends IUpdater {
 
     /**
      * One pass doing what {@link NetworkUpdater} otherwise does in three over a block: the gradient
-     * divided by the minibatch ({@code g *= inv}), this rule, and {@code theta -= u}, leaving the update
+     * divided by the minibatch ({@code g /= divisor}), this rule, and {@code theta -= u}, leaving the update
      * in {@code g} as those passes do, with the same float operations in the same order (the same
      * bits). Parallel over chunks of the block: a fine-tuned VGG16's fc1 alone is 103 M parameters,
      * whose three serial passes took about a tenth of a training step.
      */
-    void applyFused(FloatBuffer p, int pOff, FloatBuffer g, int gOff, FloatBuffer v, int sOff, int n, float inv,
+    void applyFused(FloatBuffer p, int pOff, FloatBuffer g, int gOff, FloatBuffer v, int sOff, int n, float divisor,
                     int it, int ep) {
         float lr = (float) getLearningRate(it, ep), mu = (float) momentum;
         org.dl4jbridge.ndarray.Parallel.range((n + FUSED_CHUNK - 1) / FUSED_CHUNK, (lo, hi) -> {
@@ -68,7 +68,7 @@ public final class Nesterovs extends IUpdater {
                 p.get(pOff + at, pc, 0, len);
                 g.get(gOff + at, gc, 0, len);
                 v.get(sOff + at, vc, 0, len);
-                fusedChunk(pc, gc, vc, len, inv, lr, mu);
+                fusedChunk(pc, gc, vc, len, divisor, lr, mu);
                 p.put(pOff + at, pc, 0, len);
                 g.put(gOff + at, gc, 0, len);
                 v.put(sOff + at, vc, 0, len);
@@ -79,10 +79,10 @@ public final class Nesterovs extends IUpdater {
     private static final int FUSED_CHUNK = 4096;
 
     /** The loop on its own, over heap arrays, so the JIT vectorises it. */
-    private static void fusedChunk(float[] p, float[] g, float[] v, int len, float inv, float lr, float mu) {
+    private static void fusedChunk(float[] p, float[] g, float[] v, int len, float divisor, float lr, float mu) {
         float onePlusMu = 1 + mu;
         for (int i = 0; i < len; i++) {
-            float gi = inv == 1f ? g[i] : g[i] * inv;
+            float gi = divisor == 1f ? g[i] : g[i] / divisor;
             float vPrev = v[i];
             float vNew = mu * vPrev - lr * gi;
             v[i] = vNew;

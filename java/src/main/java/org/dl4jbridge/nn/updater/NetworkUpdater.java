@@ -165,19 +165,21 @@ public final class NetworkUpdater {
         NDArray state = state();
         FloatBuffer p = params.buffer(), g = grads.buffer(), st = state.buffer();
         int po = params.offset(), go = grads.offset(), so = state.offset();
-        float inv = divideByMiniBatch ? 1f / miniBatchSize : 1f;
+        // Divided, not multiplied by 1/n: DL4J divides (measured: with a minibatch of 5, g * 0.2f left RmsProp's
+        // state 1 ulp apart in 7 of 51 values after one step), and one rounding is the more accurate anyway.
+        float divisor = divideByMiniBatch ? miniBatchSize : 1f;
         java.util.Set<Segment> fusedSegments = new java.util.HashSet<>();
         for (Block b : blocks) {
             if (!fusable(b)) continue;
             ((Nesterovs) b.updater()).applyFused(p, po + b.paramOffset(), g, go + b.paramOffset(), st, so + b.stateOffset(),
-                    b.length(), inv, iteration, epoch);
+                    b.length(), divisor, iteration, epoch);
             fusedSegments.addAll(b.segments());
         }
-        if (inv != 1f) {
+        if (divisor != 1f) {
             for (Segment s : segments) {
                 if (s.fixed() || fusedSegments.contains(s)) continue;
                 int gOff = go + s.offset();
-                for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) * inv);
+                for (int i = 0; i < s.length(); i++) g.put(gOff + i, g.get(gOff + i) / divisor);
             }
         }
         normalize(g, go);
