@@ -141,11 +141,7 @@ class Dl4jToEngineTest {
                     .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build(), "dense")
                     .setOutputs("out")
                     .build();
-            ComputationGraph base = new ComputationGraph(conf);
-            base.init();
-            ComputationGraph edited = new TransferLearning.GraphBuilder(base)
-                    .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(u).seed(99).build())
-                    .setFeatureExtractor("pool")
+            ComputationGraph edited = transferLearning(conf, u, "pool")
                     .nOutReplace("dense", 7, WeightInit.XAVIER)
                     .removeVertexKeepConnections("out")
                     .addLayer("out", new OutputLayer.Builder(LossFunction.NEGATIVELOGLIKELIHOOD).nIn(7).nOut(4)
@@ -177,14 +173,21 @@ class Dl4jToEngineTest {
                     .addLayer("out", new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build(), "gp")
                     .setOutputs("out")
                     .build();
-            ComputationGraph base = new ComputationGraph(conf);
-            base.init();
-            ComputationGraph edited = new TransferLearning.GraphBuilder(base)
-                    .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(u).seed(99).build())
-                    .setFeatureExtractor("relu1")
-                    .build();
+            ComputationGraph edited = transferLearning(conf, u, "relu1").build();
             checkGraph("strided/dilated graph / " + name(u), edited, batch);
         }
+    }
+
+    /**
+     * DL4J's TransferLearning.GraphBuilder on a freshly initialised graph of {@code conf}: updater {@code u} as the
+     * fine-tune configuration, everything up to {@code frozenTo} frozen; the caller adds its edits and builds.
+     */
+    private static TransferLearning.GraphBuilder transferLearning(ComputationGraphConfiguration conf, IUpdater u, String frozenTo) {
+        ComputationGraph base = new ComputationGraph(conf);
+        base.init();
+        return new TransferLearning.GraphBuilder(base)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(u).seed(99).build())
+                .setFeatureExtractor(frozenTo);
     }
 
     @Test

@@ -23,11 +23,12 @@ public final class Softmax {
         int mb = z.size(0), n = z.size(1);
         FloatBuffer zb = z.buffer(), ab = a.buffer();
         int zo = z.offset(), ao = a.offset();
+        boolean dl4j = Rounding.current() == Rounding.DL4J; // the mode once per call, as Activation's tanh
         rows(mb, n, (lo, hi) -> {
             float[] x = new float[n], y = new float[n];
             for (int i = lo; i < hi; i++) {
                 zb.get(zo + i * n, x, 0, n);
-                softmaxRow(x, y, n);
+                if (dl4j) Rounding.dl4jSoftmaxRow(x, y, n); else softmaxRow(x, y, n);
                 ab.put(ao + i * n, y, 0, n);
             }
         });
@@ -57,10 +58,6 @@ public final class Softmax {
     }
 
     private static void softmaxRow(float[] x, float[] y, int n) {
-        if (Rounding.current() == Rounding.DL4J) {
-            Rounding.dl4jSoftmaxRow(x, y, n);
-            return;
-        }
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) max = Math.max(max, x[j]);
         double sum = 0;
